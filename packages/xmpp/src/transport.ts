@@ -1,0 +1,28 @@
+import type { Element } from "@xmpp/xml";
+
+/** Connection state of a stanza transport, as seen by the gateway. */
+export type TransportStatus = "offline" | "connecting" | "online" | "reconnecting" | "stopping";
+
+/**
+ * The minimal pipe between a gateway and an XMPP server: whole stanzas in, whole stanzas out.
+ * `ComponentTransport` implements it over a real XEP-0114 stream; `@gangway/testing` implements
+ * it in memory. Everything above (IQ routing, IQ requests, dispatch) is written once against this.
+ */
+export interface StanzaTransport {
+  /** The component's own JID (a bare domain, e.g. `demo.localhost`). */
+  readonly domain: string;
+  readonly status: TransportStatus;
+  /** Resolves once the stream is online for the first time. */
+  start(): Promise<void>;
+  /** Closes the stream for good (no reconnect). Queued stanzas are dropped with a log line. */
+  stop(): Promise<void>;
+  /**
+   * Hands a stanza to the server. While disconnected the stanza is queued (bounded) and flushed
+   * in order after reconnecting; the promise resolves when it has been written to the socket.
+   */
+  send(stanza: Element): Promise<void>;
+  /** Registers a listener for every inbound stanza; returns a function that removes it. */
+  onStanza(listener: (stanza: Element) => void): () => void;
+  /** Registers a listener for status changes; returns a function that removes it. */
+  onStatus(listener: (status: TransportStatus) => void): () => void;
+}
