@@ -1,0 +1,262 @@
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import { parse as parseToml } from "smol-toml";
+import { z } from "zod";
+
+/**
+ * One option shape for every gateway app: each option is a `--kebab-flag`, an env var
+ * `GANGWAY_<SNAKE_NAME>` and a key `kebab-flag` in the optional TOML config file.
+ * Precedence: command line > environment > config file > default.
+ */
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** An extra option an app declares (e.g. the demo's `--registration single|qr|2fa`). */
+export interface AppOption {
+  /** kebab-case, without dashes: `registration` → `--registration`, `GANGWAY_REGISTRATION`. */
+  name: string;
+  description: string;
+  choices?: readonly string[];
+  default?: string;
+}
+
+export interface GatewayConfig {
+  /** The component JID, e.g. `demo.example.org`. */
+  jid: string;
+  /** The XEP-0114 shared secret. Never logged. */
+  secret: string;
+  server: string;
+  port: number;
+  homeDir: string;
+  /** PostgreSQL URL; when absent the embedded PGlite database under `homeDir` is used. */
+  dbUrl: string | undefined;
+  admins: string[];
+  /** Bare JIDs allowed to register; defaults to every JID on the component's parent domain. */
+  userJidValidator: RegExp;
+  logLevel: LogLevel;
+  configFile: string | undefined;
+  /** Values of the app's own options, by name. */
+  app: Record<string, string | undefined>;
+}
+
+/** A configuration problem the operator has to fix; the message says what and how. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+interface CoreOptionSpec {
+  name: string;
+  description: string;
+  default?: string;
+}
+
+const CORE_OPTIONS: readonly CoreOptionSpec[] = [
+  { name: "jid", description: "JID of the gateway component, e.g. demo.example.org" },
+  { name: "secret", description: "component secret shared with the XMPP server (XEP-0114)" },
+  { name: "server", description: "host of the XMPP server's component port", default: "127.0.0.1" },
+  { name: "port", description: "the XMPP server's component port", default: "5347" },
+  { name: "home-dir", description: "where the gateway keeps its files (embedded database, keys)" },
+  { name: "db-url", description: "PostgreSQL URL (postgres://…); default: embedded database in --home-dir" },
+  { name: "admins", description: "comma-separated bare JIDs of the gateway's administrators" },
+  {
+    name: "user-jid-validator",
+    description: "regular expression for bare JIDs allowed to use the gateway (default: any JID on the parent domain)",
+  },
+  { name: "log-level", description: `one of ${LOG_LEVELS.join(", ")}`, default: "info" },
+  { name: "config", description: "path of a TOML config file whose keys are these option names" },
+];
+
+export function envVarName(optionName: string): string {
+  return `GANGWAY_${optionName.toUpperCase().replaceAll("-", "_")}`;
+}
+
+function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+const bareDomain = /^(?=.{1,1023}$)[^\s@/]+$/;
+const bareJid = /^[^\s@/]+@[^\s@/]+$/;
+
+function regexFrom(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (err) {
+    throw new ConfigError(`--user-jid-validator is not a valid regular expression: ${(err as Error).message}`);
+  }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** `demo.example.org` → any JID `@example.org`; a top-level component JID → any JID at all on it. */
+export function defaultUserJidValidator(componentJid: string): RegExp {
+  const dot = componentJid.indexOf(".");
+  const parent = dot === -1 ? componentJid : componentJid.slice(dot + 1);
+  return new RegExp(`^[^@/\\s]+@${escapeRegex(parent)}$`, "i");
+}
+
+function defaultHomeDir(appName: string, env: NodeJS.ProcessEnv): string {
+  const dataHome = env.XDG_DATA_HOME || join(homedir(), ".local", "share");
+  return join(dataHome, "gangway", appName);
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid TOML: ${(err as Error).message}`);
+  }
+}
+
+function fileValue(file: Record<string, unknown>, name: string, path: string): string | undefined {
+  const value = file[name] ?? file[name.replaceAll("-", "_")];
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.map(String).join(",");
+  if (typeof value === "object") throw new ConfigError(`config file ${path}: key "${name}" must be a plain value`);
+  return String(value);
+}
+
+const configSchema = z.object({
+  jid: z
+    .string({ error: "is required: the component JID, e.g. demo.example.org" })
+    .regex(bareDomain, "must be a bare domain JID such as demo.example.org"),
+  secret: z
+    .string({ error: "is required: the component secret configured on the XMPP server" })
+    .min(1, "must not be empty"),
+  server: z.string().min(1),
+  port: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be an integer")
+    .min(1, "must be between 1 and 65535")
+    .max(65535, "must be between 1 and 65535"),
+  homeDir: z.string().min(1),
+  dbUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  admins: z
+    .string()
+    .optional()
+    .transform((list) =>
+      (list ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(bareJid, "must be a comma-separated list of bare JIDs (user@host)"))),
+  userJidValidator: z.string().optional(),
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
+});
+
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+export interface LoadConfigOptions {
+  /** Short app name, e.g. `demo`: used for the default home dir and the help text. */
+  appName: string;
+  /** The executable's name in help text, e.g. `gangway-demo`. */
+  command?: string;
+  description?: string;
+  version?: string;
+  appOptions?: readonly AppOption[];
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Parses argv (without `node` and the script path), env and the config file into a validated
+ * configuration. Throws `ConfigError` with every problem listed; `--help`/`--version` throw a
+ * `CommanderError` carrying the text and exit code 0.
+ */
+export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
+  const { appName, env, appOptions = [] } = options;
+  const program = new Command(options.command ?? `gangway-${appName}`)
+    .description(options.description ?? `Gangway ${appName} gateway`)
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} })
+    .allowExcessArguments(false);
+  if (options.version) program.version(options.version);
+  for (const spec of CORE_OPTIONS) {
+    const defaultText = spec.default ? ` (default: ${spec.default})` : "";
+    program.addOption(
+      new Option(`--${spec.name} <value>`, `${spec.description}${defaultText} [${envVarName(spec.name)}]`),
+    );
+  }
+  for (const spec of appOptions) {
+    const option = new Option(`--${spec.name} <value>`, `${spec.description} [${envVarName(spec.name)}]`);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.default !== undefined) option.default(spec.default);
+    program.addOption(option);
+  }
+
+  try {
+    program.parse([...options.argv], { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError && err.exitCode !== 0) throw new ConfigError(err.message.replace(/^error: /, ""));
+    if (err instanceof CommanderError) Object.assign(err, { helpText: program.helpInformation() });
+    throw err;
+  }
+  const cli = program.opts<Record<string, string | undefined>>();
+
+  const configFile = cli.config ?? env[envVarName("config")];
+  const file = configFile ? readConfigFile(resolve(configFile)) : {};
+  const known = new Set([...CORE_OPTIONS, ...appOptions].flatMap((o) => [o.name, o.name.replaceAll("-", "_")]));
+  const unknownKeys = Object.keys(file).filter((key) => !known.has(key));
+  if (unknownKeys.length > 0) {
+    throw new ConfigError(`config file ${configFile}: unknown key(s) ${unknownKeys.join(", ")}`);
+  }
+
+  const pick = (name: string, fallback?: string): string | undefined => {
+    const fromCli = program.getOptionValueSource(camelCase(name)) === "cli" ? cli[camelCase(name)] : undefined;
+    return fromCli ?? env[envVarName(name)] ?? fileValue(file, name, configFile ?? "") ?? fallback;
+  };
+
+  const raw = Object.fromEntries(CORE_OPTIONS.map((spec) => [camelCase(spec.name), pick(spec.name, spec.default)]));
+  raw.homeDir ??= defaultHomeDir(appName, env);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      const name = flagName(key).slice(2);
+      return `${flagName(key)} (or ${envVarName(name)}) ${issue.message}`;
+    });
+    throw new ConfigError(problems.join("\n"));
+  }
+
+  const app: Record<string, string | undefined> = {};
+  for (const spec of appOptions) {
+    const value = pick(spec.name, spec.default);
+    if (value !== undefined && spec.choices && !spec.choices.includes(value)) {
+      throw new ConfigError(`--${spec.name} (or ${envVarName(spec.name)}) must be one of ${spec.choices.join(", ")}`);
+    }
+    app[spec.name] = value;
+  }
+
+  const data = parsed.data;
+  return {
+    jid: data.jid,
+    secret: data.secret,
+    server: data.server,
+    port: data.port,
+    homeDir: resolve(data.homeDir),
+    dbUrl: data.dbUrl,
+    admins: data.admins,
+    userJidValidator: data.userJidValidator
+      ? regexFrom(data.userJidValidator)
+      : defaultUserJidValidator(data.jid),
+    logLevel: data.logLevel,
+    configFile,
+    app,
+  };
+}

@@ -1,0 +1,56 @@
+import { pino, type DestinationStream, type Logger } from "pino";
+import type { LogLevel } from "./cli/config.js";
+
+export type { Logger } from "pino";
+
+/**
+ * Paths whose values are never written to a log line. Registration data and legacy session
+ * state hold users' credentials; the component secret lets anyone impersonate the gateway.
+ */
+export const REDACTED_PATHS = [
+  "secret",
+  "*.secret",
+  "password",
+  "*.password",
+  "registration",
+  "*.registration",
+  "legacyData",
+  "*.legacyData",
+  "config.secret",
+  "form",
+  "*.form",
+  "code",
+  "*.code",
+];
+
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@/\s]+@/gi;
+
+/** Hides the password part of any URL in a string (`postgres://u:pw@h` → `postgres://u:***@h`). */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(URL_CREDENTIALS, "$1***@");
+}
+
+export function createLogger(options: { level: LogLevel; name?: string }, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level: options.level,
+      name: options.name,
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      formatters: {
+        log(object) {
+          for (const [key, value] of Object.entries(object)) {
+            if (typeof value === "string") object[key] = redactUrlCredentials(value);
+          }
+          return object;
+        },
+      },
+      hooks: {
+        logMethod(args, method) {
+          const redacted = args.map((arg) => (typeof arg === "string" ? redactUrlCredentials(arg) : arg));
+          return method.apply(this, redacted as Parameters<typeof method>);
+        },
+      },
+    },
+    destination,
+  );
+}
