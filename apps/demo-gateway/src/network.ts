@@ -1,0 +1,144 @@
+import { EventEmitter } from "node:events";
+
+/**
+ * An in-process stand-in for a legacy chat network's client library. It has the shape real
+ * ones have (log in, list contacts, send, events for what the other side does), so the gateway
+ * code on top of it is what a network author writes for a real network.
+ */
+
+export type DemoPresence = "online" | "away" | "offline";
+export type DemoChatState = "composing" | "paused";
+
+export interface DemoContactInfo {
+  id: string;
+  name: string;
+  presence: DemoPresence;
+  status?: string;
+}
+
+export const DEMO_CONTACTS: readonly DemoContactInfo[] = [
+  { id: "echo", name: "Echo Bot", presence: "online", status: "I repeat everything" },
+  { id: "alice", name: "Alice Demo", presence: "away" },
+  { id: "bob", name: "Bob Demo", presence: "offline" },
+];
+
+export class DemoAuthError extends Error {
+  override readonly name = "DemoAuthError";
+}
+
+export interface DemoEvents {
+  message: [{ from: string; id: string; text: string; replyTo?: string }];
+  correction: [{ from: string; id: string; text: string }];
+  retraction: [{ from: string; id: string }];
+  reaction: [{ from: string; id: string; emojis: string[] }];
+  received: [{ from: string; id: string }];
+  displayed: [{ from: string; id: string }];
+  chatState: [{ from: string; state: DemoChatState }];
+}
+
+/** The user's own message as the demo network keeps it, and echo's answer to it. */
+interface SentMessage {
+  to: string;
+  replyId?: string;
+}
+
+/** One logged-in demo account. Echo answers asynchronously, as a remote peer would. */
+export class DemoClient extends EventEmitter<DemoEvents> {
+  private nextId = 1;
+  /** user message id → what echo did about it; lets corrections/retractions follow echo's reply */
+  private readonly sent = new Map<string, SentMessage>();
+  /** echo's reply id → the user message it answered */
+  private readonly echoReplies = new Map<string, string>();
+  private loggedIn = true;
+
+  constructor(readonly username: string) {
+    super();
+  }
+
+  contacts(): readonly DemoContactInfo[] {
+    return DEMO_CONTACTS;
+  }
+
+  /** Case-insensitive search on names and ids. */
+  search(fragment: string): DemoContactInfo[] {
+    const needle = fragment.toLowerCase();
+    return DEMO_CONTACTS.filter((c) => c.name.toLowerCase().includes(needle) || c.id.includes(needle));
+  }
+
+  private newId(): string {
+    return `demo-${this.username}-${this.nextId++}`;
+  }
+
+  private assertContact(id: string): void {
+    if (!this.loggedIn) throw new Error("not logged in");
+    if (!DEMO_CONTACTS.some((c) => c.id === id)) throw new Error(`no such demo contact: ${id}`);
+  }
+
+  /** Sends a text; returns its network id. `replyTo` is the network id of a message being answered. */
+  sendMessage(to: string, text: string, options: { replyTo?: string } = {}): string {
+    this.assertContact(to);
+    const id = this.newId();
+    const record: SentMessage = { to };
+    this.sent.set(id, record);
+    if (to === "echo") {
+      const replyId = this.newId();
+      record.replyId = replyId;
+      this.echoReplies.set(replyId, id);
+      const answersReply = options.replyTo !== undefined && this.echoReplies.has(options.replyTo);
+      setImmediate(() => {
+        this.emit("received", { from: "echo", id });
+        this.emit("displayed", { from: "echo", id });
+        this.emit("message", { from: "echo", id: replyId, text: `echo: ${text}`, ...(answersReply && { replyTo: id }) });
+      });
+    }
+    return id;
+  }
+
+  correctMessage(to: string, id: string, text: string): void {
+    this.assertContact(to);
+    const replyId = this.sent.get(id)?.replyId;
+    if (to === "echo" && replyId) {
+      setImmediate(() => this.emit("correction", { from: "echo", id: replyId, text: `echo: ${text}` }));
+    }
+  }
+
+  retractMessage(to: string, id: string): void {
+    this.assertContact(to);
+    const replyId = this.sent.get(id)?.replyId;
+    if (to === "echo" && replyId) setImmediate(() => this.emit("retraction", { from: "echo", id: replyId }));
+  }
+
+  /** Reacting to one of echo's messages makes echo react the same on the message it answered. */
+  react(to: string, id: string, emojis: string[]): void {
+    this.assertContact(to);
+    const answered = this.echoReplies.get(id);
+    if (to === "echo" && answered) setImmediate(() => this.emit("reaction", { from: "echo", id: answered, emojis }));
+  }
+
+  setChatState(to: string, state: DemoChatState): void {
+    this.assertContact(to);
+    if (to === "echo") setImmediate(() => this.emit("chatState", { from: "echo", state }));
+  }
+
+  logout(): void {
+    this.loggedIn = false;
+    this.removeAllListeners();
+  }
+}
+
+/** The demo "cloud": any username logs in with any password except the literal `wrong`. */
+export class DemoNetwork {
+  login(username: string, password: string): DemoClient {
+    if (password === "wrong") throw new DemoAuthError("Wrong password");
+    if (!username) throw new DemoAuthError("A username is required");
+    return new DemoClient(username);
+  }
+
+  /** The text a QR code carries for this user (`--registration qr`). */
+  qrText(username: string): string {
+    return `gangway-demo:${username}`;
+  }
+
+  /** The one-time code the demo network accepts (`--registration 2fa`). */
+  readonly twoFactorCode = "123456";
+}
