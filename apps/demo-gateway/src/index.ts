@@ -1,1 +1,2 @@
-export {};
+export { DemoContact, DemoGateway, DemoRoster, DemoSession } from "./gateway.js";
+export { DEMO_CONTACTS, DemoAuthError, DemoClient, DemoNetwork } from "./network.js";

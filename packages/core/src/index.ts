@@ -1,1 +1,19 @@
-export {};
+export { RegistrationType, TwoFactorNotRequired } from "@gangway/registration";
+export type { LegacyData } from "@gangway/registration";
+export {
+  type AppOption,
+  ConfigError,
+  defaultUserJidValidator,
+  envVarName,
+  type GatewayConfig,
+  LOG_LEVELS,
+  type LogLevel,
+  loadGatewayConfig,
+} from "./cli/config.js";
+export { EXIT_CONFIG_ERROR, EXIT_STARTUP_FAILED, type GatewayClass, openConfiguredStore, runGateway, type RunOptions } from "./cli/run.js";
+export { type ContactPresence, LegacyContact, type OutgoingMessage, type PresenceShow, type SendTextOptions } from "./contact.js";
+export { type AnyGateway, BaseGateway, type GatewayDependencies, NOT_REGISTERED_TEXT, type SessionClass } from "./gateway.js";
+export { createLogger, type Logger, REDACTED_PATHS, redactUrlCredentials } from "./logger.js";
+export { parsePrivilegeAdvertisement, PRIVILEGE_NAMESPACES, type Privileges } from "./privileges.js";
+export { type ContactClass, LegacyRoster } from "./roster.js";
+export { type AnySession, BaseSession, type SessionState } from "./session.js";

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { runGateway } from "@gangway/core";
+import { DemoGateway } from "./gateway.js";
+
+await runGateway(DemoGateway, {
+  appName: "demo",
+  command: "gangway-demo",
+  description: "Gangway demo gateway: an in-process demo network with echo, alice and bob",
+  appOptions: [
+    {
+      name: "registration",
+      description: "registration flow (qr and 2fa arrive with the registration work)",
+      choices: ["single"],
+      default: "single",
+    },
+  ],
+});

@@ -1,0 +1,104 @@
+import {
+  BaseGateway,
+  BaseSession,
+  LegacyContact,
+  LegacyRoster,
+  type OutgoingMessage,
+  RegistrationType,
+} from "@gangway/core";
+import { type FormValues, XmppError } from "@gangway/xmpp";
+import { DEMO_CONTACTS, DemoAuthError, type DemoClient, DemoNetwork } from "./network.js";
+
+/** One demo network per process: every gateway instance's users "live" in it. */
+const network = new DemoNetwork();
+
+export class DemoContact extends LegacyContact {
+  declare session: DemoSession;
+
+  override async updateInfo(): Promise<void> {
+    const info = DEMO_CONTACTS.find((c) => c.id === this.legacyId);
+    if (!info) throw new XmppError("item-not-found", `There is no demo contact called ${this.legacyId}.`);
+    this.name = info.name;
+  }
+
+  override async onMessage(message: OutgoingMessage): Promise<string> {
+    return this.session.client.sendMessage(this.legacyId, message.body);
+  }
+}
+
+export class DemoRoster extends LegacyRoster<DemoContact> {
+  declare session: DemoSession;
+
+  override async *fill(): AsyncIterable<DemoContact> {
+    for (const info of this.session.client.contacts()) yield this.byLegacyId(info.id);
+  }
+}
+
+export class DemoSession extends BaseSession<DemoContact> {
+  static override Contact = DemoContact;
+  static override Roster = DemoRoster as typeof LegacyRoster;
+
+  private legacyClient: DemoClient | undefined;
+
+  get client(): DemoClient {
+    if (!this.legacyClient) throw new XmppError("recipient-unavailable", "Not logged in to the demo network.");
+    return this.legacyClient;
+  }
+
+  override async login(): Promise<string> {
+    const { username, password } = this.registration as { username: string; password: string };
+    const client = network.login(username, password);
+    this.legacyClient = client;
+    client.on("message", (event) => {
+      void this.contacts
+        .byLegacyId(event.from)
+        .then((contact) => contact.sendText(event.text, { id: event.id }))
+        .catch((err) => this.log.error({ err }, "could not relay a demo message"));
+    });
+    return `Logged in as ${username}`;
+  }
+
+  override async logout(): Promise<void> {
+    this.legacyClient?.logout();
+    this.legacyClient = undefined;
+  }
+
+  /** Contacts' presences come from the network once the roster is filled. */
+  override async start(): Promise<void> {
+    await super.start();
+    if (!this.isLoggedIn) return;
+    for (const info of this.client.contacts()) {
+      const contact = await this.contacts.byLegacyId(info.id);
+      if (info.presence === "online") await contact.online(info.status);
+      else if (info.presence === "away") await contact.away(info.status);
+      else await contact.offline(info.status);
+    }
+  }
+}
+
+export class DemoGateway extends BaseGateway<DemoSession> {
+  static override COMPONENT_NAME = "Demo (Gangway)";
+  static override COMPONENT_TYPE = "demo";
+  static override ROSTER_GROUP = "Demo";
+  static override REGISTRATION_TYPE = RegistrationType.SingleStepForm;
+  static override REGISTRATION_FIELDS = [
+    { var: "username", type: "text-single", label: "Username", required: true },
+    { var: "password", type: "text-private", label: "Password", required: true },
+  ] as const;
+  static override REGISTRATION_INSTRUCTIONS =
+    "Any username works. Any password logs in, except 'wrong'.";
+  static override WELCOME_MESSAGE =
+    "Welcome to the Gangway demo gateway! Say hi to echo, it repeats everything.";
+
+  readonly Session = DemoSession;
+
+  override async validate(_userJid: string, form: FormValues): Promise<undefined> {
+    try {
+      network.login(String(form.username), String(form.password)).logout();
+    } catch (err) {
+      if (err instanceof DemoAuthError) throw new XmppError("not-authorized", err.message);
+      throw err;
+    }
+    return undefined;
+  }
+}

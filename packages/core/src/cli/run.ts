@@ -1,0 +1,101 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { openStore, type Store } from "@gangway/store";
+import { ComponentTransport } from "@gangway/xmpp";
+import { CommanderError } from "commander";
+import type { AnyGateway, GatewayDependencies } from "../gateway.js";
+import { createLogger } from "../logger.js";
+import { type AppOption, ConfigError, type GatewayConfig, loadGatewayConfig } from "./config.js";
+
+export type GatewayClass<G extends AnyGateway> = new (deps: GatewayDependencies) => G;
+
+export interface RunOptions {
+  /** Short app name: default home dir `~/.local/share/gangway/<appName>`. */
+  appName: string;
+  command?: string;
+  description?: string;
+  version?: string;
+  appOptions?: readonly AppOption[];
+  argv?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Exit codes an operator's supervisor can tell apart. */
+export const EXIT_CONFIG_ERROR = 2;
+export const EXIT_STARTUP_FAILED = 3;
+
+/** Opens the database the configuration points at: PostgreSQL with `--db-url`, else PGlite in the home dir. */
+export async function openConfiguredStore(config: GatewayConfig, logger: ReturnType<typeof createLogger>): Promise<Store> {
+  if (config.dbUrl) return openStore({ driver: "postgres", url: config.dbUrl }, logger);
+  await mkdir(config.homeDir, { recursive: true, mode: 0o700 });
+  return openStore({ driver: "pglite", dataDir: join(config.homeDir, "db") }, logger);
+}
+
+/**
+ * The `main()` of every gateway app: parse the configuration, open (and migrate) the database,
+ * connect to the XMPP server, log users in, and shut down cleanly on SIGTERM/SIGINT.
+ * Returns the running gateway; `process.exitCode` tells failures.
+ */
+export async function runGateway<G extends AnyGateway>(
+  Gateway: GatewayClass<G>,
+  options: RunOptions,
+): Promise<G | undefined> {
+  const startedAt = performance.now();
+  let config: GatewayConfig;
+  try {
+    config = loadGatewayConfig({ ...options, argv: options.argv ?? process.argv.slice(2), env: options.env ?? process.env });
+  } catch (err) {
+    if (err instanceof CommanderError && err.exitCode === 0) {
+      process.stdout.write((err as CommanderError & { helpText?: string }).helpText ?? `${err.message}\n`);
+      return undefined;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${options.command ?? `gangway-${options.appName}`}: configuration error:\n${err.message}\n`);
+      process.exitCode = EXIT_CONFIG_ERROR;
+      return undefined;
+    }
+    throw err;
+  }
+
+  const logger = createLogger({ level: config.logLevel, name: options.appName });
+  let store: Store | undefined;
+  let gateway: G | undefined;
+  try {
+    store = await openConfiguredStore(config, logger);
+    const transport = new ComponentTransport({
+      service: `xmpp://${config.server}:${config.port}`,
+      domain: config.jid,
+      password: config.secret,
+      logger,
+    });
+    gateway = new Gateway({ config, store, transport, logger });
+    await gateway.start();
+  } catch (err) {
+    logger.fatal({ err }, "could not start the gateway");
+    await gateway?.stop().catch(() => {});
+    await store?.close().catch(() => {});
+    process.exitCode = EXIT_STARTUP_FAILED;
+    return undefined;
+  }
+  logger.info({ startupMs: Math.round(performance.now() - startedAt), users: gateway.sessions.size }, "gateway running");
+
+  const running = gateway;
+  const openStoreHandle = store;
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, "shutting down");
+    try {
+      await running.stop();
+      await openStoreHandle.close();
+    } catch (err) {
+      logger.error({ err }, "error during shutdown");
+      process.exitCode = 1;
+    }
+    logger.flush();
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  return running;
+}

@@ -1,0 +1,89 @@
+import { escapeLocalpart, unescapeLocalpart, XmppError } from "@gangway/xmpp";
+import type { LegacyContact } from "./contact.js";
+import type { AnySession } from "./session.js";
+
+export type ContactClass<C extends LegacyContact> = new (session: AnySession, legacyId: string, jidLocal: string) => C;
+
+/**
+ * The user's legacy contacts, created lazily and kept once per legacy id. The mapping between
+ * legacy ids and JID localparts is XEP-0106 escaping unless an app overrides the two methods.
+ */
+export class LegacyRoster<C extends LegacyContact = LegacyContact> {
+  private readonly byId = new Map<string, C>();
+  private readonly byLocal = new Map<string, C>();
+  private readonly creating = new Map<string, Promise<C>>();
+
+  constructor(
+    readonly session: AnySession,
+    private readonly Contact: ContactClass<C>,
+  ) {}
+
+  /** Legacy id → JID localpart. Override for networks whose ids need another mapping. */
+  legacyIdToJidLocal(legacyId: string): string {
+    return escapeLocalpart(legacyId);
+  }
+
+  /** JID localpart → legacy id; throw XmppError('item-not-found') for localparts that are no contact. */
+  jidLocalToLegacyId(jidLocal: string): string {
+    return unescapeLocalpart(jidLocal);
+  }
+
+  /**
+   * Yields the user's contacts after login (friends first). The default has none; apps
+   * override it, typically `for (const c of api.contacts()) yield await this.byLegacyId(c.id)`.
+   */
+  async *fill(): AsyncIterable<C> {}
+
+  /** The contact for a legacy id, created (and its info fetched) on first use. */
+  async byLegacyId(legacyId: string): Promise<C> {
+    const known = this.byId.get(legacyId);
+    if (known) return known;
+    // Two events for a new contact can race: both must get the same instance.
+    let pending = this.creating.get(legacyId);
+    if (!pending) {
+      pending = this.create(legacyId).finally(() => this.creating.delete(legacyId));
+      this.creating.set(legacyId, pending);
+    }
+    return pending;
+  }
+
+  /** The contact addressed by a JID localpart; `item-not-found` when it maps to no legacy id. */
+  async byJidLocal(jidLocal: string): Promise<C> {
+    const known = this.byLocal.get(jidLocal);
+    if (known) return known;
+    let legacyId: string;
+    try {
+      legacyId = this.jidLocalToLegacyId(jidLocal);
+    } catch (err) {
+      if (err instanceof XmppError) throw err;
+      throw new XmppError("item-not-found", `No contact is known as ${jidLocal}.`);
+    }
+    return this.byLegacyId(legacyId);
+  }
+
+  /** Contacts created so far in this session. */
+  [Symbol.iterator](): IterableIterator<C> {
+    return this.byId.values();
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  private async create(legacyId: string): Promise<C> {
+    const jidLocal = this.legacyIdToJidLocal(legacyId);
+    const contact = new this.Contact(this.session, legacyId, jidLocal);
+    await contact.updateInfo();
+    const { gateway, user } = this.session;
+    const row = await gateway.store.contacts.upsert(user.id, {
+      legacyId,
+      jidLocal,
+      name: contact.name ?? null,
+      isFriend: contact.isFriend,
+    });
+    contact.addedToRoster = row.addedToRoster;
+    this.byId.set(legacyId, contact);
+    this.byLocal.set(jidLocal, contact);
+    return contact;
+  }
+}

@@ -1,0 +1,135 @@
+import type { UserRow } from "@gangway/store";
+import { sanitizeXmlText, xml } from "@gangway/xmpp";
+import type { Logger } from "pino";
+import type { LegacyContact, PresenceShow } from "./contact.js";
+import type { AnyGateway } from "./gateway.js";
+import { type ContactClass, LegacyRoster } from "./roster.js";
+import { syncRoster } from "./roster-sync.js";
+
+export type SessionState = "logging-in" | "logged-in" | "failed" | "logged-out";
+
+/**
+ * One registered user's connection to the legacy network. Apps subclass it: `login()` connects
+ * (returning a status text to show), `logout()` disconnects, and the legacy client's events are
+ * turned into calls on contacts.
+ */
+export class BaseSession<C extends LegacyContact = LegacyContact> {
+  /** The contact class this session's roster creates; apps set their own. */
+  static Contact: ContactClass<LegacyContact>;
+  /** The roster class; apps override it to change the legacy id ↔ JID mapping or to `fill()`. */
+  static Roster: typeof LegacyRoster = LegacyRoster;
+
+  readonly contacts: LegacyRoster<C>;
+  readonly log: Logger;
+  state: SessionState = "logging-in";
+
+  constructor(
+    readonly gateway: AnyGateway,
+    public user: UserRow,
+  ) {
+    const statics = this.constructor as typeof BaseSession;
+    if (!statics.Contact) throw new Error(`${statics.name} must set static Contact to its LegacyContact subclass`);
+    this.contacts = new statics.Roster(this, statics.Contact) as unknown as LegacyRoster<C>;
+    this.log = gateway.log.child({ user: user.jid });
+  }
+
+  get userJid(): string {
+    return this.user.jid;
+  }
+
+  get isLoggedIn(): boolean {
+    return this.state === "logged-in";
+  }
+
+  // ---- hooks the app overrides ----
+
+  /** Connects to the legacy network. Return a status text for the gateway's presence, if any. */
+  async login(): Promise<string | undefined | void> {}
+
+  async logout(): Promise<void> {}
+
+  // ---- helpers ----
+
+  /** Registration data as the user entered it (the registration form's values). */
+  get registration(): Readonly<Record<string, unknown>> {
+    return this.user.registration;
+  }
+
+  /** Presence of the gateway itself towards this user; cached and replayed on probes. */
+  private gatewayPresence: { show?: PresenceShow; status: string; available: boolean } = {
+    available: false,
+    status: "",
+  };
+
+  async sendGatewayStatus(status: string, options: { show?: PresenceShow; available?: boolean } = {}): Promise<void> {
+    this.gatewayPresence = { status, show: options.show, available: options.available ?? true };
+    await this.sendGatewayPresence();
+  }
+
+  async sendGatewayPresence(): Promise<void> {
+    const { show, status, available } = this.gatewayPresence;
+    await this.gateway.send(
+      xml(
+        "presence",
+        { from: this.gateway.domain, to: this.userJid, ...(available ? {} : { type: "unavailable" }) },
+        show ? xml("show", {}, show) : null,
+        status ? xml("status", {}, sanitizeXmlText(status)) : null,
+      ),
+    );
+  }
+
+  async sendGatewayMessage(text: string): Promise<void> {
+    await this.gateway.send(
+      xml(
+        "message",
+        { from: this.gateway.domain, to: this.userJid, type: "chat", id: this.gateway.newStanzaId() },
+        xml("body", {}, sanitizeXmlText(text)),
+      ),
+    );
+  }
+
+  /**
+   * The login lifecycle: "Logging in…" → `login()` → contacts synced into the roster →
+   * the status `login()` returned (or "Logged in"). A failure is shown, never thrown.
+   */
+  async start(): Promise<void> {
+    this.state = "logging-in";
+    await this.sendGatewayStatus("Logging in…", { show: "dnd" });
+    try {
+      const status = await this.login();
+      this.state = "logged-in";
+      const contacts: C[] = [];
+      for await (const contact of this.contacts.fill()) contacts.push(contact);
+      await syncRoster(this, contacts);
+      await this.sendGatewayStatus(status || "Logged in");
+      await this.gateway.store.users.update(this.userJid, { lastLoginAt: new Date() });
+      this.log.info({ contacts: contacts.length }, "logged in");
+    } catch (err) {
+      this.state = "failed";
+      const reason = err instanceof Error ? err.message : String(err);
+      this.log.warn({ err }, "login failed");
+      await this.sendGatewayStatus(`Could not log in: ${reason}`, { show: "dnd" });
+    }
+  }
+
+  /** Logs out and shows everything as offline (shutdown or unregistration). */
+  async stop(): Promise<void> {
+    if (this.state === "logged-out") return;
+    const wasLoggedIn = this.state === "logged-in";
+    this.state = "logged-out";
+    for (const contact of this.contacts) {
+      if (contact.currentPresence.available) await contact.offline();
+    }
+    await this.sendGatewayStatus("", { available: false });
+    if (wasLoggedIn) {
+      try {
+        await this.logout();
+      } catch (err) {
+        this.log.warn({ err }, "logout failed");
+      }
+    }
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the gateway handles sessions of any contact type
+export type AnySession = BaseSession<any>;

@@ -1,0 +1,78 @@
+import { DuplicateUserError, type Store, type UserRow } from "@gangway/store";
+import { type FormValues, XmppError } from "@gangway/xmpp";
+import type { RegistrationFlow } from "./flow.js";
+
+export const NOT_ALLOWED_TEXT = "Your account is not allowed to use this gateway.";
+
+export interface RegistrarOptions {
+  flow: RegistrationFlow;
+  store: Store;
+  /** Whether a bare JID may use the gateway at all (`--user-jid-validator`). */
+  isAllowed(bareJid: string): boolean;
+  /** Called once a new user is stored, after the front end has answered the request. */
+  onRegistered(user: UserRow): void;
+  /** Called when an existing user changed their registration data. */
+  onModified?(user: UserRow): void;
+  /** Tears the user's session down before their rows are deleted. */
+  onUnregister(user: UserRow): Promise<void>;
+}
+
+/**
+ * Owns what every front end shares: who may register, running a flow to its end, storing the
+ * user, and removing them again.
+ */
+export class Registrar {
+  constructor(private readonly options: RegistrarOptions) {}
+
+  get flow(): RegistrationFlow {
+    return this.options.flow;
+  }
+
+  assertAllowed(bareJid: string): void {
+    if (!this.options.isAllowed(bareJid)) throw new XmppError("not-allowed", NOT_ALLOWED_TEXT);
+  }
+
+  user(bareJid: string): Promise<UserRow | undefined> {
+    return this.options.store.users.get(bareJid);
+  }
+
+  /**
+   * Runs a single-form flow in one go (XEP-0077): validates the form with the app, then stores
+   * the user, or updates the stored registration when the user is already registered.
+   */
+  async registerWithForm(bareJid: string, answer: FormValues): Promise<UserRow> {
+    this.assertAllowed(bareJid);
+    const { flow, store } = this.options;
+    if (!flow.isSingleForm) {
+      throw new XmppError("not-acceptable", "This gateway needs more than one form to register: use its commands.");
+    }
+    const state = flow.newState(bareJid);
+    const next = await flow.advance(state, answer);
+    if (next) throw new XmppError("not-acceptable", "This registration needs another step.");
+
+    const existing = await store.users.get(bareJid);
+    if (existing) {
+      const updated = await store.users.update(bareJid, { registration: state.values, legacyData: state.legacyData ?? null });
+      if (!updated) throw new XmppError("item-not-found", "You are not registered to this gateway.");
+      this.options.onModified?.(updated);
+      return updated;
+    }
+    let user: UserRow;
+    try {
+      user = await store.users.create({ jid: bareJid, registration: state.values, legacyData: state.legacyData ?? null });
+    } catch (err) {
+      if (err instanceof DuplicateUserError) throw new XmppError("conflict", "You are already registered.");
+      throw err;
+    }
+    // After the front end's answer has gone out: the welcome message must follow the result.
+    setImmediate(() => this.options.onRegistered(user));
+    return user;
+  }
+
+  async unregister(bareJid: string): Promise<void> {
+    const user = await this.options.store.users.get(bareJid);
+    if (!user) throw new XmppError("item-not-found", "You are not registered to this gateway.");
+    await this.options.onUnregister(user);
+    await this.options.store.users.delete(bareJid);
+  }
+}

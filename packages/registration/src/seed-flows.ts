@@ -1,0 +1,60 @@
+import type { FormField, FormValues } from "@gangway/xmpp";
+import { FormStep, type LegacyData, RegistrationFlow, RegistrationType, TwoFactorNotRequired } from "./flow.js";
+
+/** What the gateway app provides to the seed flows (BaseGateway implements it). */
+export interface RegistrationHooks {
+  /**
+   * Checks the credentials form, usually by logging in to the legacy network. Throw an XmppError
+   * (e.g. `not-authorized` "Wrong password") to refuse. Returned data is stored as legacy data.
+   * In a two-factor flow, throw `TwoFactorNotRequired` to skip the code step.
+   */
+  validate(userJid: string, values: FormValues): Promise<LegacyData | undefined | void>;
+  validateTwoFactorCode?(userJid: string, code: string, legacyData: LegacyData | undefined): Promise<LegacyData | undefined | void>;
+}
+
+export interface SeedFlowTexts {
+  componentName: string;
+  fields: readonly FormField[];
+  instructions: string;
+  twoFactorTitle?: string;
+  twoFactorInstructions?: string;
+}
+
+function credentialsStep(hooks: RegistrationHooks, texts: SeedFlowTexts, allowSkip: boolean): FormStep {
+  return new FormStep("credentials", {
+    title: `Registration to '${texts.componentName}'`,
+    instructions: texts.instructions,
+    fields: texts.fields,
+    accept: async (state, values) => {
+      try {
+        return { legacyData: (await hooks.validate(state.userJid, values)) ?? undefined };
+      } catch (err) {
+        if (allowSkip && err instanceof TwoFactorNotRequired) return { legacyData: err.legacyData, skipRemaining: true };
+        throw err;
+      }
+    },
+  });
+}
+
+/** Builds one of the seed flows from the app's hooks and texts. */
+export function seedFlow(type: RegistrationType, hooks: RegistrationHooks, texts: SeedFlowTexts): RegistrationFlow {
+  switch (type) {
+    case RegistrationType.SingleStepForm:
+      return new RegistrationFlow(type, [credentialsStep(hooks, texts, false)]);
+    case RegistrationType.TwoFactorCode: {
+      const validateCode = hooks.validateTwoFactorCode;
+      if (!validateCode) throw new Error("a two-factor registration flow needs validateTwoFactorCode()");
+      const codeStep = new FormStep("code", {
+        title: texts.twoFactorTitle ?? "Enter your code",
+        instructions: texts.twoFactorInstructions ?? "You should have received a code. Enter it here.",
+        fields: [{ var: "code", type: "text-single", label: "Code", required: true }],
+        accept: async (state, values) => ({
+          legacyData: (await validateCode(state.userJid, String(values.code), state.legacyData)) ?? undefined,
+        }),
+      });
+      return new RegistrationFlow(type, [credentialsStep(hooks, texts, true), codeStep]);
+    }
+    default:
+      throw new Error(`registration type ${type} is not available yet`);
+  }
+}
