@@ -1,1 +1,73 @@
-export {};
+export {
+  type IqAttributes,
+  type IqRequestType,
+  iq,
+  iqResult,
+  type MessageAttributes,
+  type MessageType,
+  message,
+  type PresenceAttributes,
+  type PresenceType,
+  presence,
+  type StanzaAttributes,
+} from "./builders.js";
+export { type StanzaHandler, XmppComponent, type XmppComponentOptions } from "./component.js";
+export {
+  ComponentTransport,
+  type ComponentTransportOptions,
+  TransportError,
+  type TransportErrorCode,
+} from "./component-transport.js";
+export {
+  Element,
+  type ElementChild,
+  type ElementConstructor,
+  isStanza,
+  parseXml,
+  type XmlAttributes,
+  type XmlChildInput,
+  xml,
+} from "./element.js";
+export {
+  DEFAULT_ERROR_TYPES,
+  errorReply,
+  isStanzaErrorCondition,
+  NS_STANZAS,
+  type StanzaErrorCondition,
+  type StanzaErrorType,
+  toXmppError,
+  XmppError,
+  type XmppErrorOptions,
+} from "./errors.js";
+export {
+  buildForm,
+  type FormDefinition,
+  type FormField,
+  type FormFieldType,
+  type FormOption,
+  type FormType,
+  type FormValue,
+  type FormValues,
+  NS_DATA_FORMS,
+  type ParsedForm,
+  parseForm,
+  validateSubmission,
+} from "./forms.js";
+export { DEFAULT_IQ_TIMEOUT_MS, IqCaller, type IqCallerOptions } from "./iq-caller.js";
+export {
+  type IqContext,
+  type IqHandler,
+  type IqRecipient,
+  type IqRequestKind,
+  type IqRoute,
+  IqRouter,
+} from "./iq-router.js";
+export { JID } from "./jid.js";
+export {
+  escapeLocalpart,
+  isValidLocalpart,
+  MAX_JID_PART_BYTES,
+  sanitizeXmlText,
+  unescapeLocalpart,
+} from "./jid-escaping.js";
+export type { StanzaTransport, TransportStatus } from "./transport.js";

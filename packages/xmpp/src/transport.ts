@@ -1,4 +1,4 @@
-import type { Element } from "@xmpp/xml";
+import type { Element } from "./element.js";
 
 /** Connection state of a stanza transport, as seen by the gateway. */
 export type TransportStatus = "offline" | "connecting" | "online" | "reconnecting" | "stopping";
