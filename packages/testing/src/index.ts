@@ -1,1 +1,37 @@
-export {};
+export { canonicalXml } from "./canonical-xml.js";
+export {
+  AccountRegistrationError,
+  type ConnectClientOptions,
+  connectClient,
+  registerAccount,
+  type TestClient,
+  type XmppServerAddress,
+} from "./clients.js";
+export {
+  MemoryTransport,
+  type MemoryTransportOptions,
+  StanzaAssertionError,
+  sequentialIds,
+} from "./memory-transport.js";
+export {
+  acceptsConnections,
+  type ComponentCredentials,
+  type ExtraComponentOptions,
+  FULL_PRIVILEGES,
+  type PrivilegeGrant,
+  ProsodyNotInstalledError,
+  type ProsodyOptions,
+  type ProsodyServer,
+  ProsodyStartError,
+  startProsody,
+} from "./prosody.js";
+export {
+  runSlixmppClient,
+  SLIXMPP_SCRIPT_PATH,
+  type SlixmppEvent,
+  type SlixmppMessage,
+  type SlixmppRosterItem,
+  type SlixmppRunOptions,
+  type SlixmppRunResult,
+  slixmppAvailable,
+} from "./slixmpp.js";

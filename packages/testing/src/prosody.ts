@@ -185,7 +185,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
 
   let lastError: unknown;
   for (let attempt = 1; attempt <= PORT_COLLISION_ATTEMPTS; attempt++) {
-    const [c2sPort, componentPort, httpPort] = await pickFreePorts(3);
+    const [c2sPort, componentPort, httpPort] = (await pickFreePorts(3)) as [number, number, number];
     const config = renderConfig({
       dir,
       logFile,
