@@ -136,6 +136,7 @@ describe("stopping", () => {
       expect(processAlive(pid)).toBe(true);
       child.kill("SIGKILL");
       expect(await waitUntil(() => !processAlive(pid), 10_000)).toBe(true);
+      expect(await waitUntil(() => !existsSync(dir), 10_000)).toBe(true);
     } finally {
       // Only reached with a live Prosody if the watchdog failed: clean up what this test started.
       if (processAlive(pid)) process.kill(pid, "SIGKILL");

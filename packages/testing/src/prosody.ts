@@ -391,7 +391,7 @@ async function launch(
   }
   const registration = { pid: child.pid, dir };
   liveServers.add(registration);
-  const running: RunningProcess = { child, watchdog: spawnWatchdog(child.pid), exited, registration };
+  const running: RunningProcess = { child, watchdog: spawnWatchdog(child.pid, dir), exited, registration };
   const startOffset = consoleLog.length;
 
   let exitedEarly = false;
@@ -455,14 +455,14 @@ async function terminate(running: RunningProcess, stopTimeoutMs: number): Promis
 /**
  * A tiny shell that holds the read end of a pipe only this process writes to. If this process
  * dies without running exit hooks (SIGKILL, a crashed test worker), the pipe reaches EOF and the
- * shell terminates the orphaned Prosody by PID.
+ * shell terminates the orphaned Prosody by PID and removes its temp dir.
  */
-function spawnWatchdog(prosodyPid: number): ChildProcess {
+function spawnWatchdog(prosodyPid: number, dir: string): ChildProcess {
   const script =
     'read -r _; kill -TERM "$1" 2>/dev/null || exit 0; ' +
     'i=0; while [ $i -lt 50 ] && kill -0 "$1" 2>/dev/null; do sleep 0.1; i=$((i+1)); done; ' +
-    'kill -KILL "$1" 2>/dev/null; exit 0';
-  const watchdog = spawn("/bin/sh", ["-c", script, "gangway-prosody-watchdog", String(prosodyPid)], {
+    'kill -KILL "$1" 2>/dev/null; rm -rf "$2"; exit 0';
+  const watchdog = spawn("/bin/sh", ["-c", script, "gangway-prosody-watchdog", String(prosodyPid), dir], {
     stdio: ["pipe", "ignore", "ignore"],
   });
   // The watchdog must never keep the test process alive on its own.
