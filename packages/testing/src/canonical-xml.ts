@@ -14,10 +14,15 @@ const STREAM_NAMESPACE_TOKEN = "(stream namespace)";
  * Two stanzas are equal for assertions exactly when their canonical forms are equal.
  */
 export function canonicalXml(stanza: Element | string): string {
-  const element = typeof stanza === "string" ? parseXml(stanza) : stanza;
+  const element = toElement(stanza);
   const lines: string[] = [];
   render(element, STREAM_NAMESPACE_TOKEN, 0, lines);
   return lines.join("\n");
+}
+
+/** Parses XML given as text; surrounding whitespace (indented template literals) is allowed. */
+export function toElement(stanza: Element | string): Element {
+  return typeof stanza === "string" ? parseXml(stanza.trim()) : stanza;
 }
 
 function effectiveNamespace(element: Element, inherited: string): string {

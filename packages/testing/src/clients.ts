@@ -1,6 +1,7 @@
 import { createConnection } from "node:net";
 import { type Element, parseXml } from "@gangway/xmpp";
 import { client as createXmppClient, type XmppJsClient } from "@xmpp/client";
+import { toElement } from "./canonical-xml.js";
 
 /** Where test clients connect; a {@link ProsodyServer} satisfies it. */
 export interface XmppServerAddress {
@@ -107,12 +108,11 @@ class XmppJsTestClient implements TestClient {
   }
 
   async send(stanza: Element | string): Promise<void> {
-    await this.#xmpp.send(typeof stanza === "string" ? parseXml(stanza) : stanza);
+    await this.#xmpp.send(toElement(stanza));
   }
 
   async request(iq: Element | string, timeoutMs = 5000): Promise<Element> {
-    const element = typeof iq === "string" ? parseXml(iq) : iq;
-    return this.#xmpp.iqCaller.request(element, timeoutMs);
+    return this.#xmpp.iqCaller.request(toElement(iq), timeoutMs);
   }
 
   waitFor(predicate: (stanza: Element) => boolean, timeoutMs = 5000): Promise<Element> {

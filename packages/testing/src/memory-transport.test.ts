@@ -21,6 +21,16 @@ describe("canonicalXml", () => {
     expect(c).toBe(a);
   });
 
+  it("accepts indented template literals", () => {
+    expect(
+      canonicalXml(`
+      <presence to="a@localhost">
+        <status>away</status>
+      </presence>
+    `),
+    ).toBe(`<presence to="a@localhost">\n  <status>away</status>\n</presence>`);
+  });
+
   it("keeps namespaces that are not the stream's", () => {
     expect(canonicalXml(`<x xmlns="urn:a"><y/></x>`)).not.toBe(
       canonicalXml(`<x xmlns="urn:a"><y xmlns="urn:b"/></x>`),
@@ -86,45 +96,72 @@ describe("MemoryTransport", () => {
 
   it("shows the diff lines that differ", async () => {
     await transport.send(parseXml("<presence to='a@localhost' type='unavailable'/>"));
-    expect(() => transport.expectSent("<presence to='a@localhost' type='subscribed'/>")).toThrow(
-      '- <presence to="a@localhost" type="subscribed"/>\n+ <presence to="a@localhost" type="unavailable"/>',
+    expect(() =>
+      transport.expectSent("<presence from='gateway.localhost' to='a@localhost' type='subscribed'/>"),
+    ).toThrow(
+      '- <presence from="gateway.localhost" to="a@localhost" type="subscribed"/>\n' +
+        '+ <presence from="gateway.localhost" to="a@localhost" type="unavailable"/>',
     );
   });
 
+  it("fills in a missing from with the component domain, as the real transport does", async () => {
+    await transport.send(parseXml("<presence to='a@localhost'/>"));
+    await transport.send(parseXml("<presence from='puppet@gateway.localhost' to='a@localhost'/>"));
+    expect(transport.nextSent().attrs.from).toBe("gateway.localhost");
+    expect(transport.nextSent().attrs.from).toBe("puppet@gateway.localhost");
+  });
+
   it("expectSent fails when nothing was sent", () => {
-    expect(() => transport.expectSent("<presence/>")).toThrow(/nothing \(more\) was sent/);
+    expect(() => transport.expectSent("<presence from='gateway.localhost'/>")).toThrow(
+      /nothing \(more\) was sent/,
+    );
   });
 
   it("expectSent consumes stanzas in order", async () => {
     await transport.send(parseXml("<presence id='1'/>"));
     await transport.send(parseXml("<presence id='2'/>"));
-    expect(() => transport.expectSent("<presence id='2'/>")).toThrow(StanzaAssertionError);
-    transport.expectSent("<presence id='2'/>");
+    expect(() => transport.expectSent("<presence from='gateway.localhost' id='2'/>")).toThrow(
+      StanzaAssertionError,
+    );
+    transport.expectSent("<presence from='gateway.localhost' id='2'/>");
     transport.expectNothingSent();
     expect(transport.sent).toHaveLength(2);
   });
 
   it("expectNothingSent lists what was sent", async () => {
     await transport.send(parseXml("<presence id='x'/>"));
-    expect(() => transport.expectNothingSent()).toThrow(/1 stanza\(s\) were:\n1\. <presence id="x"\/>/);
+    expect(() => transport.expectNothingSent()).toThrow(
+      /1 stanza\(s\) were:\n1\. <presence from="gateway\.localhost" id="x"\/>/,
+    );
   });
 
   it("expectSentUnordered accepts any order and rejects a wrong set", async () => {
     for (const id of ["1", "2", "3"]) await transport.send(parseXml(`<presence id='${id}'/>`));
-    transport.expectSentUnordered(["<presence id='2'/>", "<presence id='1'/>"]);
-    transport.expectSent("<presence id='3'/>");
+    transport.expectSentUnordered([
+      "<presence from='gateway.localhost' id='2'/>",
+      "<presence from='gateway.localhost' id='1'/>",
+    ]);
+    transport.expectSent("<presence from='gateway.localhost' id='3'/>");
 
     for (const id of ["4", "5"]) await transport.send(parseXml(`<presence id='${id}'/>`));
-    expect(() => transport.expectSentUnordered(["<presence id='5'/>", "<presence id='6'/>"])).toThrow(
-      /Not sent:\n<presence id="6"\/>[\s\S]*Sent but not expected:\n<presence id="4"\/>/,
+    expect(() =>
+      transport.expectSentUnordered([
+        "<presence from='gateway.localhost' id='5'/>",
+        "<presence from='gateway.localhost' id='6'/>",
+      ]),
+    ).toThrow(
+      /Not sent:\n<presence from="gateway\.localhost" id="6"\/>[\s\S]*Sent but not expected:\n<presence from="gateway\.localhost" id="4"\/>/,
     );
   });
 
   it("expectSentUnordered fails when too few were sent", async () => {
     await transport.send(parseXml("<presence id='1'/>"));
-    expect(() => transport.expectSentUnordered(["<presence id='1'/>", "<presence id='2'/>"])).toThrow(
-      /Expected 2 stanza\(s\) in any order; 1 were sent/,
-    );
+    expect(() =>
+      transport.expectSentUnordered([
+        "<presence from='gateway.localhost' id='1'/>",
+        "<presence from='gateway.localhost' id='2'/>",
+      ]),
+    ).toThrow(/Expected 2 stanza\(s\) in any order; 1 were sent/);
   });
 
   it("nextSent returns stanzas in order and throws when empty", async () => {
@@ -142,7 +179,7 @@ describe("MemoryTransport", () => {
     });
     await transport.inject("<message id='in1' from='alice@localhost/r' to='gateway.localhost'/>");
     expect(seen).toEqual(["in1"]);
-    transport.expectSent("<message id='reply-in1'/>");
+    transport.expectSent("<message from='gateway.localhost' id='reply-in1'/>");
   });
 
   it("inject lets chained promise work settle even when the listener returns nothing", async () => {
@@ -152,7 +189,7 @@ describe("MemoryTransport", () => {
         .then(() => transport.send(parseXml(`<presence id='${stanza.attrs.id}'/>`)));
     });
     await transport.inject("<presence id='p1'/>");
-    transport.expectSent("<presence id='p1'/>");
+    transport.expectSent("<presence from='gateway.localhost' id='p1'/>");
   });
 
   it("inject waits for fire-and-forget handlers that send more than once", async () => {
@@ -166,9 +203,9 @@ describe("MemoryTransport", () => {
       void work();
     });
     await transport.inject("<presence id='p'/>");
-    transport.expectSent("<presence id='p-1'/>");
-    transport.expectSent("<presence id='p-2'/>");
-    transport.expectSent("<presence id='p-3'/>");
+    transport.expectSent("<presence from='gateway.localhost' id='p-1'/>");
+    transport.expectSent("<presence from='gateway.localhost' id='p-2'/>");
+    transport.expectSent("<presence from='gateway.localhost' id='p-3'/>");
   });
 
   it("inject refuses while the stream is down", async () => {
@@ -214,8 +251,8 @@ describe("MemoryTransport", () => {
 
     transport.goOnline();
     await Promise.all([first, second]);
-    transport.expectSent("<presence id='1'/>");
-    transport.expectSent("<presence id='2'/>");
+    transport.expectSent("<presence from='gateway.localhost' id='1'/>");
+    transport.expectSent("<presence from='gateway.localhost' id='2'/>");
     expect(statuses).toEqual(["reconnecting", "online"]);
   });
 

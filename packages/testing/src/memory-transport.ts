@@ -1,5 +1,5 @@
-import { type Element, parseXml, type StanzaTransport, type TransportStatus } from "@gangway/xmpp";
-import { canonicalXml, diffLines } from "./canonical-xml.js";
+import type { Element, StanzaTransport, TransportStatus } from "@gangway/xmpp";
+import { canonicalXml, diffLines, toElement } from "./canonical-xml.js";
 
 export interface MemoryTransportOptions {
   /** The component JID the gateway believes it is. Default `gateway.localhost`. */
@@ -88,7 +88,9 @@ export class MemoryTransport implements StanzaTransport {
     this.#setStatus("offline");
   }
 
+  /** Like the real transport, fills in `from` with the component domain when the stanza has none (XEP-0114). */
   send(stanza: Element): Promise<void> {
+    stanza.attrs.from ??= this.domain;
     if (this.#status === "online") {
       this.#write(stanza);
       return Promise.resolve();
@@ -120,7 +122,7 @@ export class MemoryTransport implements StanzaTransport {
         `MemoryTransport is ${this.#status}: start() it (or goOnline()) before injecting stanzas`,
       );
     }
-    const element = typeof stanza === "string" ? parseXml(stanza) : stanza;
+    const element = toElement(stanza);
     const pending: unknown[] = [];
     for (const listener of [...this.#stanzaListeners]) {
       // Listeners are typed `=> void`, but an async handler's promise is still returned: await it.

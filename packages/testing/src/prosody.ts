@@ -561,6 +561,7 @@ https_interfaces = { }
 
 modules_enabled = {
   "disco"; "roster"; "saslauth"; "register"; "ping"; "version"; "time";
+  "offline"; -- stores messages for logged-out users, as production servers do
   "privilege";
 }
 modules_disabled = { "s2s"; "tls" }
