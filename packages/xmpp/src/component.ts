@@ -19,8 +19,8 @@ export interface XmppComponentOptions {
 /**
  * An XMPP component on top of a {@link StanzaTransport}: IQ requests are routed through `iq`
  * (one reply each, always), responses are paired with `request()`s, and messages and presences go
- * to the registered handlers. Handlers run as stanzas arrive and may overlap when they are async;
- * ordering per conversation is up to the caller.
+ * to the registered handlers. Every handler is started on stanzas in arrival order; async handlers
+ * may then overlap, so a caller that must finish one stanza before the next serializes itself.
  */
 export class XmppComponent {
   /** Routes inbound IQ get/set; register handlers with `iq.handle(route, handler)`. */
@@ -41,9 +41,7 @@ export class XmppComponent {
       defaultTimeoutMs: options.requestTimeoutMs,
       newId: options.newId,
     });
-    transport.onStanza((stanza) => {
-      void this.dispatch(stanza);
-    });
+    transport.onStanza((stanza) => this.dispatch(stanza));
     transport.onStatus((status) => {
       if (status === "offline") {
         this.caller.rejectAll(
@@ -94,14 +92,17 @@ export class XmppComponent {
     return this.presenceHandlers.add(handler);
   }
 
-  private async dispatch(stanza: Element): Promise<void> {
+  private dispatch(stanza: Element): void {
     switch (stanza.name) {
       case "iq":
-        return this.dispatchIq(stanza);
+        void this.dispatchIq(stanza);
+        return;
       case "message":
-        return this.dispatchToHandlers(stanza, this.messageHandlers);
+        this.dispatchToHandlers(stanza, this.messageHandlers);
+        return;
       case "presence":
-        return this.dispatchToHandlers(stanza, this.presenceHandlers);
+        this.dispatchToHandlers(stanza, this.presenceHandlers);
+        return;
       default:
         this.logger.debug({ name: stanza.name }, "ignoring an inbound nonza");
     }
@@ -122,20 +123,49 @@ export class XmppComponent {
     if (reply) await this.sendReply(reply);
   }
 
-  private async dispatchToHandlers(stanza: Element, handlers: HandlerList): Promise<void> {
-    let failure: XmppError | undefined;
+  /**
+   * Calls every handler synchronously, in registration order, before any of them is awaited: each
+   * handler thus starts on stanzas in arrival order even when handlers are async. The first failure
+   * decides the error reply; only after all handlers settled, so the reply reflects all of them.
+   */
+  private dispatchToHandlers(stanza: Element, handlers: HandlerList): void {
+    // Both arrays are only allocated when needed: most stanzas meet sync handlers that succeed.
+    let failures: unknown[] | undefined;
+    let running: Promise<void>[] | undefined;
     for (const handler of handlers.current) {
       try {
-        await handler(stanza);
+        const result = handler(stanza);
+        if (result) {
+          running ??= [];
+          running.push(result);
+        }
       } catch (err) {
-        const error = toXmppError(err);
-        if (error !== err)
-          this.logger.error({ err, stanza: stanzaSummary(stanza) }, `${stanza.name} handler failed`);
-        failure ??= error;
+        failures ??= [];
+        failures.push(err);
       }
     }
+    if (!running) {
+      if (failures) void this.bounce(stanza, failures);
+      return;
+    }
+    void Promise.allSettled(running).then(async (outcomes) => {
+      const all = failures ?? [];
+      for (const outcome of outcomes) if (outcome.status === "rejected") all.push(outcome.reason);
+      if (all.length > 0) await this.bounce(stanza, all);
+    });
+  }
+
+  /** Logs unexpected failures and answers the stanza with the first failure's error. */
+  private async bounce(stanza: Element, failures: readonly unknown[]): Promise<void> {
+    let reply: XmppError | undefined;
+    for (const failure of failures) {
+      const error = toXmppError(failure);
+      if (error !== failure)
+        this.logger.error({ err: failure, stanza: stanzaSummary(stanza) }, `${stanza.name} handler failed`);
+      reply ??= error;
+    }
     // Never answer an error with an error: two gateways (or a gateway and a server) would ping-pong.
-    if (failure && stanza.attrs.type !== "error") await this.sendReply(errorReply(stanza, failure));
+    if (reply && stanza.attrs.type !== "error") await this.sendReply(errorReply(stanza, reply));
   }
 
   private async sendReply(reply: Element): Promise<void> {

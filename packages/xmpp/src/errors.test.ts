@@ -30,7 +30,9 @@ describe("XmppError", () => {
   });
 
   it("serializes to an RFC 6120 <error/> with text and application condition", () => {
-    const error = new XmppError("not-acceptable", "Bad code", { applicationCondition: xml("bad-code", { xmlns: "urn:app" }) });
+    const error = new XmppError("not-acceptable", "Bad code", {
+      applicationCondition: xml("bad-code", { xmlns: "urn:app" }),
+    });
     expect(error.toElement().toString()).toBe(
       '<error type="modify"><not-acceptable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
         '<text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas" xml:lang="en">Bad code</text><bad-code xmlns="urn:app"/></error>',
@@ -63,7 +65,9 @@ describe("XmppError", () => {
 
   it("maps unknown or missing conditions to undefined-condition", () => {
     expect(XmppError.fromStanza(parseXml("<message type='error'/>")).condition).toBe("undefined-condition");
-    const odd = parseXml("<message type='error'><error type='weird'><made-up xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+    const odd = parseXml(
+      "<message type='error'><error type='weird'><made-up xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>",
+    );
     const error = XmppError.fromStanza(odd);
     expect(error.condition).toBe("undefined-condition");
     expect(error.type).toBe("cancel");
@@ -77,7 +81,9 @@ describe("XmppError", () => {
 
 describe("errorReply", () => {
   it("swaps addresses, keeps the id, and does not echo the payload", () => {
-    const request = parseXml("<iq type='set' id='r1' from='u@h/r' to='gw.h'><query xmlns='jabber:iq:register'><password>x</password></query></iq>");
+    const request = parseXml(
+      "<iq type='set' id='r1' from='u@h/r' to='gw.h'><query xmlns='jabber:iq:register'><password>x</password></query></iq>",
+    );
     const reply = errorReply(request, new XmppError("not-allowed", "Nope"));
     expect(reply.toString()).toBe(
       '<iq from="gw.h" to="u@h/r" id="r1" type="error"><error type="cancel">' +
@@ -87,18 +93,28 @@ describe("errorReply", () => {
   });
 
   it("includes an explicit payload before the error", () => {
-    const request = parseXml("<iq type='set' id='r1' from='u@h/r' to='gw.h'><query xmlns='jabber:iq:register'/></iq>");
-    const reply = errorReply(request, new XmppError("conflict"), xml("query", { xmlns: "jabber:iq:register" }));
+    const request = parseXml(
+      "<iq type='set' id='r1' from='u@h/r' to='gw.h'><query xmlns='jabber:iq:register'/></iq>",
+    );
+    const reply = errorReply(
+      request,
+      new XmppError("conflict"),
+      xml("query", { xmlns: "jabber:iq:register" }),
+    );
     expect(reply.getChildElements().map((child) => child.name)).toEqual(["query", "error"]);
   });
 
   it("answers messages and presences with the same stanza kind", () => {
-    const msg = parseXml("<message from='u@h/r' to='c@gw.h' type='chat' id='m'><body>secret</body></message>");
+    const msg = parseXml(
+      "<message from='u@h/r' to='c@gw.h' type='chat' id='m'><body>secret</body></message>",
+    );
     const reply = errorReply(msg, new XmppError("recipient-unavailable"));
     expect(reply.name).toBe("message");
     expect(reply.attrs).toEqual({ from: "c@gw.h", to: "u@h/r", id: "m", type: "error" });
     expect(reply.toString()).not.toContain("secret");
-    expect(errorReply(parseXml("<presence from='u@h' to='gw.h'/>"), new XmppError("forbidden")).name).toBe("presence");
+    expect(errorReply(parseXml("<presence from='u@h' to='gw.h'/>"), new XmppError("forbidden")).name).toBe(
+      "presence",
+    );
   });
 });
 

@@ -34,9 +34,7 @@ export interface IqContext {
  * Answers one request: return the result payload, nothing for an empty result, or throw an
  * `XmppError` for an error reply. Any other exception is logged and answered `internal-server-error`.
  */
-export type IqHandler = (
-  context: IqContext,
-) => Element | undefined | void | Promise<Element | undefined | void>;
+export type IqHandler = (context: IqContext) => Element | undefined | Promise<Element | undefined>;
 
 interface RouteEntry {
   type: IqRequestKind;
