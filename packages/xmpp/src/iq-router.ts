@@ -34,7 +34,10 @@ export interface IqContext {
  * Answers one request: return the result payload, nothing for an empty result, or throw an
  * `XmppError` for an error reply. Any other exception is logged and answered `internal-server-error`.
  */
-export type IqHandler = (context: IqContext) => Element | undefined | Promise<Element | undefined>;
+export type IqHandler = (
+  context: IqContext,
+  // biome-ignore lint/suspicious/noConfusingVoidType: `void` lets `async () => { …; return; }` handlers typecheck (TS infers Promise<void> for them)
+) => Element | undefined | void | Promise<Element | undefined | void>;
 
 interface RouteEntry {
   type: IqRequestKind;
