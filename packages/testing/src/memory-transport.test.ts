@@ -120,6 +120,7 @@ describe("MemoryTransport", () => {
   it("expectSent consumes stanzas in order", async () => {
     await transport.send(parseXml("<presence id='1'/>"));
     await transport.send(parseXml("<presence id='2'/>"));
+    expect(transport.uncheckedCount).toBe(2);
     expect(() => transport.expectSent("<presence from='gateway.localhost' id='2'/>")).toThrow(
       StanzaAssertionError,
     );
