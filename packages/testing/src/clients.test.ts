@@ -169,6 +169,27 @@ describe("XMPP test clients against a real Prosody", () => {
     expect(failure.message).toContain("echo: ping");
   });
 
+  it("gets a working XEP-0363 upload slot from the upload service", async () => {
+    await registerAccount(prosody, "ivan", "secret");
+    const ivan = await login("ivan");
+    const content = "hello upload\n";
+    const result = await ivan.request(
+      `<iq type="get" to="${prosody.uploadDomain}"><request xmlns="urn:xmpp:http:upload:0" filename="hello.txt" size="${content.length}" content-type="text/plain"/></iq>`,
+    );
+    const slot = result.getChild("slot", "urn:xmpp:http:upload:0");
+    const putUrl = slot?.getChild("put")?.attrs.url ?? "";
+    const getUrl = slot?.getChild("get")?.attrs.url ?? "";
+    expect(putUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${prosody.httpPort}/`));
+    // mod_http_file_share authorises the PUT with a token in the slot's <header name="Authorization">.
+    const headers: Record<string, string> = { "Content-Type": "text/plain" };
+    for (const header of slot?.getChild("put")?.getChildren("header") ?? []) {
+      headers[header.attrs.name ?? ""] = header.text();
+    }
+    const put = await fetch(putUrl, { method: "PUT", body: content, headers });
+    expect(put.status).toBe(201);
+    expect(await (await fetch(getUrl)).text()).toBe(content);
+  });
+
   it("sends IQ requests and gets the result", async () => {
     await registerAccount(prosody, "frank", "secret");
     const frank = await login("frank");
