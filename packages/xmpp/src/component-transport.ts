@@ -220,7 +220,7 @@ export class ComponentTransport implements StanzaTransport {
       }
       const delayMs = this.scheduleReconnect();
       this.logger.warn(
-        { err: errorSummary(err), attempt: this.failedAttempts, retryInMs: delayMs, service: this.service },
+        { error: errorSummary(err), attempt: this.failedAttempts, retryInMs: delayMs, service: this.service },
         "could not connect the component; retrying",
       );
       return;
@@ -265,7 +265,7 @@ export class ComponentTransport implements StanzaTransport {
       // Before online, connectOnce() reports the failure; afterwards the disconnect that follows
       // triggers the reconnect, and this line says why it happened (e.g. system-shutdown).
       if (connection === this.connection && this.currentStatus === "online") {
-        this.logger.warn({ err: errorSummary(err) }, "component stream error");
+        this.logger.warn({ error: errorSummary(err) }, "component stream error");
       }
     });
     connection.on("stanza", (stanza: Element) => this.onInbound(connection, stanza));
@@ -381,7 +381,7 @@ export class ComponentTransport implements StanzaTransport {
     }
     // The socket is going away; the disconnect handler reconnects and the batch goes out first.
     this.logger.debug(
-      { err: errorSummary(err), stanzas: batch.length },
+      { error: errorSummary(err), stanzas: batch.length },
       "write failed; requeued for the next connection",
     );
     this.queue.restore(batch);
