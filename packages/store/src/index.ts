@@ -1,1 +1,19 @@
-export {};
+export { parsePostgresUrl, redactPostgresUrl } from "./connection-url.js";
+export {
+  DuplicateContactJidError,
+  DuplicateUserError,
+  StoreConfigError,
+  StoreError,
+  StoreQueryError,
+  StoreUnavailableError,
+} from "./errors.js";
+export type { StoreDriverName, StoreLogger, StoreOptions } from "./options.js";
+export type { ContactRepository, ContactRow, ContactUpsert } from "./repositories/contacts.js";
+export type {
+  MessageDirection,
+  MessageIdPair,
+  MessageIdRepository,
+} from "./repositories/message-ids.js";
+export type { ListUsersOptions, NewUser, UserPatch, UserRepository, UserRow } from "./repositories/users.js";
+export * as schema from "./schema.js";
+export { openStore, type Store } from "./store.js";

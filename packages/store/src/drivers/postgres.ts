@@ -1,0 +1,49 @@
+import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import { parsePostgresUrl } from "../connection-url.js";
+import { toStoreError } from "../db-errors.js";
+import { migrationsFolder } from "../migrations.js";
+import type { OpenDriver } from "./driver.js";
+
+/** Seconds: fail startup promptly on a wrong host instead of postgres.js's 30 s default. */
+const CONNECT_TIMEOUT_SECONDS = 10;
+
+const clientOptions = {
+  connect_timeout: CONNECT_TIMEOUT_SECONDS,
+  // "relation already exists, skipping" notices from idempotent DDL are noise.
+  onnotice: () => {},
+  connection: { application_name: "gangway" },
+} satisfies postgres.Options<Record<string, never>>;
+
+export async function openPostgres(rawUrl: string): Promise<OpenDriver> {
+  const { url, description } = parsePostgresUrl(rawUrl);
+  try {
+    await migrateExclusively(url.toString());
+  } catch (error) {
+    throw toStoreError(error, "postgres", description);
+  }
+  const client = postgres(url.toString(), clientOptions);
+  return {
+    name: "postgres",
+    target: description,
+    db: drizzle({ client }),
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/**
+ * drizzle's migrator is not safe against concurrent runs (two gateways starting together, or
+ * rolling restarts): both would see a migration as pending and apply it twice. A session-level
+ * advisory lock on a single dedicated connection serializes them; the second one then finds
+ * nothing left to do. Ending that connection releases the lock even if migration failed.
+ */
+async function migrateExclusively(url: string): Promise<void> {
+  const session = postgres(url, { ...clientOptions, max: 1 });
+  try {
+    await session`select pg_advisory_lock(hashtext('gangway/store migrations'))`;
+    await migrate(drizzle({ client: session }), { migrationsFolder });
+  } finally {
+    await session.end({ timeout: 5 });
+  }
+}

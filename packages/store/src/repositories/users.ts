@@ -1,0 +1,138 @@
+import { asc, count, eq, gt, sql } from "drizzle-orm";
+import { isUniqueViolation } from "../db-errors.js";
+import type { Database } from "../drivers/driver.js";
+import { DuplicateUserError } from "../errors.js";
+import { users } from "../schema.js";
+import { decodeSecret, encodeSecret } from "../secret-codec.js";
+
+export interface UserRow {
+  id: number;
+  /** Bare JID of the XMPP account. */
+  jid: string;
+  /** Registration form values (often legacy credentials). */
+  registration: Record<string, unknown>;
+  /** App session state saved between runs (tokens, device keys, …). */
+  legacyData: Record<string, unknown> | null;
+  preferences: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  lastLoginAt: Date | null;
+}
+
+export interface NewUser {
+  jid: string;
+  registration: Record<string, unknown>;
+  legacyData?: Record<string, unknown> | null;
+  preferences?: Record<string, unknown>;
+}
+
+export type UserPatch = Partial<{
+  registration: Record<string, unknown>;
+  legacyData: Record<string, unknown> | null;
+  preferences: Record<string, unknown>;
+  lastLoginAt: Date | null;
+}>;
+
+export interface ListUsersOptions {
+  /** Rows fetched per query; the iteration never holds more than one page. Default 100. */
+  pageSize?: number;
+}
+
+export interface UserRepository {
+  get(jid: string): Promise<UserRow | undefined>;
+  /** @throws DuplicateUserError when the JID is already registered. */
+  create(input: NewUser): Promise<UserRow>;
+  /** Applies only the given fields; undefined when no such user. */
+  update(jid: string, patch: UserPatch): Promise<UserRow | undefined>;
+  /** Deletes the user and, by cascade, their contacts and message ids. False when no such user. */
+  delete(jid: string): Promise<boolean>;
+  /** Every user in id order, fetched page by page (keyset pagination, so no OFFSET scans). */
+  list(options?: ListUsersOptions): AsyncIterable<UserRow>;
+  count(): Promise<number>;
+}
+
+const DEFAULT_PAGE_SIZE = 100;
+
+type StoredUser = typeof users.$inferSelect;
+
+function toUserRow(stored: StoredUser): UserRow {
+  return {
+    id: stored.id,
+    jid: stored.jid,
+    registration: decodeSecret(stored.registration, "users.registration"),
+    legacyData: stored.legacyData === null ? null : decodeSecret(stored.legacyData, "users.legacy_data"),
+    preferences: stored.preferences,
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+    lastLoginAt: stored.lastLoginAt,
+  };
+}
+
+export function createUserRepository(db: Database): UserRepository {
+  return {
+    async get(jid) {
+      const [stored] = await db.select().from(users).where(eq(users.jid, jid));
+      return stored && toUserRow(stored);
+    },
+
+    async create(input) {
+      try {
+        const [stored] = await db
+          .insert(users)
+          .values({
+            jid: input.jid,
+            registration: encodeSecret(input.registration),
+            legacyData: input.legacyData == null ? null : encodeSecret(input.legacyData),
+            preferences: input.preferences ?? {},
+          })
+          .returning();
+        return toUserRow(stored!);
+      } catch (error) {
+        if (isUniqueViolation(error, "users_jid_unique")) throw new DuplicateUserError(input.jid);
+        throw error;
+      }
+    },
+
+    async update(jid, patch) {
+      const changes: Partial<typeof users.$inferInsert> = {};
+      if (patch.registration !== undefined) changes.registration = encodeSecret(patch.registration);
+      if (patch.legacyData !== undefined) {
+        changes.legacyData = patch.legacyData === null ? null : encodeSecret(patch.legacyData);
+      }
+      if (patch.preferences !== undefined) changes.preferences = patch.preferences;
+      if (patch.lastLoginAt !== undefined) changes.lastLoginAt = patch.lastLoginAt;
+      const [stored] = await db
+        .update(users)
+        .set({ ...changes, updatedAt: sql`now()` })
+        .where(eq(users.jid, jid))
+        .returning();
+      return stored && toUserRow(stored);
+    },
+
+    async delete(jid) {
+      const deleted = await db.delete(users).where(eq(users.jid, jid)).returning({ id: users.id });
+      return deleted.length > 0;
+    },
+
+    async *list(options) {
+      const pageSize = options?.pageSize ?? DEFAULT_PAGE_SIZE;
+      let afterId = 0;
+      for (;;) {
+        const page = await db
+          .select()
+          .from(users)
+          .where(gt(users.id, afterId))
+          .orderBy(asc(users.id))
+          .limit(pageSize);
+        for (const stored of page) yield toUserRow(stored);
+        if (page.length < pageSize) return;
+        afterId = page[page.length - 1]!.id;
+      }
+    },
+
+    async count() {
+      const [result] = await db.select({ value: count() }).from(users);
+      return result?.value ?? 0;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+/**
+ * The one schema both drivers (embedded PGlite and PostgreSQL) run. Changing it means running
+ * `pnpm --filter @gangway/store db:generate` and committing the SQL it writes to `drizzle/`.
+ *
+ * Every timestamp is `timestamptz`: a gateway's host may change time zone, stored instants must not.
+ */
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
+
+/** One row per registered XMPP account (bare JID). */
+export const users = pgTable("users", {
+  id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+  jid: text("jid").notNull().unique("users_jid_unique"),
+  /**
+   * The registration form values (often legacy credentials), serialized by `secret-codec.ts`.
+   * `text` rather than `jsonb` on purpose: the database never needs to look inside it, and the
+   * planned encryption at rest will store an opaque ciphertext envelope in this same column,
+   * told apart from today's plain JSON by its prefix, so no schema change or big-bang rewrite is needed.
+   */
+  registration: text("registration").notNull(),
+  /** App session state (tokens, cookies, device keys): as secret as the credentials, so same format. */
+  legacyData: text("legacy_data"),
+  /** User-facing gateway preferences: not secret, so queryable `jsonb`. */
+  preferences: jsonb("preferences").$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+});
+
+/** A legacy contact of one user, as it appears on XMPP (`<jid_local>@gateway`). */
+export const contacts = pgTable(
+  "contacts",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    legacyId: text("legacy_id").notNull(),
+    /** The XEP-0106-escaped local part of the contact's JID. */
+    jidLocal: text("jid_local").notNull(),
+    name: text("name"),
+    isFriend: boolean("is_friend").notNull().default(false),
+    addedToRoster: boolean("added_to_roster").notNull().default(false),
+    /** Per-app attributes that do not deserve a column. */
+    extra: jsonb("extra").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    // Both uniques double as the lookup indexes: by legacy id (legacy → XMPP) and by JID (XMPP → legacy).
+    unique("contacts_user_legacy_id_unique").on(table.userId, table.legacyId),
+    unique("contacts_user_jid_local_unique").on(table.userId, table.jidLocal),
+  ],
+);
+
+/**
+ * Legacy message id ↔ XMPP message ids. One legacy message may become several XMPP stanzas
+ * (a text plus attachments), hence one row per (legacy id, XMPP id) pair.
+ */
+export const messageIds = pgTable(
+  "message_ids",
+  {
+    // bigint: this table grows with every message of every user.
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** Legacy id of the contact or room the message belongs to. */
+    chat: text("chat").notNull(),
+    legacyId: text("legacy_id").notNull(),
+    xmppId: text("xmpp_id").notNull(),
+    /** 'in' = legacy → XMPP, 'out' = XMPP → legacy. Text plus CHECK, not an enum: enums are awkward to extend in a migration. */
+    direction: text("direction", { enum: ["in", "out"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    check("message_ids_direction_check", sql`${table.direction} in ('in', 'out')`),
+    // Makes `add` idempotent, and its (user_id, chat, legacy_id) prefix serves legacy → XMPP lookups.
+    uniqueIndex("message_ids_pair_unique").on(table.userId, table.chat, table.legacyId, table.xmppId),
+    index("message_ids_xmpp_lookup").on(table.userId, table.chat, table.xmppId),
+  ],
+);
