@@ -57,7 +57,7 @@ export class MemoryTransport implements StanzaTransport {
   readonly #unchecked: Element[] = [];
   /** Stanzas sent while the stream was down. */
   #held: HeldStanza[] = [];
-  readonly #stanzaListeners = new Set<(stanza: Element) => void>();
+  readonly #stanzaListeners = new Set<(stanza: Element) => unknown>();
   readonly #statusListeners = new Set<(status: TransportStatus) => void>();
   readonly #sentWaiters = new Set<() => void>();
 
@@ -101,7 +101,7 @@ export class MemoryTransport implements StanzaTransport {
     return new Promise((written, dropped) => this.#held.push({ stanza, written, dropped }));
   }
 
-  onStanza(listener: (stanza: Element) => void): () => void {
+  onStanza(listener: (stanza: Element) => unknown): () => void {
     this.#stanzaListeners.add(listener);
     return () => this.#stanzaListeners.delete(listener);
   }
@@ -125,8 +125,7 @@ export class MemoryTransport implements StanzaTransport {
     const element = toElement(stanza);
     const pending: unknown[] = [];
     for (const listener of [...this.#stanzaListeners]) {
-      // Listeners are typed `=> void`, but an async handler's promise is still returned: await it.
-      pending.push((listener as (stanza: Element) => unknown)(element));
+      pending.push(listener(element));
     }
     await Promise.all(pending);
     await this.#settle();

@@ -113,7 +113,7 @@ export class ComponentTransport implements StanzaTransport {
   private readonly pingTimeoutMs: number;
 
   private readonly queue: OutboundQueue;
-  private readonly stanzaListeners = new Set<(stanza: Element) => void>();
+  private readonly stanzaListeners = new Set<(stanza: Element) => unknown>();
   private readonly statusListeners = new Set<(status: TransportStatus) => void>();
 
   private connection: CoreComponent | undefined;
@@ -188,7 +188,7 @@ export class ComponentTransport implements StanzaTransport {
     });
   }
 
-  onStanza(listener: (stanza: Element) => void): () => void {
+  onStanza(listener: (stanza: Element) => unknown): () => void {
     this.stanzaListeners.add(listener);
     return () => this.stanzaListeners.delete(listener);
   }
@@ -413,7 +413,9 @@ export class ComponentTransport implements StanzaTransport {
     }
     for (const listener of this.stanzaListeners) {
       try {
-        listener(stanza);
+        const work = listener(stanza);
+        if (work instanceof Promise)
+          work.catch((err) => this.logger.error({ err }, "stanza listener failed"));
       } catch (err) {
         this.logger.error({ err }, "stanza listener threw");
       }

@@ -92,19 +92,21 @@ export class XmppComponent {
     return this.presenceHandlers.add(handler);
   }
 
-  private dispatch(stanza: Element): void {
+  /**
+   * Starts handling synchronously (arrival order is kept) and returns a promise that settles when
+   * the stanza has been fully handled, replies included: in-memory transports await it in tests.
+   */
+  private dispatch(stanza: Element): Promise<void> | undefined {
     switch (stanza.name) {
       case "iq":
-        void this.dispatchIq(stanza);
-        return;
+        return this.dispatchIq(stanza);
       case "message":
-        this.dispatchToHandlers(stanza, this.messageHandlers);
-        return;
+        return this.dispatchToHandlers(stanza, this.messageHandlers);
       case "presence":
-        this.dispatchToHandlers(stanza, this.presenceHandlers);
-        return;
+        return this.dispatchToHandlers(stanza, this.presenceHandlers);
       default:
         this.logger.debug({ name: stanza.name }, "ignoring an inbound nonza");
+        return undefined;
     }
   }
 
@@ -128,7 +130,7 @@ export class XmppComponent {
    * handler thus starts on stanzas in arrival order even when handlers are async. The first failure
    * decides the error reply; only after all handlers settled, so the reply reflects all of them.
    */
-  private dispatchToHandlers(stanza: Element, handlers: HandlerList): void {
+  private dispatchToHandlers(stanza: Element, handlers: HandlerList): Promise<void> | undefined {
     // Both arrays are only allocated when needed: most stanzas meet sync handlers that succeed.
     let failures: unknown[] | undefined;
     let running: Promise<void>[] | undefined;
@@ -144,11 +146,8 @@ export class XmppComponent {
         failures.push(err);
       }
     }
-    if (!running) {
-      if (failures) void this.bounce(stanza, failures);
-      return;
-    }
-    void Promise.allSettled(running).then(async (outcomes) => {
+    if (!running) return failures ? this.bounce(stanza, failures) : undefined;
+    return Promise.allSettled(running).then(async (outcomes) => {
       const all = failures ?? [];
       for (const outcome of outcomes) if (outcome.status === "rejected") all.push(outcome.reason);
       if (all.length > 0) await this.bounce(stanza, all);

@@ -21,8 +21,11 @@ export interface StanzaTransport {
    * in order after reconnecting; the promise resolves when it has been written to the socket.
    */
   send(stanza: Element): Promise<void>;
-  /** Registers a listener for every inbound stanza; returns a function that removes it. */
-  onStanza(listener: (stanza: Element) => void): () => void;
+  /**
+   * Registers a listener for every inbound stanza; returns a function that removes it. A listener
+   * may return a promise of its work: in-memory transports await it so tests know when handling ended.
+   */
+  onStanza(listener: (stanza: Element) => unknown): () => void;
   /** Registers a listener for status changes; returns a function that removes it. */
   onStatus(listener: (status: TransportStatus) => void): () => void;
 }

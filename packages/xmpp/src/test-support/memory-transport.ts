@@ -5,7 +5,7 @@ import type { StanzaTransport, TransportStatus } from "../transport.js";
 export class MemoryTransport implements StanzaTransport {
   readonly sent: Element[] = [];
   status: TransportStatus = "offline";
-  private readonly stanzaListeners = new Set<(stanza: Element) => void>();
+  private readonly stanzaListeners = new Set<(stanza: Element) => unknown>();
   private readonly statusListeners = new Set<(status: TransportStatus) => void>();
 
   constructor(readonly domain = "gw.example.org") {}
@@ -23,7 +23,7 @@ export class MemoryTransport implements StanzaTransport {
     this.sent.push(stanza);
   }
 
-  onStanza(listener: (stanza: Element) => void): () => void {
+  onStanza(listener: (stanza: Element) => unknown): () => void {
     this.stanzaListeners.add(listener);
     return () => this.stanzaListeners.delete(listener);
   }
