@@ -14,7 +14,10 @@ const GATEWAY_DOMAIN = "demo.localhost";
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the demo gateway did not come online in time")), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error("the demo gateway did not come online in time")),
+      timeoutMs,
+    );
     let buffered = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();

@@ -41,7 +41,8 @@ export class DemoSession extends BaseSession<DemoContact> {
   private legacyClient: DemoClient | undefined;
 
   get client(): DemoClient {
-    if (!this.legacyClient) throw new XmppError("recipient-unavailable", "Not logged in to the demo network.");
+    if (!this.legacyClient)
+      throw new XmppError("recipient-unavailable", "Not logged in to the demo network.");
     return this.legacyClient;
   }
 
@@ -85,8 +86,7 @@ export class DemoGateway extends BaseGateway<DemoSession> {
     { var: "username", type: "text-single", label: "Username", required: true },
     { var: "password", type: "text-private", label: "Password", required: true },
   ] as const;
-  static override REGISTRATION_INSTRUCTIONS =
-    "Any username works. Any password logs in, except 'wrong'.";
+  static override REGISTRATION_INSTRUCTIONS = "Any username works. Any password logs in, except 'wrong'.";
   static override WELCOME_MESSAGE =
     "Welcome to the Gangway demo gateway! Say hi to echo, it repeats everything.";
 

@@ -88,7 +88,12 @@ export class DemoClient extends EventEmitter<DemoEvents> {
       setImmediate(() => {
         this.emit("received", { from: "echo", id });
         this.emit("displayed", { from: "echo", id });
-        this.emit("message", { from: "echo", id: replyId, text: `echo: ${text}`, ...(answersReply && { replyTo: id }) });
+        this.emit("message", {
+          from: "echo",
+          id: replyId,
+          text: `echo: ${text}`,
+          ...(answersReply && { replyTo: id }),
+        });
       });
     }
     return id;
@@ -112,7 +117,8 @@ export class DemoClient extends EventEmitter<DemoEvents> {
   react(to: string, id: string, emojis: string[]): void {
     this.assertContact(to);
     const answered = this.echoReplies.get(id);
-    if (to === "echo" && answered) setImmediate(() => this.emit("reaction", { from: "echo", id: answered, emojis }));
+    if (to === "echo" && answered)
+      setImmediate(() => this.emit("reaction", { from: "echo", id: answered, emojis }));
   }
 
   setChatState(to: string, state: DemoChatState): void {

@@ -114,7 +114,11 @@ export class LegacyContact {
   private async setPresence(presence: ContactPresence): Promise<void> {
     const previous = this.presence;
     this.presence = presence;
-    if (previous.available === presence.available && previous.show === presence.show && previous.status === presence.status) {
+    if (
+      previous.available === presence.available &&
+      previous.show === presence.show &&
+      previous.status === presence.status
+    ) {
       return;
     }
     await this.sendPresence();

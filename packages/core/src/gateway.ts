@@ -1,8 +1,8 @@
 import {
+  type LegacyData,
   NOT_ALLOWED_TEXT,
   Registrar,
   type RegistrationFlow,
-  type LegacyData,
   RegistrationType,
   seedFlow,
   serveInBandRegistration,
@@ -20,7 +20,7 @@ import {
 } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./cli/config.js";
-import { describeMissingPrivileges, parsePrivilegeAdvertisement, type Privileges } from "./privileges.js";
+import { describeMissingPrivileges, type Privileges, parsePrivilegeAdvertisement } from "./privileges.js";
 import type { AnySession, BaseSession } from "./session.js";
 
 const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
@@ -201,13 +201,17 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
 
   private async onUserRegistered(user: UserRow): Promise<void> {
     this.log.info({ user: user.jid }, "user registered");
-    await this.send(
-      xml("presence", { from: this.domain, to: user.jid, type: "subscribe" }),
-    ).catch((err) => this.log.warn({ err }, "could not ask for a subscription"));
+    await this.send(xml("presence", { from: this.domain, to: user.jid, type: "subscribe" })).catch((err) =>
+      this.log.warn({ err }, "could not ask for a subscription"),
+    );
     const welcome = this.meta.WELCOME_MESSAGE;
     if (welcome) {
       await this.send(
-        xml("message", { from: this.domain, to: user.jid, type: "chat", id: this.newStanzaId() }, xml("body", {}, welcome)),
+        xml(
+          "message",
+          { from: this.domain, to: user.jid, type: "chat", id: this.newStanzaId() },
+          xml("body", {}, welcome),
+        ),
       );
     }
     await this.startSession(user);
@@ -301,12 +305,16 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     if (!to.local) return; // messages to the gateway itself: the chat bot arrives with the command framework
     if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
     if (!session.isLoggedIn) {
-      throw new XmppError("recipient-unavailable", "The gateway is not logged in to your legacy account yet.");
+      throw new XmppError(
+        "recipient-unavailable",
+        "The gateway is not logged in to your legacy account yet.",
+      );
     }
     const body = stanza.getChildText("body");
     if (body === null || body === undefined) return; // chat states, receipts…: the messaging work wires them
     const contact = await session.contacts.byJidLocal(to.local);
-    const xmppId = (stanza.getChild("origin-id", "urn:xmpp:sid:0")?.attrs.id as string | undefined) ?? stanza.attrs.id;
+    const xmppId =
+      (stanza.getChild("origin-id", "urn:xmpp:sid:0")?.attrs.id as string | undefined) ?? stanza.attrs.id;
     const legacyId = await contact.onMessage({ xmppId, body, stanza });
     if (legacyId && xmppId) {
       await this.store.messageIds.add(session.user.id, {
@@ -378,10 +386,18 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     }
   }
 
-  private async markAddedToRoster(session: S, legacyId: string, contact: { addedToRoster: boolean; jidLocal: string }) {
+  private async markAddedToRoster(
+    session: S,
+    legacyId: string,
+    contact: { addedToRoster: boolean; jidLocal: string },
+  ) {
     if (contact.addedToRoster) return;
     contact.addedToRoster = true;
-    await this.store.contacts.upsert(session.user.id, { legacyId, jidLocal: contact.jidLocal, addedToRoster: true });
+    await this.store.contacts.upsert(session.user.id, {
+      legacyId,
+      jidLocal: contact.jidLocal,
+      addedToRoster: true,
+    });
   }
 }
 

@@ -1,5 +1,5 @@
-export { RegistrationType, TwoFactorNotRequired } from "@gangway/registration";
 export type { LegacyData } from "@gangway/registration";
+export { RegistrationType, TwoFactorNotRequired } from "@gangway/registration";
 export {
   type AppOption,
   ConfigError,
@@ -10,10 +10,29 @@ export {
   type LogLevel,
   loadGatewayConfig,
 } from "./cli/config.js";
-export { EXIT_CONFIG_ERROR, EXIT_STARTUP_FAILED, type GatewayClass, openConfiguredStore, runGateway, type RunOptions } from "./cli/run.js";
-export { type ContactPresence, LegacyContact, type OutgoingMessage, type PresenceShow, type SendTextOptions } from "./contact.js";
-export { type AnyGateway, BaseGateway, type GatewayDependencies, NOT_REGISTERED_TEXT, type SessionClass } from "./gateway.js";
+export {
+  EXIT_CONFIG_ERROR,
+  EXIT_STARTUP_FAILED,
+  type GatewayClass,
+  openConfiguredStore,
+  type RunOptions,
+  runGateway,
+} from "./cli/run.js";
+export {
+  type ContactPresence,
+  LegacyContact,
+  type OutgoingMessage,
+  type PresenceShow,
+  type SendTextOptions,
+} from "./contact.js";
+export {
+  type AnyGateway,
+  BaseGateway,
+  type GatewayDependencies,
+  NOT_REGISTERED_TEXT,
+  type SessionClass,
+} from "./gateway.js";
 export { createLogger, type Logger, REDACTED_PATHS, redactUrlCredentials } from "./logger.js";
-export { parsePrivilegeAdvertisement, PRIVILEGE_NAMESPACES, type Privileges } from "./privileges.js";
+export { PRIVILEGE_NAMESPACES, type Privileges, parsePrivilegeAdvertisement } from "./privileges.js";
 export { type ContactClass, LegacyRoster } from "./roster.js";
 export { type AnySession, BaseSession, type SessionState } from "./session.js";

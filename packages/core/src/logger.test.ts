@@ -27,7 +27,10 @@ describe("createLogger", () => {
 
   it("hides credentials inside URLs in messages and fields", () => {
     const { lines, logger } = capture();
-    logger.info({ db: "postgres://gw:hunter2@db.example:5432/gw" }, "connecting to postgres://gw:hunter2@db/gw");
+    logger.info(
+      { db: "postgres://gw:hunter2@db.example:5432/gw" },
+      "connecting to postgres://gw:hunter2@db/gw",
+    );
     const text = lines.join("");
     expect(text).not.toContain("hunter2");
     expect(text).toContain("postgres://gw:***@db.example:5432/gw");

@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import type { LogLevel } from "./cli/config.js";
 
 export type { Logger } from "pino";
@@ -30,7 +30,10 @@ export function redactUrlCredentials(text: string): string {
   return text.replace(URL_CREDENTIALS, "$1***@");
 }
 
-export function createLogger(options: { level: LogLevel; name?: string }, destination?: DestinationStream): Logger {
+export function createLogger(
+  options: { level: LogLevel; name?: string },
+  destination?: DestinationStream,
+): Logger {
   return pino(
     {
       level: options.level,

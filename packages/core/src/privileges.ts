@@ -57,10 +57,14 @@ export const canWriteRoster = (p: Privileges | undefined) => p?.roster === "set"
 export function describeMissingPrivileges(p: Privileges | undefined): string[] {
   const missing: string[] = [];
   if (!canWriteRoster(p)) {
-    missing.push("roster (set): contacts are offered as subscription requests instead of appearing in rosters");
+    missing.push(
+      "roster (set): contacts are offered as subscription requests instead of appearing in rosters",
+    );
   }
   if (p?.message !== "outgoing") {
-    missing.push("message (outgoing): what users send from the legacy network's own apps cannot be shown as theirs");
+    missing.push(
+      "message (outgoing): what users send from the legacy network's own apps cannot be shown as theirs",
+    );
   }
   return missing;
 }

@@ -13,13 +13,19 @@ interface RosterItem {
 }
 
 function rosterItem(jid: string, attrs: Record<string, string>, groups: readonly string[]): Element {
-  return xml("query", { xmlns: NS_ROSTER }, xml("item", { jid, ...attrs }, ...groups.map((g) => xml("group", {}, g))));
+  return xml(
+    "query",
+    { xmlns: NS_ROSTER },
+    xml("item", { jid, ...attrs }, ...groups.map((g) => xml("group", {}, g))),
+  );
 }
 
 /** The user's roster items that belong to this gateway, by JID. */
 async function fetchGatewayItems(session: AnySession): Promise<Map<string, RosterItem>> {
   const { gateway } = session;
-  const result = await gateway.request(xml("iq", { type: "get", to: session.userJid }, xml("query", { xmlns: NS_ROSTER })));
+  const result = await gateway.request(
+    xml("iq", { type: "get", to: session.userJid }, xml("query", { xmlns: NS_ROSTER })),
+  );
   const items = new Map<string, RosterItem>();
   for (const item of result.getChild("query", NS_ROSTER)?.getChildren("item") ?? []) {
     const jid = String(item.attrs.jid ?? "");
@@ -33,8 +39,15 @@ async function fetchGatewayItems(session: AnySession): Promise<Map<string, Roste
   return items;
 }
 
-async function setItem(session: AnySession, jid: string, attrs: Record<string, string>, groups: readonly string[]) {
-  await session.gateway.request(xml("iq", { type: "set", to: session.userJid }, rosterItem(jid, attrs, groups)));
+async function setItem(
+  session: AnySession,
+  jid: string,
+  attrs: Record<string, string>,
+  groups: readonly string[],
+) {
+  await session.gateway.request(
+    xml("iq", { type: "set", to: session.userJid }, rosterItem(jid, attrs, groups)),
+  );
 }
 
 /** Puts contacts into the user's roster directly, changing only what differs (XEP-0356). */
@@ -50,7 +63,12 @@ async function syncWithPrivilege(session: AnySession, friends: readonly LegacyCo
       existing.groups.length === 1 &&
       existing.groups[0] === group;
     if (upToDate) continue;
-    await setItem(session, contact.jid, { subscription: "both", ...(contact.name && { name: contact.name }) }, [group]);
+    await setItem(
+      session,
+      contact.jid,
+      { subscription: "both", ...(contact.name && { name: contact.name }) },
+      [group],
+    );
   }
   // What is left is on our domain but no longer a contact.
   for (const jid of current.keys()) await setItem(session, jid, { subscription: "remove" }, []);

@@ -2,7 +2,11 @@ import { escapeLocalpart, unescapeLocalpart, XmppError } from "@gangway/xmpp";
 import type { LegacyContact } from "./contact.js";
 import type { AnySession } from "./session.js";
 
-export type ContactClass<C extends LegacyContact> = new (session: AnySession, legacyId: string, jidLocal: string) => C;
+export type ContactClass<C extends LegacyContact> = new (
+  session: AnySession,
+  legacyId: string,
+  jidLocal: string,
+) => C;
 
 /**
  * The user's legacy contacts, created lazily and kept once per legacy id. The mapping between

@@ -28,7 +28,8 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
     public user: UserRow,
   ) {
     const statics = this.constructor as typeof BaseSession;
-    if (!statics.Contact) throw new Error(`${statics.name} must set static Contact to its LegacyContact subclass`);
+    if (!statics.Contact)
+      throw new Error(`${statics.name} must set static Contact to its LegacyContact subclass`);
     this.contacts = new statics.Roster(this, statics.Contact) as unknown as LegacyRoster<C>;
     this.log = gateway.log.child({ user: user.jid });
   }
@@ -61,7 +62,10 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
     status: "",
   };
 
-  async sendGatewayStatus(status: string, options: { show?: PresenceShow; available?: boolean } = {}): Promise<void> {
+  async sendGatewayStatus(
+    status: string,
+    options: { show?: PresenceShow; available?: boolean } = {},
+  ): Promise<void> {
     this.gatewayPresence = { status, show: options.show, available: options.available ?? true };
     await this.sendGatewayPresence();
   }

@@ -73,7 +73,12 @@ export function serveInBandRegistration(component: XmppComponent, options: InBan
     registrar.assertAllowed(bareJid);
     const user = await registrar.user(bareJid);
     if (!registrar.flow.isSingleForm) {
-      return xml("query", { xmlns: NS_REGISTER }, user ? xml("registered") : null, xml("instructions", {}, options.multiStepHint));
+      return xml(
+        "query",
+        { xmlns: NS_REGISTER },
+        user ? xml("registered") : null,
+        xml("instructions", {}, options.multiStepHint),
+      );
     }
     const state = registrar.flow.newState(bareJid);
     const view = await registrar.flow.currentStep(state).view(state);
@@ -86,7 +91,14 @@ export function serveInBandRegistration(component: XmppComponent, options: InBan
       user ? xml("registered") : null,
       xml("instructions", {}, view.instructions),
       ...legacyFields.map((f) => xml(f.var, {}, typeof filled[f.var] === "string" ? filled[f.var] : "")),
-      buildForm({ type: "form", formType: NS_REGISTER, title: view.title, instructions: view.instructions, fields, values: filled }),
+      buildForm({
+        type: "form",
+        formType: NS_REGISTER,
+        title: view.title,
+        instructions: view.instructions,
+        fields,
+        values: filled,
+      }),
     );
   });
 

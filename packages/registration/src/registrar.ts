@@ -44,7 +44,10 @@ export class Registrar {
     this.assertAllowed(bareJid);
     const { flow, store } = this.options;
     if (!flow.isSingleForm) {
-      throw new XmppError("not-acceptable", "This gateway needs more than one form to register: use its commands.");
+      throw new XmppError(
+        "not-acceptable",
+        "This gateway needs more than one form to register: use its commands.",
+      );
     }
     const state = flow.newState(bareJid);
     const next = await flow.advance(state, answer);
@@ -52,14 +55,21 @@ export class Registrar {
 
     const existing = await store.users.get(bareJid);
     if (existing) {
-      const updated = await store.users.update(bareJid, { registration: state.values, legacyData: state.legacyData ?? null });
+      const updated = await store.users.update(bareJid, {
+        registration: state.values,
+        legacyData: state.legacyData ?? null,
+      });
       if (!updated) throw new XmppError("item-not-found", "You are not registered to this gateway.");
       this.options.onModified?.(updated);
       return updated;
     }
     let user: UserRow;
     try {
-      user = await store.users.create({ jid: bareJid, registration: state.values, legacyData: state.legacyData ?? null });
+      user = await store.users.create({
+        jid: bareJid,
+        registration: state.values,
+        legacyData: state.legacyData ?? null,
+      });
     } catch (err) {
       if (err instanceof DuplicateUserError) throw new XmppError("conflict", "You are already registered.");
       throw err;

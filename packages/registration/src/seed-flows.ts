@@ -1,5 +1,11 @@
 import type { FormField, FormValues } from "@gangway/xmpp";
-import { FormStep, type LegacyData, RegistrationFlow, RegistrationType, TwoFactorNotRequired } from "./flow.js";
+import {
+  FormStep,
+  type LegacyData,
+  RegistrationFlow,
+  RegistrationType,
+  TwoFactorNotRequired,
+} from "./flow.js";
 
 /** What the gateway app provides to the seed flows (BaseGateway implements it). */
 export interface RegistrationHooks {
@@ -9,7 +15,11 @@ export interface RegistrationHooks {
    * In a two-factor flow, throw `TwoFactorNotRequired` to skip the code step.
    */
   validate(userJid: string, values: FormValues): Promise<LegacyData | undefined | void>;
-  validateTwoFactorCode?(userJid: string, code: string, legacyData: LegacyData | undefined): Promise<LegacyData | undefined | void>;
+  validateTwoFactorCode?(
+    userJid: string,
+    code: string,
+    legacyData: LegacyData | undefined,
+  ): Promise<LegacyData | undefined | void>;
 }
 
 export interface SeedFlowTexts {
@@ -29,7 +39,8 @@ function credentialsStep(hooks: RegistrationHooks, texts: SeedFlowTexts, allowSk
       try {
         return { legacyData: (await hooks.validate(state.userJid, values)) ?? undefined };
       } catch (err) {
-        if (allowSkip && err instanceof TwoFactorNotRequired) return { legacyData: err.legacyData, skipRemaining: true };
+        if (allowSkip && err instanceof TwoFactorNotRequired)
+          return { legacyData: err.legacyData, skipRemaining: true };
         throw err;
       }
     },
@@ -37,7 +48,11 @@ function credentialsStep(hooks: RegistrationHooks, texts: SeedFlowTexts, allowSk
 }
 
 /** Builds one of the seed flows from the app's hooks and texts. */
-export function seedFlow(type: RegistrationType, hooks: RegistrationHooks, texts: SeedFlowTexts): RegistrationFlow {
+export function seedFlow(
+  type: RegistrationType,
+  hooks: RegistrationHooks,
+  texts: SeedFlowTexts,
+): RegistrationFlow {
   switch (type) {
     case RegistrationType.SingleStepForm:
       return new RegistrationFlow(type, [credentialsStep(hooks, texts, false)]);

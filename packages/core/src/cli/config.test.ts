@@ -12,7 +12,9 @@ function load(argv: string[], env: NodeJS.ProcessEnv = {}) {
     appName: "demo",
     argv,
     env: { HOME: "/home/x", ...env },
-    appOptions: [{ name: "registration", description: "flow", choices: ["single", "qr", "2fa"], default: "single" }],
+    appOptions: [
+      { name: "registration", description: "flow", choices: ["single", "qr", "2fa"], default: "single" },
+    ],
   });
 }
 

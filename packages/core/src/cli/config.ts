@@ -63,7 +63,8 @@ const CORE_OPTIONS: readonly CoreOptionSpec[] = [
   { name: "admins", description: "comma-separated bare JIDs of the gateway's administrators" },
   {
     name: "user-jid-validator",
-    description: "regular expression for bare JIDs allowed to use the gateway (default: any JID on the parent domain)",
+    description:
+      "regular expression for bare JIDs allowed to use the gateway (default: any JID on the parent domain)",
   },
   { name: "log-level", description: `one of ${LOG_LEVELS.join(", ")}`, default: "info" },
   { name: "config", description: "path of a TOML config file whose keys are these option names" },
@@ -84,7 +85,9 @@ function regexFrom(source: string): RegExp {
   try {
     return new RegExp(source);
   } catch (err) {
-    throw new ConfigError(`--user-jid-validator is not a valid regular expression: ${(err as Error).message}`);
+    throw new ConfigError(
+      `--user-jid-validator is not a valid regular expression: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -122,7 +125,8 @@ function fileValue(file: Record<string, unknown>, name: string, path: string): s
   const value = file[name] ?? file[name.replaceAll("-", "_")];
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return value.map(String).join(",");
-  if (typeof value === "object") throw new ConfigError(`config file ${path}: key "${name}" must be a plain value`);
+  if (typeof value === "object")
+    throw new ConfigError(`config file ${path}: key "${name}" must be a plain value`);
   return String(value);
 }
 
@@ -203,7 +207,8 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
   try {
     program.parse([...options.argv], { from: "user" });
   } catch (err) {
-    if (err instanceof CommanderError && err.exitCode !== 0) throw new ConfigError(err.message.replace(/^error: /, ""));
+    if (err instanceof CommanderError && err.exitCode !== 0)
+      throw new ConfigError(err.message.replace(/^error: /, ""));
     if (err instanceof CommanderError) Object.assign(err, { helpText: program.helpInformation() });
     throw err;
   }
@@ -211,18 +216,23 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
 
   const configFile = cli.config ?? env[envVarName("config")];
   const file = configFile ? readConfigFile(resolve(configFile)) : {};
-  const known = new Set([...CORE_OPTIONS, ...appOptions].flatMap((o) => [o.name, o.name.replaceAll("-", "_")]));
+  const known = new Set(
+    [...CORE_OPTIONS, ...appOptions].flatMap((o) => [o.name, o.name.replaceAll("-", "_")]),
+  );
   const unknownKeys = Object.keys(file).filter((key) => !known.has(key));
   if (unknownKeys.length > 0) {
     throw new ConfigError(`config file ${configFile}: unknown key(s) ${unknownKeys.join(", ")}`);
   }
 
   const pick = (name: string, fallback?: string): string | undefined => {
-    const fromCli = program.getOptionValueSource(camelCase(name)) === "cli" ? cli[camelCase(name)] : undefined;
+    const fromCli =
+      program.getOptionValueSource(camelCase(name)) === "cli" ? cli[camelCase(name)] : undefined;
     return fromCli ?? env[envVarName(name)] ?? fileValue(file, name, configFile ?? "") ?? fallback;
   };
 
-  const raw = Object.fromEntries(CORE_OPTIONS.map((spec) => [camelCase(spec.name), pick(spec.name, spec.default)]));
+  const raw = Object.fromEntries(
+    CORE_OPTIONS.map((spec) => [camelCase(spec.name), pick(spec.name, spec.default)]),
+  );
   raw.homeDir ??= defaultHomeDir(appName, env);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -238,7 +248,9 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
   for (const spec of appOptions) {
     const value = pick(spec.name, spec.default);
     if (value !== undefined && spec.choices && !spec.choices.includes(value)) {
-      throw new ConfigError(`--${spec.name} (or ${envVarName(spec.name)}) must be one of ${spec.choices.join(", ")}`);
+      throw new ConfigError(
+        `--${spec.name} (or ${envVarName(spec.name)}) must be one of ${spec.choices.join(", ")}`,
+      );
     }
     app[spec.name] = value;
   }

@@ -25,7 +25,10 @@ export const EXIT_CONFIG_ERROR = 2;
 export const EXIT_STARTUP_FAILED = 3;
 
 /** Opens the database the configuration points at: PostgreSQL with `--db-url`, else PGlite in the home dir. */
-export async function openConfiguredStore(config: GatewayConfig, logger: ReturnType<typeof createLogger>): Promise<Store> {
+export async function openConfiguredStore(
+  config: GatewayConfig,
+  logger: ReturnType<typeof createLogger>,
+): Promise<Store> {
   if (config.dbUrl) return openStore({ driver: "postgres", url: config.dbUrl }, logger);
   await mkdir(config.homeDir, { recursive: true, mode: 0o700 });
   return openStore({ driver: "pglite", dataDir: join(config.homeDir, "db") }, logger);
@@ -43,14 +46,20 @@ export async function runGateway<G extends AnyGateway>(
   const startedAt = performance.now();
   let config: GatewayConfig;
   try {
-    config = loadGatewayConfig({ ...options, argv: options.argv ?? process.argv.slice(2), env: options.env ?? process.env });
+    config = loadGatewayConfig({
+      ...options,
+      argv: options.argv ?? process.argv.slice(2),
+      env: options.env ?? process.env,
+    });
   } catch (err) {
     if (err instanceof CommanderError && err.exitCode === 0) {
       process.stdout.write((err as CommanderError & { helpText?: string }).helpText ?? `${err.message}\n`);
       return undefined;
     }
     if (err instanceof ConfigError) {
-      process.stderr.write(`${options.command ?? `gangway-${options.appName}`}: configuration error:\n${err.message}\n`);
+      process.stderr.write(
+        `${options.command ?? `gangway-${options.appName}`}: configuration error:\n${err.message}\n`,
+      );
       process.exitCode = EXIT_CONFIG_ERROR;
       return undefined;
     }
@@ -77,7 +86,10 @@ export async function runGateway<G extends AnyGateway>(
     process.exitCode = EXIT_STARTUP_FAILED;
     return undefined;
   }
-  logger.info({ startupMs: Math.round(performance.now() - startedAt), users: gateway.sessions.size }, "gateway running");
+  logger.info(
+    { startupMs: Math.round(performance.now() - startedAt), users: gateway.sessions.size },
+    "gateway running",
+  );
 
   const running = gateway;
   const openStoreHandle = store;
