@@ -30,7 +30,13 @@ export class DemoRoster extends LegacyRoster<DemoContact> {
   declare session: DemoSession;
 
   override async *fill(): AsyncIterable<DemoContact> {
-    for (const info of this.session.client.contacts()) yield this.byLegacyId(info.id);
+    for (const info of this.session.client.contacts()) {
+      const contact = await this.byLegacyId(info.id);
+      if (info.presence === "online") await contact.online(info.status);
+      else if (info.presence === "away") await contact.away(info.status);
+      else await contact.offline(info.status);
+      yield contact;
+    }
   }
 }
 
@@ -62,18 +68,6 @@ export class DemoSession extends BaseSession<DemoContact> {
   override async logout(): Promise<void> {
     this.legacyClient?.logout();
     this.legacyClient = undefined;
-  }
-
-  /** Contacts' presences come from the network once the roster is filled. */
-  override async start(): Promise<void> {
-    await super.start();
-    if (!this.isLoggedIn) return;
-    for (const info of this.client.contacts()) {
-      const contact = await this.contacts.byLegacyId(info.id);
-      if (info.presence === "online") await contact.online(info.status);
-      else if (info.presence === "away") await contact.away(info.status);
-      else await contact.offline(info.status);
-    }
   }
 }
 

@@ -110,18 +110,18 @@ export class LegacyContact {
     return this.presence;
   }
 
-  /** Caches the presence (replayed on probes) and sends it when it changed. */
+  /**
+   * Caches the presence (replayed on probes) and sends it when it changed. Before the session
+   * is logged in it is only cached: the roster sync sends it after the contact is in the roster.
+   */
   private async setPresence(presence: ContactPresence): Promise<void> {
     const previous = this.presence;
     this.presence = presence;
-    if (
-      previous.available === presence.available &&
-      previous.show === presence.show &&
-      previous.status === presence.status
-    ) {
-      return;
-    }
-    await this.sendPresence();
+    const changed =
+      previous.available !== presence.available ||
+      previous.show !== presence.show ||
+      previous.status !== presence.status;
+    if (changed && this.session.isLoggedIn) await this.sendPresence();
   }
 
   /** Sends the cached presence to the user (also the answer to a probe). */

@@ -90,7 +90,7 @@ async function offerSubscriptions(session: AnySession, friends: readonly LegacyC
 
 /**
  * Makes the user's roster show the session's friends in ROSTER_GROUP, then sends every
- * contact's presence. Uses the XEP-0356 roster privilege when granted and working, otherwise
+ * available contact's presence. Uses the XEP-0356 roster privilege when granted and working, otherwise
  * subscription requests.
  */
 export async function syncRoster(session: AnySession, contacts: readonly LegacyContact[]): Promise<void> {
@@ -106,5 +106,6 @@ export async function syncRoster(session: AnySession, contacts: readonly LegacyC
     }
   }
   if (!synced) await offerSubscriptions(session, friends);
-  for (const contact of contacts) await contact.sendPresence();
+  // Offline is what the user's client assumes anyway: only available contacts need a presence.
+  for (const contact of contacts) if (contact.currentPresence.available) await contact.sendPresence();
 }

@@ -101,10 +101,11 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
     await this.sendGatewayStatus("Logging in…", { show: "dnd" });
     try {
       const status = await this.login();
-      this.state = "logged-in";
       const contacts: C[] = [];
       for await (const contact of this.contacts.fill()) contacts.push(contact);
       await syncRoster(this, contacts);
+      // Only now: presences set while filling were cached, and syncRoster has just sent them.
+      this.state = "logged-in";
       await this.sendGatewayStatus(status || "Logged in");
       await this.gateway.store.users.update(this.userJid, { lastLoginAt: new Date() });
       this.log.info({ contacts: contacts.length }, "logged in");
@@ -120,10 +121,10 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
   async stop(): Promise<void> {
     if (this.state === "logged-out") return;
     const wasLoggedIn = this.state === "logged-in";
-    this.state = "logged-out";
     for (const contact of this.contacts) {
       if (contact.currentPresence.available) await contact.offline();
     }
+    this.state = "logged-out";
     await this.sendGatewayStatus("", { available: false });
     if (wasLoggedIn) {
       try {
