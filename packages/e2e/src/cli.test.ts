@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { type ProsodyServer, startProsody } from "@gangway/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** The built `gangway-demo` executable, run exactly as an operator runs it. */
+const require = createRequire(import.meta.url);
+const BIN = join(dirname(require.resolve("@gangway/demo-gateway/package.json")), "dist", "bin.js");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runBin(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`gangway-demo did not exit in time\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} in time:\n${out}`)), timeoutMs);
+    child.stdout?.on("data", (d) => {
+      out += d;
+      if (pattern.test(out)) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    });
+  });
+}
+
+describe("gangway-demo command line", () => {
+  let home: string;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), "gangway-cli-"));
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("prints help with every option's env var and exits 0", async () => {
+    const run = await runBin(["--help"]);
+    expect(run.code).toBe(0);
+    for (const name of [
+      "GANGWAY_JID",
+      "GANGWAY_SECRET",
+      "GANGWAY_DB_URL",
+      "GANGWAY_USER_JID_VALIDATOR",
+      "--registration",
+    ]) {
+      expect(run.stdout).toContain(name);
+    }
+  });
+
+  it("says the secret is missing and exits 2", async () => {
+    const run = await runBin(["--jid", "demo.localhost", "--home-dir", home]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--secret (or GANGWAY_SECRET) is required");
+  });
+
+  it("exits 3 with a clear log line when the database is unreachable, without leaking its password", async () => {
+    const run = await runBin([], {
+      GANGWAY_JID: "demo.localhost",
+      GANGWAY_SECRET: "s",
+      GANGWAY_DB_URL: "postgres://gw:hunter2@127.0.0.1:1/gw",
+    });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain("could not start the gateway");
+    expect(run.stdout).not.toContain("hunter2");
+  });
+
+  describe("against a real Prosody", () => {
+    let prosody: ProsodyServer;
+    beforeAll(async () => {
+      prosody = await startProsody({ componentDomain: "demo.localhost" });
+    });
+    afterAll(async () => {
+      await prosody?.stop();
+    });
+
+    it("exits 3 on a wrong component secret, and never logs the secret", async () => {
+      const run = await runBin([], {
+        GANGWAY_JID: "demo.localhost",
+        GANGWAY_SECRET: "not-the-secret",
+        GANGWAY_PORT: String(prosody.componentPort),
+        GANGWAY_HOME_DIR: home,
+      });
+      expect(run.code).toBe(3);
+      expect(run.stdout).toMatch(/not-authorized|secret/i);
+      expect(run.stdout).not.toContain("not-the-secret");
+    });
+
+    it("starts on the embedded database, and stops cleanly on SIGTERM with exit code 0", async () => {
+      const child = spawn(process.execPath, [BIN], {
+        env: {
+          PATH: process.env.PATH,
+          GANGWAY_JID: "demo.localhost",
+          GANGWAY_SECRET: prosody.componentSecret,
+          GANGWAY_PORT: String(prosody.componentPort),
+          GANGWAY_HOME_DIR: home,
+        },
+      });
+      const out = await waitForOutput(child, /"msg":"gateway running"/);
+      expect(out).toMatch(/"startupMs":\d+/);
+      expect(out).not.toContain(prosody.componentSecret);
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    });
+  });
+});
