@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     }
     await prosody.stop();
     await rm(homeDir, { recursive: true, force: true });
+    console.info("demo stopped");
   };
   process.once("SIGINT", () => void stopAll());
   process.once("SIGTERM", () => void stopAll());

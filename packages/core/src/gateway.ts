@@ -20,6 +20,7 @@ import {
 } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./cli/config.js";
+import type { LegacyContact } from "./contact.js";
 import { describeMissingPrivileges, type Privileges, parsePrivilegeAdvertisement } from "./privileges.js";
 import type { AnySession, BaseSession } from "./session.js";
 
@@ -371,11 +372,11 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     switch (type) {
       case "subscribe":
         await this.send(xml("presence", { from: contact.jid, to: userJid, type: "subscribed" }));
-        await this.markAddedToRoster(session, contact.legacyId, contact);
+        await this.markAddedToRoster(session, contact);
         await contact.sendPresence();
         break;
       case "subscribed":
-        await this.markAddedToRoster(session, contact.legacyId, contact);
+        await this.markAddedToRoster(session, contact);
         await contact.sendPresence();
         break;
       case "probe":
@@ -386,15 +387,12 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     }
   }
 
-  private async markAddedToRoster(
-    session: S,
-    legacyId: string,
-    contact: { addedToRoster: boolean; jidLocal: string },
-  ) {
+  /** The user accepted the contact: remembered, so later logins don't ask again. */
+  private async markAddedToRoster(session: S, contact: LegacyContact): Promise<void> {
     if (contact.addedToRoster) return;
     contact.addedToRoster = true;
     await this.store.contacts.upsert(session.user.id, {
-      legacyId,
+      legacyId: contact.legacyId,
       jidLocal: contact.jidLocal,
       addedToRoster: true,
     });
