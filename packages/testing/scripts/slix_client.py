@@ -7,6 +7,8 @@ Every step prints one JSON object per line on stdout; @gangway/testing parses th
   {"event": "session_start", "jid": ...}
   {"event": "gateway_registered", "gateway": ...}   after --register-gateway
   {"event": "roster", "items": [{"jid", "name", "subscription", "groups"}]}   with --roster
+      (with --wait-roster-item: the first roster that holds every such JID, polled)
+  {"event": "presence", "from", "show", "status"}   with --wait-presence, once it arrived
   {"event": "message", "from", "to", "type", "body"}  every chat/normal message received
   {"event": "error", "step": ..., "message": ..., "condition": ...}
   {"event": "done", "ok": true|false}        always last; exit code 0 iff ok
@@ -43,6 +45,14 @@ def parse_args():
     parser.add_argument("--gateway-field", action="append", default=[], metavar="NAME=VALUE",
                         help="a registration form value for --register-gateway (repeatable)")
     parser.add_argument("--roster", action="store_true", help="fetch the roster and print it")
+    parser.add_argument("--wait-roster-item", action="append", default=[], metavar="JID",
+                        help="poll the roster until it holds this JID (repeatable; implies --roster). "
+                             "A gateway fills the roster asynchronously after registration (XEP-0356).")
+    parser.add_argument("--wait-presence", metavar="JID",
+                        help="before sending, wait for an available presence from this JID (bare match); "
+                             "sends initial presence right after login so it can arrive")
+    parser.add_argument("--wait-status", metavar="TEXT",
+                        help="with --wait-presence: the presence's <status/> must be exactly TEXT")
     parser.add_argument("--send-to", metavar="JID", help="send --message to this JID")
     parser.add_argument("--message", default="hello from slixmpp")
     parser.add_argument("--wait-reply", action="store_true", help="wait for a message back from --send-to")
@@ -68,6 +78,10 @@ class ScriptedClient(slixmpp.ClientXMPP):
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("failed_auth", self.on_failed_auth)
         self.add_event_handler("message", self.on_message)
+        self.presences = []
+        self.presence_arrived = asyncio.Event()
+        if args.wait_presence:
+            self.add_event_handler("presence_available", self.on_presence_available)
 
     async def on_register_account(self, _form):
         iq = self.Iq()
@@ -93,6 +107,23 @@ class ScriptedClient(slixmpp.ClientXMPP):
         emit("error", step="login", condition="not-authorized", message="authentication failed")
         if not self.session_started.done():
             self.session_started.set_result(False)
+
+    def on_presence_available(self, presence):
+        self.presences.append(presence)
+        self.presence_arrived.set()
+
+    async def wait_presence(self, sender, status):
+        """Waits for an available presence from `sender` (bare JID match), with `status` if given."""
+        sender_bare = slixmpp.JID(sender).bare
+        seen = 0
+        while True:
+            while seen < len(self.presences):
+                presence = self.presences[seen]
+                seen += 1
+                if presence["from"].bare == sender_bare and (status is None or presence["status"] == status):
+                    return presence
+            self.presence_arrived.clear()
+            await self.presence_arrived.wait()
 
     def on_message(self, msg):
         if msg["type"] not in ("chat", "normal"):
@@ -122,12 +153,24 @@ class ScriptedClient(slixmpp.ClientXMPP):
         await submit.send()
         emit("gateway_registered", gateway=gateway)
 
-    async def fetch_roster(self):
-        result = await self.get_roster()
+    async def fetch_roster(self, wanted=()):
+        wanted = {slixmpp.JID(jid).bare for jid in wanted}
+        while True:
+            # A plain roster get, without XEP-0237 `ver`: the server's whole roster every time
+            # (with a version it may answer empty and push the changes instead).
+            iq = self.Iq()
+            iq["type"] = "get"
+            iq.enable("roster")
+            result = await iq.send()
+            # slixmpp keys roster items by JID; the values carry name, subscription and groups.
+            jids = {str(jid) for jid in result["roster"]["items"]}
+            if wanted <= jids:
+                break
+            await asyncio.sleep(0.05)
         items = []
-        for item in result["roster"]["items"].values():
+        for jid, item in result["roster"]["items"].items():
             items.append({
-                "jid": str(item["jid"]),
+                "jid": str(jid),
                 "name": item["name"],
                 "subscription": item["subscription"],
                 "groups": list(item["groups"]),
@@ -149,10 +192,17 @@ async def run(args):
     try:
         if not await client.session_started:
             return False
+        if args.wait_presence:
+            # Available before registering, so the gateway's presences reach this resource.
+            client.send_presence()
         if args.register_gateway:
             await client.register_with_gateway()
-        if args.roster:
-            await client.fetch_roster()
+        if args.roster or args.wait_roster_item:
+            await client.fetch_roster(args.wait_roster_item)
+        if args.wait_presence:
+            presence = await client.wait_presence(args.wait_presence, args.wait_status)
+            emit("presence", **{"from": str(presence["from"]), "show": presence["show"],
+                                "status": presence["status"]})
         if args.send_to:
             client.send_presence()
             client.send_message(mto=args.send_to, mbody=args.message, mtype="chat")

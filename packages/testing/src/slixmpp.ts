@@ -23,6 +23,16 @@ export interface SlixmppRunOptions {
   gatewayFields?: Record<string, string>;
   /** Fetch the roster after login (and after gateway registration). */
   fetchRoster?: boolean;
+  /**
+   * Poll the roster until it holds all of these JIDs, then report it (implies `fetchRoster`).
+   * A gateway fills the roster asynchronously after registration (XEP-0356 privileged set).
+   */
+  waitForRosterItems?: readonly string[];
+  /**
+   * Before sending, wait for an available presence from this JID (bare match). Initial presence is
+   * then sent right after login, so presences sent during gateway registration reach the client.
+   */
+  waitForPresence?: { from: string; status?: string };
   /** Send `message` to this JID. */
   sendTo?: string;
   message?: string;
@@ -61,6 +71,8 @@ export interface SlixmppRunResult {
   events: SlixmppEvent[];
   /** The roster when `fetchRoster` was set and it succeeded. */
   roster: SlixmppRosterItem[] | undefined;
+  /** The presence `waitForPresence` waited for. */
+  presence: { from: string; show: string; status: string } | undefined;
   /** Every chat/normal message received, in order. */
   messages: SlixmppMessage[];
   /** Error events (`step`, `condition`, `message`). */
@@ -104,6 +116,13 @@ export function runSlixmppClient(options: SlixmppRunOptions): Promise<SlixmppRun
     }
   }
   if (options.fetchRoster) args.push("--roster");
+  for (const jid of options.waitForRosterItems ?? []) args.push("--wait-roster-item", jid);
+  if (options.waitForPresence) {
+    args.push("--wait-presence", options.waitForPresence.from);
+    if (options.waitForPresence.status !== undefined) {
+      args.push("--wait-status", options.waitForPresence.status);
+    }
+  }
   if (options.sendTo) {
     args.push("--send-to", options.sendTo);
     if (options.message !== undefined) args.push("--message", options.message);
@@ -130,11 +149,19 @@ export function runSlixmppClient(options: SlixmppRunOptions): Promise<SlixmppRun
       clearTimeout(killTimer);
       const events = parseEvents(stdout);
       const rosterEvent = events.find((event) => event.event === "roster");
+      const presenceEvent = events.find((event) => event.event === "presence");
       resolve({
         ok: exitCode === 0,
         exitCode,
         events,
         roster: rosterEvent?.items as SlixmppRosterItem[] | undefined,
+        presence: presenceEvent
+          ? {
+              from: String(presenceEvent.from),
+              show: String(presenceEvent.show),
+              status: String(presenceEvent.status),
+            }
+          : undefined,
         messages: events
           .filter((event) => event.event === "message")
           .map(({ from, to, type, body }) => ({ from, to, type, body }) as SlixmppMessage),
