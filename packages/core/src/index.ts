@@ -18,6 +18,7 @@ export {
   type RunOptions,
   runGateway,
 } from "./cli/run.js";
+export { KEY_FILE_NAME, loadSecretBox } from "./cli/secret-key.js";
 export {
   type ContactPresence,
   LegacyContact,

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type ProsodyServer, startProsody } from "@gangway/testing";
+import { connectClient, type ProsodyServer, registerAccount, startProsody } from "@gangway/testing";
+import { parseXml } from "@gangway/xmpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /** The built `gangway-demo` executable, run exactly as an operator runs it. */
@@ -107,6 +108,52 @@ describe("gangway-demo command line", () => {
       expect(run.code).toBe(3);
       expect(run.stdout).toMatch(/not-authorized|secret/i);
       expect(run.stdout).not.toContain("not-the-secret");
+    });
+
+    it("keeps a registered password out of every file under the home dir", async () => {
+      const secretHome = await mkdtemp(join(tmpdir(), "gangway-cli-secret-"));
+      const password = "S3cr3t-Xy7q";
+      const child = spawn(process.execPath, [BIN], {
+        env: {
+          PATH: process.env.PATH,
+          GANGWAY_JID: "demo.localhost",
+          GANGWAY_SECRET: prosody.componentSecret,
+          GANGWAY_PORT: String(prosody.componentPort),
+          GANGWAY_HOME_DIR: secretHome,
+          GANGWAY_LOG_LEVEL: "debug",
+        },
+      });
+      let logs = "";
+      child.stdout.on("data", (d) => (logs += d));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      try {
+        await waitForOutput(child, /"msg":"gateway running"/);
+        await registerAccount(prosody, "keeper", "pw");
+        const client = await connectClient({ server: prosody, username: "keeper", password: "pw" });
+        await client.request(
+          parseXml(`<iq type="set" to="demo.localhost"><query xmlns="jabber:iq:register">
+            <username>keeper-legacy</username><password>${password}</password></query></iq>`),
+        );
+        await client.waitFor(
+          (s) => s.is("presence") && s.getChildText("status") === "Logged in as keeper-legacy",
+        );
+        await client.stop();
+      } finally {
+        child.kill("SIGTERM");
+      }
+      expect(await exited).toBe(0);
+
+      const files = (await readdir(secretHome, { recursive: true, withFileTypes: true })).filter((e) =>
+        e.isFile(),
+      );
+      expect(files.length).toBeGreaterThan(10); // the embedded database really is in there
+      for (const file of files) {
+        const content = await readFile(join(file.parentPath, file.name));
+        expect(content.includes(password), `${file.parentPath}/${file.name} holds the password`).toBe(false);
+      }
+      expect((await stat(join(secretHome, "secret.key"))).mode & 0o777).toBe(0o600);
+      expect(logs).not.toContain(password);
+      await rm(secretHome, { recursive: true, force: true });
     });
 
     it("starts on the embedded database, and stops cleanly on SIGTERM with exit code 0", async () => {

@@ -16,4 +16,5 @@ export type {
 } from "./repositories/message-ids.js";
 export type { ListUsersOptions, NewUser, UserPatch, UserRepository, UserRow } from "./repositories/users.js";
 export * as schema from "./schema.js";
+export { generateKeyMaterial, keyFromMaterial, SEALED_PREFIX, SecretBox } from "./secret-box.js";
 export { openStore, type Store } from "./store.js";

@@ -8,6 +8,7 @@ import type { StoreDriverName, StoreLogger, StoreOptions } from "./options.js";
 import { type ContactRepository, createContactRepository } from "./repositories/contacts.js";
 import { createMessageIdRepository, type MessageIdRepository } from "./repositories/message-ids.js";
 import { createUserRepository, type UserRepository } from "./repositories/users.js";
+import type { SecretBox } from "./secret-box.js";
 
 export interface Store {
   readonly driver: StoreDriverName;
@@ -40,15 +41,15 @@ export async function openStore(options: StoreOptions, logger?: StoreLogger): Pr
     { driver: driver.name, target: driver.target, ms: Math.round(performance.now() - startedAt) },
     "store open and migrated",
   );
-  return createStore(driver);
+  return createStore(driver, options.secretBox);
 }
 
-function createStore(driver: OpenDriver): Store {
+function createStore(driver: OpenDriver, secretBox: SecretBox | undefined): Store {
   const translate = (error: unknown) => toStoreError(error, driver.name, driver.target);
   let closing: Promise<void> | undefined;
   return {
     driver: driver.name,
-    users: withStoreErrors(createUserRepository(driver.db), translate),
+    users: withStoreErrors(createUserRepository(driver.db, secretBox), translate),
     contacts: withStoreErrors(createContactRepository(driver.db), translate),
     messageIds: withStoreErrors(createMessageIdRepository(driver.db), translate),
     async healthCheck() {

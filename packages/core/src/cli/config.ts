@@ -36,6 +36,10 @@ export interface GatewayConfig {
   admins: string[];
   /** Bare JIDs allowed to register; defaults to every JID on the component's parent domain. */
   userJidValidator: RegExp;
+  /** Key material for sealing users' secrets; undefined = the key file in `homeDir`. Never logged. */
+  secretKey: string | undefined;
+  /** Older keys that can still open data during a rotation. Never logged. */
+  previousSecretKeys: string[];
   logLevel: LogLevel;
   configFile: string | undefined;
   /** Values of the app's own options, by name. */
@@ -65,6 +69,16 @@ const CORE_OPTIONS: readonly CoreOptionSpec[] = [
     name: "user-jid-validator",
     description:
       "regular expression for bare JIDs allowed to use the gateway (default: any JID on the parent domain)",
+  },
+  {
+    name: "secret-key",
+    description:
+      "key sealing users' credentials at rest (base64 of 32 bytes, or a passphrase); default: a key file in --home-dir",
+  },
+  {
+    name: "previous-secret-keys",
+    description:
+      "comma-separated keys that only open data (key rotation: the data is resealed with --secret-key at startup)",
   },
   { name: "log-level", description: `one of ${LOG_LEVELS.join(", ")}`, default: "info" },
   { name: "config", description: "path of a TOML config file whose keys are these option names" },
@@ -159,6 +173,16 @@ const configSchema = z.object({
     )
     .pipe(z.array(z.string().regex(bareJid, "must be a comma-separated list of bare JIDs (user@host)"))),
   userJidValidator: z.string().optional(),
+  secretKey: z.string().min(1, "must not be empty").optional(),
+  previousSecretKeys: z
+    .string()
+    .optional()
+    .transform((list) =>
+      (list ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
 });
 
@@ -267,6 +291,8 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
     userJidValidator: data.userJidValidator
       ? regexFrom(data.userJidValidator)
       : defaultUserJidValidator(data.jid),
+    secretKey: data.secretKey,
+    previousSecretKeys: data.previousSecretKeys,
     logLevel: data.logLevel,
     configFile,
     app,

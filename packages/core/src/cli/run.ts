@@ -4,8 +4,9 @@ import { openStore, type Store } from "@gangway/store";
 import { ComponentTransport } from "@gangway/xmpp";
 import { CommanderError } from "commander";
 import type { AnyGateway, GatewayDependencies } from "../gateway.js";
-import { createLogger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
 import { type AppOption, ConfigError, type GatewayConfig, loadGatewayConfig } from "./config.js";
+import { loadSecretBox } from "./secret-key.js";
 
 export type GatewayClass<G extends AnyGateway> = new (deps: GatewayDependencies) => G;
 
@@ -25,13 +26,16 @@ export const EXIT_CONFIG_ERROR = 2;
 export const EXIT_STARTUP_FAILED = 3;
 
 /** Opens the database the configuration points at: PostgreSQL with `--db-url`, else PGlite in the home dir. */
-export async function openConfiguredStore(
-  config: GatewayConfig,
-  logger: ReturnType<typeof createLogger>,
-): Promise<Store> {
-  if (config.dbUrl) return openStore({ driver: "postgres", url: config.dbUrl }, logger);
+export async function openConfiguredStore(config: GatewayConfig, logger: Logger): Promise<Store> {
   await mkdir(config.homeDir, { recursive: true, mode: 0o700 });
-  return openStore({ driver: "pglite", dataDir: join(config.homeDir, "db") }, logger);
+  const secretBox = await loadSecretBox(config, logger);
+  const store = config.dbUrl
+    ? await openStore({ driver: "postgres", url: config.dbUrl, secretBox }, logger)
+    : await openStore({ driver: "pglite", dataDir: join(config.homeDir, "db"), secretBox }, logger);
+  // Rows written before a key was set, or sealed with a previous key, are sealed with the current one.
+  const resealed = await store.users.resealAll();
+  if (resealed > 0) logger.info({ users: resealed }, "sealed users' credentials with the current secret key");
+  return store;
 }
 
 /**

@@ -3,6 +3,7 @@ import { isUniqueViolation } from "../db-errors.js";
 import type { Database } from "../drivers/driver.js";
 import { DuplicateUserError } from "../errors.js";
 import { users } from "../schema.js";
+import type { SecretBox } from "../secret-box.js";
 import { decodeSecret, encodeSecret } from "../secret-codec.js";
 
 export interface UserRow {
@@ -49,18 +50,29 @@ export interface UserRepository {
   /** Every user in id order, fetched page by page (keyset pagination, so no OFFSET scans). */
   list(options?: ListUsersOptions): AsyncIterable<UserRow>;
   count(): Promise<number>;
+  /**
+   * Re-seals every user's secrets with the current key (after a key rotation, or to encrypt a
+   * database written without a key). Returns how many users were rewritten.
+   */
+  resealAll(): Promise<number>;
 }
 
 const DEFAULT_PAGE_SIZE = 100;
 
 type StoredUser = typeof users.$inferSelect;
 
-function toUserRow(stored: StoredUser): UserRow {
+const REGISTRATION = "users.registration";
+const LEGACY_DATA = "users.legacy_data";
+
+function toUserRow(stored: StoredUser, box: SecretBox | undefined): UserRow {
   return {
     id: stored.id,
     jid: stored.jid,
-    registration: decodeSecret(stored.registration, "users.registration"),
-    legacyData: stored.legacyData === null ? null : decodeSecret(stored.legacyData, "users.legacy_data"),
+    registration: decodeSecret(stored.registration, { box, column: REGISTRATION, jid: stored.jid }),
+    legacyData:
+      stored.legacyData === null
+        ? null
+        : decodeSecret(stored.legacyData, { box, column: LEGACY_DATA, jid: stored.jid }),
     preferences: stored.preferences,
     createdAt: stored.createdAt,
     updatedAt: stored.updatedAt,
@@ -68,11 +80,13 @@ function toUserRow(stored: StoredUser): UserRow {
   };
 }
 
-export function createUserRepository(db: Database): UserRepository {
-  return {
+/** Without a box the columns hold plain JSON (tests, or an operator who opted out). */
+export function createUserRepository(db: Database, box?: SecretBox): UserRepository {
+  const row = (stored: StoredUser) => toUserRow(stored, box);
+  const repository: UserRepository = {
     async get(jid) {
       const [stored] = await db.select().from(users).where(eq(users.jid, jid));
-      return stored && toUserRow(stored);
+      return stored && row(stored);
     },
 
     async create(input) {
@@ -81,12 +95,15 @@ export function createUserRepository(db: Database): UserRepository {
           .insert(users)
           .values({
             jid: input.jid,
-            registration: encodeSecret(input.registration),
-            legacyData: input.legacyData == null ? null : encodeSecret(input.legacyData),
+            registration: encodeSecret(input.registration, { box, column: REGISTRATION, jid: input.jid }),
+            legacyData:
+              input.legacyData == null
+                ? null
+                : encodeSecret(input.legacyData, { box, column: LEGACY_DATA, jid: input.jid }),
             preferences: input.preferences ?? {},
           })
           .returning();
-        return toUserRow(stored!);
+        return row(stored!);
       } catch (error) {
         if (isUniqueViolation(error, "users_jid_unique")) throw new DuplicateUserError(input.jid);
         throw error;
@@ -95,9 +112,14 @@ export function createUserRepository(db: Database): UserRepository {
 
     async update(jid, patch) {
       const changes: Partial<typeof users.$inferInsert> = {};
-      if (patch.registration !== undefined) changes.registration = encodeSecret(patch.registration);
+      if (patch.registration !== undefined) {
+        changes.registration = encodeSecret(patch.registration, { box, column: REGISTRATION, jid });
+      }
       if (patch.legacyData !== undefined) {
-        changes.legacyData = patch.legacyData === null ? null : encodeSecret(patch.legacyData);
+        changes.legacyData =
+          patch.legacyData === null
+            ? null
+            : encodeSecret(patch.legacyData, { box, column: LEGACY_DATA, jid });
       }
       if (patch.preferences !== undefined) changes.preferences = patch.preferences;
       if (patch.lastLoginAt !== undefined) changes.lastLoginAt = patch.lastLoginAt;
@@ -106,7 +128,7 @@ export function createUserRepository(db: Database): UserRepository {
         .set({ ...changes, updatedAt: sql`now()` })
         .where(eq(users.jid, jid))
         .returning();
-      return stored && toUserRow(stored);
+      return stored && row(stored);
     },
 
     async delete(jid) {
@@ -124,7 +146,7 @@ export function createUserRepository(db: Database): UserRepository {
           .where(gt(users.id, afterId))
           .orderBy(asc(users.id))
           .limit(pageSize);
-        for (const stored of page) yield toUserRow(stored);
+        for (const stored of page) yield row(stored);
         if (page.length < pageSize) return;
         afterId = page[page.length - 1]!.id;
       }
@@ -134,5 +156,29 @@ export function createUserRepository(db: Database): UserRepository {
       const [result] = await db.select({ value: count() }).from(users);
       return result?.value ?? 0;
     },
+
+    async resealAll() {
+      if (!box) return 0;
+      const stale = (value: string | null) => value !== null && box.needsResealing(value);
+      let resealed = 0;
+      let afterId = 0;
+      for (;;) {
+        const page = await db
+          .select()
+          .from(users)
+          .where(gt(users.id, afterId))
+          .orderBy(asc(users.id))
+          .limit(DEFAULT_PAGE_SIZE);
+        for (const stored of page) {
+          if (!stale(stored.registration) && !stale(stored.legacyData)) continue;
+          const { registration, legacyData } = row(stored);
+          await repository.update(stored.jid, { registration, legacyData });
+          resealed++;
+        }
+        if (page.length < DEFAULT_PAGE_SIZE) return resealed;
+        afterId = page[page.length - 1]!.id;
+      }
+    },
   };
+  return repository;
 }
