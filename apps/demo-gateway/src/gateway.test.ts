@@ -167,6 +167,28 @@ forEachDriver((driver) => {
     ]);
   });
 
+  it("tells the admins when someone registers", async () => {
+    await gateway.stop();
+    transport = new MemoryTransport({ domain: GW });
+    gateway = new DemoGateway({
+      config: loadGatewayConfig({
+        appName: "demo",
+        argv: ["--jid", GW, "--secret", "s", "--admins", "root@localhost"],
+        env: {},
+      }),
+      store,
+      transport,
+      logger: pino({ level: "silent" }),
+      newStanzaId: sequentialIds("gw"),
+    });
+    await gateway.start();
+    await register();
+    const notice = transport.sent.find((s) => s.attrs.to === "root@localhost");
+    expect(notice?.toString()).toBe(
+      `<message from="${GW}" to="root@localhost" type="chat" id="gw1"><body>${USER} has registered</body></message>`,
+    );
+  });
+
   it("relays text both ways: hi → echo: hi, and maps the ids", async () => {
     await register();
     while (transport.uncheckedCount > 0) transport.nextSent();

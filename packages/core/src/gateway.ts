@@ -202,20 +202,22 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
 
   private async onUserRegistered(user: UserRow): Promise<void> {
     this.log.info({ user: user.jid }, "user registered");
+    for (const admin of this.config.admins) {
+      await this.sendChat(admin, `${user.jid} has registered`);
+    }
     await this.send(xml("presence", { from: this.domain, to: user.jid, type: "subscribe" })).catch((err) =>
       this.log.warn({ err }, "could not ask for a subscription"),
     );
     const welcome = this.meta.WELCOME_MESSAGE;
-    if (welcome) {
-      await this.send(
-        xml(
-          "message",
-          { from: this.domain, to: user.jid, type: "chat", id: this.newStanzaId() },
-          xml("body", {}, welcome),
-        ),
-      );
-    }
+    if (welcome) await this.sendChat(user.jid, welcome);
     await this.startSession(user);
+  }
+
+  /** A chat message from the gateway itself. */
+  private sendChat(to: string, text: string): Promise<void> {
+    return this.send(
+      xml("message", { from: this.domain, to, type: "chat", id: this.newStanzaId() }, xml("body", {}, text)),
+    );
   }
 
   private async onUserModified(user: UserRow): Promise<void> {
