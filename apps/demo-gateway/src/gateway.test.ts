@@ -9,8 +9,8 @@ import { DemoGateway } from "./gateway.js";
 const GW = "demo.localhost";
 const USER = "romeo@localhost";
 
-function testConfig(): GatewayConfig {
-  return loadGatewayConfig({ appName: "demo", argv: ["--jid", GW, "--secret", "s"], env: {} });
+function testConfig(extraArgs: string[] = []): GatewayConfig {
+  return loadGatewayConfig({ appName: "demo", argv: ["--jid", GW, "--secret", "s", ...extraArgs], env: {} });
 }
 
 const REGISTER_SET = (password: string) => `
@@ -29,10 +29,10 @@ forEachDriver((driver) => {
   let transport: MemoryTransport;
   let gateway: DemoGateway;
 
-  async function startGateway() {
+  async function startGateway(config = testConfig()) {
     transport = new MemoryTransport({ domain: GW });
     gateway = new DemoGateway({
-      config: testConfig(),
+      config,
       store,
       transport,
       logger: pino({ level: "silent" }),
@@ -169,19 +169,7 @@ forEachDriver((driver) => {
 
   it("tells the admins when someone registers", async () => {
     await gateway.stop();
-    transport = new MemoryTransport({ domain: GW });
-    gateway = new DemoGateway({
-      config: loadGatewayConfig({
-        appName: "demo",
-        argv: ["--jid", GW, "--secret", "s", "--admins", "root@localhost"],
-        env: {},
-      }),
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-    });
-    await gateway.start();
+    await startGateway(testConfig(["--admins", "root@localhost"]));
     await register();
     const notice = transport.sent.find((s) => s.attrs.to === "root@localhost");
     expect(notice?.toString()).toBe(

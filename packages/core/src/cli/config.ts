@@ -144,6 +144,17 @@ function fileValue(file: Record<string, unknown>, name: string, path: string): s
   return String(value);
 }
 
+/** "a, b,,c" → ["a", "b", "c"]; absent → []. */
+const commaList = z
+  .string()
+  .optional()
+  .transform((list) =>
+    (list ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
 const configSchema = z.object({
   jid: z
     .string({ error: "is required: the component JID, e.g. demo.example.org" })
@@ -162,27 +173,12 @@ const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
-  admins: z
-    .string()
-    .optional()
-    .transform((list) =>
-      (list ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(bareJid, "must be a comma-separated list of bare JIDs (user@host)"))),
+  admins: commaList.pipe(
+    z.array(z.string().regex(bareJid, "must be a comma-separated list of bare JIDs (user@host)")),
+  ),
   userJidValidator: z.string().optional(),
   secretKey: z.string().min(1, "must not be empty").optional(),
-  previousSecretKeys: z
-    .string()
-    .optional()
-    .transform((list) =>
-      (list ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  previousSecretKeys: commaList,
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
 });
 

@@ -83,6 +83,21 @@ function toUserRow(stored: StoredUser, box: SecretBox | undefined): UserRow {
 /** Without a box the columns hold plain JSON (tests, or an operator who opted out). */
 export function createUserRepository(db: Database, box?: SecretBox): UserRepository {
   const row = (stored: StoredUser) => toUserRow(stored, box);
+  /** Every stored user in id order, page by page (keyset pagination, so no OFFSET scans). */
+  async function* storedPages(pageSize: number): AsyncIterable<StoredUser> {
+    let afterId = 0;
+    for (;;) {
+      const page = await db
+        .select()
+        .from(users)
+        .where(gt(users.id, afterId))
+        .orderBy(asc(users.id))
+        .limit(pageSize);
+      yield* page;
+      if (page.length < pageSize) return;
+      afterId = page[page.length - 1]!.id;
+    }
+  }
   const repository: UserRepository = {
     async get(jid) {
       const [stored] = await db.select().from(users).where(eq(users.jid, jid));
@@ -137,19 +152,7 @@ export function createUserRepository(db: Database, box?: SecretBox): UserReposit
     },
 
     async *list(options) {
-      const pageSize = options?.pageSize ?? DEFAULT_PAGE_SIZE;
-      let afterId = 0;
-      for (;;) {
-        const page = await db
-          .select()
-          .from(users)
-          .where(gt(users.id, afterId))
-          .orderBy(asc(users.id))
-          .limit(pageSize);
-        for (const stored of page) yield row(stored);
-        if (page.length < pageSize) return;
-        afterId = page[page.length - 1]!.id;
-      }
+      for await (const stored of storedPages(options?.pageSize ?? DEFAULT_PAGE_SIZE)) yield row(stored);
     },
 
     async count() {
@@ -161,23 +164,13 @@ export function createUserRepository(db: Database, box?: SecretBox): UserReposit
       if (!box) return 0;
       const stale = (value: string | null) => value !== null && box.needsResealing(value);
       let resealed = 0;
-      let afterId = 0;
-      for (;;) {
-        const page = await db
-          .select()
-          .from(users)
-          .where(gt(users.id, afterId))
-          .orderBy(asc(users.id))
-          .limit(DEFAULT_PAGE_SIZE);
-        for (const stored of page) {
-          if (!stale(stored.registration) && !stale(stored.legacyData)) continue;
-          const { registration, legacyData } = row(stored);
-          await repository.update(stored.jid, { registration, legacyData });
-          resealed++;
-        }
-        if (page.length < DEFAULT_PAGE_SIZE) return resealed;
-        afterId = page[page.length - 1]!.id;
+      for await (const stored of storedPages(DEFAULT_PAGE_SIZE)) {
+        if (!stale(stored.registration) && !stale(stored.legacyData)) continue;
+        const { registration, legacyData } = row(stored);
+        await repository.update(stored.jid, { registration, legacyData });
+        resealed++;
       }
+      return resealed;
     },
   };
   return repository;
