@@ -9,8 +9,8 @@ await runGateway(DemoGateway, {
   appOptions: [
     {
       name: "registration",
-      description: "registration flow (qr and 2fa arrive with the registration work)",
-      choices: ["single"],
+      description: "registration flow: single (one form) or 2fa (then the code 123456); qr comes later",
+      choices: ["single", "2fa"],
       default: "single",
     },
   ],

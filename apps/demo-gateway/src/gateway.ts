@@ -86,6 +86,18 @@ export class DemoGateway extends BaseGateway<DemoSession> {
 
   readonly Session = DemoSession;
 
+  /** `--registration 2fa` asks for the demo network's one-time code after the password. */
+  protected override registrationType(): RegistrationType {
+    return this.config.app.registration === "2fa"
+      ? RegistrationType.TwoFactorCode
+      : RegistrationType.SingleStepForm;
+  }
+
+  override async validateTwoFactorCode(_userJid: string, code: string): Promise<undefined> {
+    if (code !== network.twoFactorCode) throw new XmppError("not-authorized", "Wrong code");
+    return undefined;
+  }
+
   override async validate(_userJid: string, form: FormValues): Promise<undefined> {
     try {
       network.login(String(form.username), String(form.password)).logout();

@@ -2,6 +2,7 @@ import {
   type LegacyData,
   NOT_ALLOWED_TEXT,
   Registrar,
+  RegistrationChat,
   type RegistrationFlow,
   RegistrationType,
   seedFlow,
@@ -85,6 +86,8 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   readonly log: Logger;
   readonly component: XmppComponent;
   readonly registrar: Registrar;
+  /** The chat-bot front end on the component JID. */
+  readonly registrationChat: RegistrationChat;
   readonly newStanzaId: () => string;
   /** Sessions of registered users, by bare JID. */
   readonly sessions = new Map<string, S>();
@@ -106,6 +109,10 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
       onRegistered: (user) => void this.onUserRegistered(user),
       onModified: (user) => void this.onUserModified(user),
       onUnregister: (user) => this.teardownUser(user),
+    });
+    this.registrationChat = new RegistrationChat({
+      registrar: this.registrar,
+      send: (to, text) => this.sendChat(to, text),
     });
     this.wireHandlers();
   }
@@ -132,6 +139,23 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
    */
   abstract validate(userJid: string, form: FormValues): Promise<LegacyData | undefined | void>;
 
+  /**
+   * Checks the one-time code of a two-factor registration (REGISTRATION_TYPE TwoFactorCode).
+   * Throw an XmppError (e.g. `not-authorized` "Wrong code") to refuse it.
+   */
+  async validateTwoFactorCode(
+    _userJid: string,
+    _code: string,
+    _legacyData: LegacyData | undefined,
+  ): Promise<LegacyData | undefined> {
+    throw new XmppError("feature-not-implemented", "This gateway does not use two-factor codes.");
+  }
+
+  /** The registration type in use; apps may choose it at runtime (e.g. from an app option). */
+  protected registrationType(): RegistrationType {
+    return this.meta.REGISTRATION_TYPE;
+  }
+
   /** Cleans up on the legacy side after a user unregistered. The session is already stopped. */
   async unregister(_user: UserRow): Promise<void> {}
 
@@ -139,8 +163,11 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   protected registrationFlow(): RegistrationFlow {
     const meta = this.meta;
     return seedFlow(
-      meta.REGISTRATION_TYPE,
-      { validate: (jid, values) => this.validate(jid, values) },
+      this.registrationType(),
+      {
+        validate: (jid, values) => this.validate(jid, values),
+        validateTwoFactorCode: (jid, code, data) => this.validateTwoFactorCode(jid, code, data),
+      },
       {
         componentName: meta.COMPONENT_NAME,
         fields: meta.REGISTRATION_FIELDS,
@@ -305,7 +332,12 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     }
     const userJid = from.bare().toString();
     const session = this.sessions.get(userJid);
-    if (!to.local) return; // messages to the gateway itself: the chat bot arrives with the command framework
+    if (!to.local) {
+      // To the gateway itself: the chat bot.
+      const text = stanza.getChildText("body");
+      if (text) await this.registrationChat.handle(userJid, text);
+      return;
+    }
     if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
     if (!session.isLoggedIn) {
       throw new XmppError(

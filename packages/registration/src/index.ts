@@ -1,3 +1,4 @@
+export { RegistrationChat, type RegistrationChatOptions } from "./chat.js";
 export {
   FormStep,
   type LegacyData,
