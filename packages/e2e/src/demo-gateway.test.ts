@@ -13,7 +13,7 @@ import {
   startProsody,
   type TestClient,
 } from "@gangway/testing";
-import { ComponentTransport, type Element, type TransportStatus } from "@gangway/xmpp";
+import { ComponentTransport, type Element, parseXml, type TransportStatus } from "@gangway/xmpp";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 
@@ -57,11 +57,16 @@ async function tempDataDir(): Promise<string> {
 }
 
 /** Opens the PGlite store in `dataDir` and starts a gateway on it, as `runGateway` does. */
-async function startGateway(prosody: ProsodyServer, dataDir: string): Promise<RunningGateway> {
+async function startGateway(
+  prosody: ProsodyServer,
+  dataDir: string,
+  registration: "single" | "2fa" = "single",
+): Promise<RunningGateway> {
   const config = loadGatewayConfig({
     appName: "demo",
     argv: ["--jid", GW, "--secret", prosody.componentSecret, "--port", String(prosody.componentPort)],
-    env: {},
+    env: { GANGWAY_REGISTRATION: registration },
+    appOptions: [{ name: "registration", description: "", choices: ["single", "2fa"] }],
   });
   const opening = performance.now();
   const store = await openStore({ driver: "pglite", dataDir }, silent);
@@ -357,5 +362,31 @@ describe("demo gateway against a real Prosody without privileges", () => {
     // Nothing was put into the roster behind the user's back.
     const items = await rosterWhen(client, () => true);
     expect(gatewayItems(items).filter((i) => i.attrs.subscription === "both")).toEqual([]);
+  });
+});
+
+describe("registration by chat through a real Prosody", () => {
+  it("walks the two-factor flow as chat prompts, refuses a wrong code, then logs in", async () => {
+    const prosody = await prosodyFor();
+    await startGateway(prosody, await tempDataDir(), "2fa");
+    const client = await userClient(prosody, "chatty");
+    const ask = async (text: string, expected: string) => {
+      await client.send(parseXml(`<message type="chat" to="${GW}"><body>${text}</body></message>`));
+      const answer = await client.waitFor(
+        (s) => s.is("message") && s.attrs.from === GW && s.getChildText("body") === expected,
+      );
+      expect(answer.getChildText("body")).toBe(expected);
+    };
+    await ask("register", "Username? (or 'abort')");
+    await ask("chatty-legacy", "Password? (or 'abort')");
+    await ask("pw", "Code? (or 'abort')");
+    await ask("999999", "Wrong code. Let's try again.");
+    await ask("123456", "Registration complete.");
+    await client.waitFor(
+      (s) => s.is("presence") && s.getChildText("status") === "Logged in as chatty-legacy",
+    );
+    await client.send(parseXml(`<message type="chat" to="echo@${GW}"><body>hi</body></message>`));
+    const echo = await client.waitFor((s) => s.is("message") && s.getChildText("body") === "echo: hi");
+    expect(echo.attrs.from).toBe(`echo@${GW}/gangway`);
   });
 });
