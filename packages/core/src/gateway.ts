@@ -15,6 +15,7 @@ import {
   type FormValues,
   JID,
   type StanzaTransport,
+  sanitizeXmlText,
   XmppComponent,
   XmppError,
   xml,
@@ -106,8 +107,14 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
       flow: this.registrationFlow(),
       store: this.store,
       isAllowed: (jid) => this.config.userJidValidator.test(jid),
-      onRegistered: (user) => void this.onUserRegistered(user),
-      onModified: (user) => void this.onUserModified(user),
+      onRegistered: (user) =>
+        void this.onUserRegistered(user).catch((err) =>
+          this.log.error({ err }, "after-registration steps failed"),
+        ),
+      onModified: (user) =>
+        void this.onUserModified(user).catch((err) =>
+          this.log.error({ err }, "re-login after a change failed"),
+        ),
       onUnregister: (user) => this.teardownUser(user),
     });
     this.registrationChat = new RegistrationChat({
@@ -241,9 +248,13 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   }
 
   /** A chat message from the gateway itself. */
-  private sendChat(to: string, text: string): Promise<void> {
+  sendChat(to: string, text: string): Promise<void> {
     return this.send(
-      xml("message", { from: this.domain, to, type: "chat", id: this.newStanzaId() }, xml("body", {}, text)),
+      xml(
+        "message",
+        { from: this.domain, to, type: "chat", id: this.newStanzaId() },
+        xml("body", {}, sanitizeXmlText(text)),
+      ),
     );
   }
 

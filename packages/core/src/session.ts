@@ -82,14 +82,8 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
     );
   }
 
-  async sendGatewayMessage(text: string): Promise<void> {
-    await this.gateway.send(
-      xml(
-        "message",
-        { from: this.gateway.domain, to: this.userJid, type: "chat", id: this.gateway.newStanzaId() },
-        xml("body", {}, sanitizeXmlText(text)),
-      ),
-    );
+  sendGatewayMessage(text: string): Promise<void> {
+    return this.gateway.sendChat(this.userJid, text);
   }
 
   /**

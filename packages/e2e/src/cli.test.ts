@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -98,6 +98,20 @@ describe("gangway-demo command line", () => {
       await prosody?.stop();
     });
 
+    /** The real executable against this Prosody, configured through the environment as an operator would. */
+    function startGateway(homeDir: string, env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
+      return spawn(process.execPath, [BIN], {
+        env: {
+          PATH: process.env.PATH,
+          GANGWAY_JID: "demo.localhost",
+          GANGWAY_SECRET: prosody.componentSecret,
+          GANGWAY_PORT: String(prosody.componentPort),
+          GANGWAY_HOME_DIR: homeDir,
+          ...env,
+        },
+      });
+    }
+
     it("exits 3 on a wrong component secret, and never logs the secret", async () => {
       const run = await runBin([], {
         GANGWAY_JID: "demo.localhost",
@@ -113,16 +127,7 @@ describe("gangway-demo command line", () => {
     it("keeps a registered password out of every file under the home dir", async () => {
       const secretHome = await mkdtemp(join(tmpdir(), "gangway-cli-secret-"));
       const password = "S3cr3t-Xy7q";
-      const child = spawn(process.execPath, [BIN], {
-        env: {
-          PATH: process.env.PATH,
-          GANGWAY_JID: "demo.localhost",
-          GANGWAY_SECRET: prosody.componentSecret,
-          GANGWAY_PORT: String(prosody.componentPort),
-          GANGWAY_HOME_DIR: secretHome,
-          GANGWAY_LOG_LEVEL: "debug",
-        },
-      });
+      const child = startGateway(secretHome, { GANGWAY_LOG_LEVEL: "debug" });
       let logs = "";
       child.stdout.on("data", (d) => (logs += d));
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
@@ -157,15 +162,7 @@ describe("gangway-demo command line", () => {
     });
 
     it("starts on the embedded database, and stops cleanly on SIGTERM with exit code 0", async () => {
-      const child = spawn(process.execPath, [BIN], {
-        env: {
-          PATH: process.env.PATH,
-          GANGWAY_JID: "demo.localhost",
-          GANGWAY_SECRET: prosody.componentSecret,
-          GANGWAY_PORT: String(prosody.componentPort),
-          GANGWAY_HOME_DIR: home,
-        },
-      });
+      const child = startGateway(home);
       const out = await waitForOutput(child, /"msg":"gateway running"/);
       expect(out).toMatch(/"startupMs":\d+/);
       expect(out).not.toContain(prosody.componentSecret);

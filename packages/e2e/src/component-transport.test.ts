@@ -4,6 +4,7 @@ import {
   registerAccount,
   startProsody,
   type TestClient,
+  waitForStatus,
 } from "@gangway/testing";
 import { ComponentTransport, type Element, TransportError, type TransportStatus, xml } from "@gangway/xmpp";
 import { pino } from "pino";
@@ -12,25 +13,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 const silent = pino({ level: "silent" });
 
 /** Resolves when the transport reports `status` (immediately if it already has it). */
-function statusReached(
-  transport: ComponentTransport,
-  status: TransportStatus,
-  timeoutMs = 20_000,
-): Promise<void> {
-  if (transport.status === status) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`transport did not become ${status} within ${timeoutMs} ms (is ${transport.status})`));
-    }, timeoutMs);
-    const off = transport.onStatus((current) => {
-      if (current !== status) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
 
 function chat(from: string, to: string, body: string): Element {
   return xml("message", { from, to, type: "chat" }, xml("body", {}, body));
@@ -98,7 +80,7 @@ describe("ComponentTransport against a real Prosody", () => {
     const statuses: TransportStatus[] = [];
     transport.onStatus((status) => statuses.push(status));
 
-    const wentDown = statusReached(transport, "reconnecting");
+    const wentDown = waitForStatus(transport, "reconnecting");
     const restarted = prosody.restart();
     await wentDown;
     // Prosody is down or just coming back: these must be queued, not written.
@@ -108,7 +90,7 @@ describe("ComponentTransport against a real Prosody", () => {
     );
     expect(transport.queuedStanzas).toBeGreaterThanOrEqual(bodies.length);
     await restarted;
-    await statusReached(transport, "online");
+    await waitForStatus(transport, "online");
     await Promise.all(sends);
     expect(statuses).toEqual(["reconnecting", "online"]);
 

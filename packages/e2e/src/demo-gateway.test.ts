@@ -12,8 +12,9 @@ import {
   slixmppAvailable,
   startProsody,
   type TestClient,
+  waitForStatus,
 } from "@gangway/testing";
-import { ComponentTransport, type Element, parseXml, type TransportStatus } from "@gangway/xmpp";
+import { ComponentTransport, type Element, parseXml } from "@gangway/xmpp";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 
@@ -163,22 +164,6 @@ async function echoRoundTrip(client: TestClient, text: string, timeoutMs = 5000)
   return client.waitFor((s) => s.is("message") && s.getChildText("body") === `echo: ${text}`, timeoutMs);
 }
 
-function statusReached(transport: ComponentTransport, status: TransportStatus, timeoutMs = 20_000) {
-  if (transport.status === status) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`transport did not become ${status} within ${timeoutMs} ms (is ${transport.status})`));
-    }, timeoutMs);
-    const off = transport.onStatus((current) => {
-      if (current !== status) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -312,10 +297,10 @@ describe("demo gateway against a real Prosody (XEP-0356 privileges granted)", ()
     await registerWithGateway(first, "mercutio");
     await echoRoundTrip(first, "hi");
 
-    const wentDown = statusReached(running.transport, "reconnecting");
+    const wentDown = waitForStatus(running.transport, "reconnecting");
     await prosody.restart();
     await wentDown;
-    await statusReached(running.transport, "online");
+    await waitForStatus(running.transport, "online");
     await first.stop();
 
     const client = await userClient(prosody, "mercutio", false);

@@ -35,3 +35,4 @@ export {
   type SlixmppRunResult,
   slixmppAvailable,
 } from "./slixmpp.js";
+export { waitForStatus } from "./transport-status.js";
