@@ -14,6 +14,11 @@ export type {
   MessageIdPair,
   MessageIdRepository,
 } from "./repositories/message-ids.js";
+export type {
+  PendingRegistration,
+  PendingRegistrationRepository,
+  RegistrationFrontEnd,
+} from "./repositories/pending-registrations.js";
 export type { ListUsersOptions, NewUser, UserPatch, UserRepository, UserRow } from "./repositories/users.js";
 export * as schema from "./schema.js";
 export { generateKeyMaterial, keyFromMaterial, SEALED_PREFIX, SecretBox } from "./secret-box.js";

@@ -96,3 +96,28 @@ export const messageIds = pgTable(
     index("message_ids_xmpp_lookup").on(table.userId, table.chat, table.xmppId),
   ],
 );
+
+/**
+ * A registration that is under way (a multi-step flow: credentials → code, or a QR scan), kept
+ * so that a gateway restart in the middle does not lose it. `state` holds the answers so far,
+ * often a password, so it is sealed like the users' secrets. Rows expire: see `expires_at`.
+ */
+export const pendingRegistrations = pgTable(
+  "pending_registrations",
+  {
+    /** The front end's handle on the dialogue: the XEP-0050 sessionid, or a chat dialogue id. */
+    id: text("id").primaryKey(),
+    jid: text("jid").notNull(),
+    /** Which front end runs it: 'adhoc' or 'chat'. Text plus CHECK, like message_ids.direction. */
+    frontEnd: text("front_end", { enum: ["adhoc", "chat"] }).notNull(),
+    state: text("state").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    check("pending_registrations_front_end_check", sql`${table.frontEnd} in ('adhoc', 'chat')`),
+    index("pending_registrations_jid_lookup").on(table.jid, table.frontEnd),
+    index("pending_registrations_expiry").on(table.expiresAt),
+  ],
+);

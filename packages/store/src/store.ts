@@ -7,6 +7,10 @@ import { openPostgres } from "./drivers/postgres.js";
 import type { StoreDriverName, StoreLogger, StoreOptions } from "./options.js";
 import { type ContactRepository, createContactRepository } from "./repositories/contacts.js";
 import { createMessageIdRepository, type MessageIdRepository } from "./repositories/message-ids.js";
+import {
+  createPendingRegistrationRepository,
+  type PendingRegistrationRepository,
+} from "./repositories/pending-registrations.js";
 import { createUserRepository, type UserRepository } from "./repositories/users.js";
 import type { SecretBox } from "./secret-box.js";
 
@@ -15,6 +19,7 @@ export interface Store {
   readonly users: UserRepository;
   readonly contacts: ContactRepository;
   readonly messageIds: MessageIdRepository;
+  readonly pendingRegistrations: PendingRegistrationRepository;
   /** Resolves when the database answers a trivial query; throws StoreUnavailableError otherwise. */
   healthCheck(): Promise<void>;
   /** Closes connections (PostgreSQL) or flushes and releases the data directory (PGlite). Idempotent. */
@@ -52,6 +57,10 @@ function createStore(driver: OpenDriver, secretBox: SecretBox | undefined): Stor
     users: withStoreErrors(createUserRepository(driver.db, secretBox), translate),
     contacts: withStoreErrors(createContactRepository(driver.db), translate),
     messageIds: withStoreErrors(createMessageIdRepository(driver.db), translate),
+    pendingRegistrations: withStoreErrors(
+      createPendingRegistrationRepository(driver.db, secretBox),
+      translate,
+    ),
     async healthCheck() {
       try {
         await driver.db.execute(sql`select 1`);
