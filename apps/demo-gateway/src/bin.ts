@@ -9,8 +9,9 @@ await runGateway(DemoGateway, {
   appOptions: [
     {
       name: "registration",
-      description: "registration flow: single (one form) or 2fa (then the code 123456); qr comes later",
-      choices: ["single", "2fa"],
+      description:
+        "registration flow: single (one form), 2fa (then the code 123456) or qr (then a QR code the demo network scans after 2 s)",
+      choices: ["single", "2fa", "qr"],
       default: "single",
     },
   ],

@@ -4,25 +4,30 @@ import { forEachDriver } from "@gangway/store/testing";
 import { MemoryTransport, sequentialIds } from "@gangway/testing";
 import { pino } from "pino";
 import { afterEach, expect, it } from "vitest";
-import { DemoGateway } from "./gateway.js";
+import { DemoGateway, network } from "./gateway.js";
 
 const GW = "demo.localhost";
 const USER = "romeo@localhost";
+const WELCOME = "Welcome to the Gangway demo gateway! Say hi to echo, it repeats everything.";
+const PREFERENCES = [
+  "Preferences\nHow the gateway should behave for you. You can change this later with 'preferences'.",
+  "Show my XMPP presence on the legacy network? (yes/no) [yes] (or 'abort')",
+];
 
 forEachDriver((driver) => {
   let store: Store;
   let transport: MemoryTransport;
   let gateway: DemoGateway;
 
-  async function start(registration: "single" | "2fa") {
-    store = await driver.openStore();
+  async function start(registration: "single" | "2fa" | "qr", extra: string[] = []) {
+    store ??= await driver.openStore();
     transport = new MemoryTransport({ domain: GW });
     gateway = new DemoGateway({
       config: loadGatewayConfig({
         appName: "demo",
-        argv: ["--jid", GW, "--secret", "s", "--registration", registration],
+        argv: ["--jid", GW, "--secret", "s", "--registration", registration, ...extra],
         env: {},
-        appOptions: [{ name: "registration", description: "", choices: ["single", "2fa"] }],
+        appOptions: [{ name: "registration", description: "", choices: ["single", "2fa", "qr"] }],
       }),
       store,
       transport,
@@ -33,9 +38,23 @@ forEachDriver((driver) => {
   }
   afterEach(async () => {
     await gateway.stop();
+    await store.close();
+    store = undefined as unknown as Store;
+    network.qrScanDelayMs = 2000;
   });
 
-  /** Says `text` to the gateway and returns the bodies of its chat answers. */
+  /** Completes the preferences questions that end every registration. */
+  async function answerPreferences(): Promise<string[]> {
+    expect(await say("no")).toEqual([
+      "Use my XMPP avatar on the legacy network? (yes/no) [yes] (or 'abort')",
+    ]);
+    return say("yes");
+  }
+
+  /**
+   * Says `text` to the gateway and returns the bodies of its chat answers, without the welcome
+   * message: it is sent right after the user is stored, concurrently with the dialogue's next prompt.
+   */
   async function say(text: string, from = USER): Promise<string[]> {
     const before = transport.sent.length;
     await transport.inject(
@@ -44,7 +63,8 @@ forEachDriver((driver) => {
     return transport.sent
       .slice(before)
       .filter((s) => s.is("message") && s.attrs.from === GW)
-      .map((s) => s.getChildText("body") ?? `[${s.attrs.type}]`);
+      .map((s) => s.getChildText("body") ?? `[${s.attrs.type}]`)
+      .filter((body) => body !== WELCOME);
   }
 
   it("help lists what a non-user may do; register asks each field and logs in", async () => {
@@ -57,18 +77,24 @@ forEachDriver((driver) => {
     expect(await say("romeo")).toEqual(["Password? (or 'abort')"]);
     expect(await say("wrong")).toEqual(["Wrong password. Let's try again.", "Username? (or 'abort')"]);
     await say("romeo");
-    expect(await say("S3cr3t-Xy7q")).toEqual([
-      "Registration complete.",
-      "Welcome to the Gangway demo gateway! Say hi to echo, it repeats everything.",
-    ]);
+    expect(await say("S3cr3t-Xy7q")).toEqual(PREFERENCES);
+    expect(await answerPreferences()).toEqual(["Registration complete."]);
     await transport.waitForSent((s) => s.getChildText("status") === "Logged in as romeo");
-    expect((await store.users.get(USER))?.registration).toEqual({
-      username: "romeo",
-      password: "S3cr3t-Xy7q",
-    });
+    const user = await store.users.get(USER);
+    expect(user?.registration).toEqual({ username: "romeo", password: "S3cr3t-Xy7q" });
+    expect(user?.preferences).toEqual({ sync_presence: false, sync_avatar: true });
     expect(await say("help")).toEqual([
-      "Commands:\nunregister — stop using this gateway and delete your data\nhelp — this list",
+      [
+        "Commands:",
+        "unregister — stop using this gateway and delete your data",
+        "preferences — change how the gateway behaves for you",
+        "help — this list",
+      ].join("\n"),
     ]);
+    expect(await say("help unregister")).toEqual([
+      "unregister: Unregister from this gateway\nstop using this gateway and delete your data",
+    ]);
+    expect(await say("register")).toEqual(["You are already registered to this gateway. Unregister first."]);
   });
 
   it("2fa: asks for the code after the password; a wrong code asks again", async () => {
@@ -81,10 +107,8 @@ forEachDriver((driver) => {
     ]);
     expect(await say("000000")).toEqual(["Wrong code. Let's try again.", "Code? (or 'abort')"]);
     expect(await store.users.get(USER)).toBeUndefined();
-    expect(await say("123456")).toEqual([
-      "Registration complete.",
-      "Welcome to the Gangway demo gateway! Say hi to echo, it repeats everything.",
-    ]);
+    expect(await say("123456")).toEqual(PREFERENCES);
+    expect(await answerPreferences()).toEqual(["Registration complete."]);
     expect((await store.users.get(USER))?.registration).toEqual({
       username: "romeo",
       password: "pw",
@@ -118,13 +142,64 @@ forEachDriver((driver) => {
     await say("register");
     await say("romeo");
     await say("pw");
+    await answerPreferences();
     await transport.waitForSent((s) => s.getChildText("status") === "Logged in as romeo");
-    expect(await say("unregister")).toEqual(["Are you sure you want to unregister? (yes/no)"]);
+    const question = [
+      "Unregister",
+      "Are you sure you want to unregister? Your contacts and settings on this gateway will be deleted. (yes/no) (or 'abort')",
+    ];
+    expect(await say("unregister")).toEqual(question);
+    expect(await say("maybe")).toEqual(["Please answer yes or no (or 'abort')."]);
     expect(await say("no")).toEqual(["OK, nothing changed."]);
     expect(await store.users.get(USER)).toBeDefined();
     await say("unregister");
     expect(await say("yes")).toEqual(["You are not registered to this gateway anymore."]);
     expect(await store.users.get(USER)).toBeUndefined();
+  });
+
+  it("2fa: a registration half done survives a gateway restart", async () => {
+    await start("2fa");
+    await say("register");
+    await say("romeo");
+    await say("pw");
+    await gateway.stop();
+    await start("2fa");
+    expect(await say("123456")).toEqual([
+      "The gateway restarted while you were in 'register'. Let's continue from the last step.",
+      "Enter your code\nYou should have received a code. Enter it here.",
+      "Code? (or 'abort')",
+    ]);
+    expect(await say("123456")).toEqual(PREFERENCES);
+    expect(await store.users.get(USER)).toBeDefined();
+  });
+
+  it("qr: sends the code as text (no upload service), and registers once it is scanned", async () => {
+    network.qrScanDelayMs = 100;
+    await start("qr");
+    await say("register");
+    await say("romeo");
+    const shown = await say("pw");
+    expect(shown[0]).toBe("Scan this QR code\nScan this QR code with the network's official app.");
+    expect(shown[1]).toMatch(/^[▀▄█ ]+\n[\s\S]*\ngangway-demo:romeo$/);
+    expect(shown).toHaveLength(2);
+    expect(await say("hello?")).toEqual(["Still waiting for the QR code to be scanned (or 'abort')."]);
+    await transport.waitForSent((s) => s.getChildText("body") === PREFERENCES[1]);
+    expect(await store.users.get(USER)).toBeDefined();
+  });
+
+  it("qr: a code nobody scans times out and says so", async () => {
+    network.qrScanDelayMs = 60_000;
+    await start("qr", ["--qr-timeout", "0.2"]);
+    await say("register");
+    await say("romeo");
+    await say("pw");
+    await transport.waitForSent(
+      (s) =>
+        s.getChildText("body") ===
+        "The QR code was not scanned in time. Start the registration again to get a new code.",
+    );
+    expect(await store.users.get(USER)).toBeUndefined();
+    expect(await say("help")).toEqual(["Commands:\nregister — register with this gateway\nhelp — this list"]);
   });
 
   it("answers a disallowed JID with not-allowed", async () => {

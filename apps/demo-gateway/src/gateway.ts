@@ -10,7 +10,7 @@ import { type FormValues, XmppError } from "@gangway/xmpp";
 import { DEMO_CONTACTS, DemoAuthError, type DemoClient, DemoNetwork } from "./network.js";
 
 /** One demo network per process: every gateway instance's users "live" in it. */
-const network = new DemoNetwork();
+export const network = new DemoNetwork();
 
 export class DemoContact extends LegacyContact {
   declare session: DemoSession;
@@ -86,11 +86,25 @@ export class DemoGateway extends BaseGateway<DemoSession> {
 
   readonly Session = DemoSession;
 
-  /** `--registration 2fa` asks for the demo network's one-time code after the password. */
+  /**
+   * `--registration 2fa` asks for the demo network's one-time code after the password;
+   * `--registration qr` shows a QR code after it, which the demo network "scans" by itself.
+   */
   protected override registrationType(): RegistrationType {
-    return this.config.app.registration === "2fa"
-      ? RegistrationType.TwoFactorCode
-      : RegistrationType.SingleStepForm;
+    switch (this.config.app.registration) {
+      case "2fa":
+        return RegistrationType.TwoFactorCode;
+      case "qr":
+        return RegistrationType.QrCode;
+      default:
+        return RegistrationType.SingleStepForm;
+    }
+  }
+
+  override async getQrText(userJid: string, registration: FormValues): Promise<string> {
+    const text = network.qrText(String(registration.username));
+    network.scanLater(text, () => this.confirmQr(userJid));
+    return text;
   }
 
   override async validateTwoFactorCode(_userJid: string, code: string): Promise<undefined> {

@@ -134,6 +134,9 @@ export class DemoClient extends EventEmitter<DemoEvents> {
 
 /** The demo "cloud": any username logs in with any password except the literal `wrong`. */
 export class DemoNetwork {
+  /** How long after a QR code is shown the demo network pretends the phone scanned it. */
+  qrScanDelayMs = 2000;
+
   login(username: string, password: string): DemoClient {
     if (password === "wrong") throw new DemoAuthError("Wrong password");
     if (!username) throw new DemoAuthError("A username is required");
@@ -143,6 +146,11 @@ export class DemoNetwork {
   /** The text a QR code carries for this user (`--registration qr`). */
   qrText(username: string): string {
     return `gangway-demo:${username}`;
+  }
+
+  /** Pretends a phone scans the code `qrScanDelayMs` after it was shown, as a real network would report. */
+  scanLater(qrText: string, onScanned: (qrText: string) => void): void {
+    setTimeout(() => onScanned(qrText), this.qrScanDelayMs).unref();
   }
 
   /** The one-time code the demo network accepts (`--registration 2fa`). */

@@ -1,10 +1,18 @@
 import {
+  AdHocCommands,
+  ChatCommands,
+  type Command,
   type LegacyData,
   NOT_ALLOWED_TEXT,
+  type PreferencesForm,
+  QrConfirmations,
   Registrar,
-  RegistrationChat,
   type RegistrationFlow,
   RegistrationType,
+  type Requester,
+  registrationCommands,
+  renderQrPng,
+  renderQrText,
   seedFlow,
   serveInBandRegistration,
 } from "@gangway/registration";
@@ -14,14 +22,19 @@ import {
   type FormField,
   type FormValues,
   JID,
+  outOfBandMessage,
+  requestUploadSlot,
   type StanzaTransport,
   sanitizeXmlText,
+  uploadToSlot,
+  validateSubmission,
   XmppComponent,
   XmppError,
   xml,
 } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./cli/config.js";
+import { gatewayCommands } from "./commands.js";
 import type { LegacyContact } from "./contact.js";
 import { describeMissingPrivileges, type Privileges, parsePrivilegeAdvertisement } from "./privileges.js";
 import type { AnySession, BaseSession } from "./session.js";
@@ -30,6 +43,9 @@ const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
 const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
 const NS_PING = "urn:xmpp:ping";
 const NS_REGISTER = "jabber:iq:register";
+const NS_COMMANDS = "http://jabber.org/protocol/commands";
+/** Pending registrations past their timeout are swept this often (they are also hidden on read). */
+const PENDING_SWEEP_MS = 10 * 60_000;
 
 export const NOT_REGISTERED_TEXT = "You are not registered to this gateway.";
 
@@ -67,6 +83,16 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   static REGISTRATION_2FA_TITLE = "Enter your code";
   static REGISTRATION_2FA_INSTRUCTIONS = "You should have received a code. Enter it here.";
   static REGISTRATION_QR_INSTRUCTIONS = "Scan this QR code with the network's official app.";
+  /** Per-user settings, asked at the end of registration and in the `preferences` command. */
+  static PREFERENCES: readonly FormField[] = [
+    {
+      var: "sync_presence",
+      type: "boolean",
+      label: "Show my XMPP presence on the legacy network",
+      value: true,
+    },
+    { var: "sync_avatar", type: "boolean", label: "Use my XMPP avatar on the legacy network", value: true },
+  ];
   static SEARCH_FIELDS: readonly FormField[] = [
     { var: "query", type: "text-single", label: "Name", required: true },
   ];
@@ -87,8 +113,14 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   readonly log: Logger;
   readonly component: XmppComponent;
   readonly registrar: Registrar;
+  /** QR scans being waited for (REGISTRATION_TYPE QrCode): `confirmQr` resolves them. */
+  readonly qr: QrConfirmations;
+  /** Every command, rendered as XEP-0050 ad-hoc commands and as chat commands. */
+  readonly commands: readonly Command[];
+  readonly adHocCommands: AdHocCommands;
   /** The chat-bot front end on the component JID. */
-  readonly registrationChat: RegistrationChat;
+  readonly chatCommands: ChatCommands;
+  readonly startedAt = new Date();
   readonly newStanzaId: () => string;
   /** Sessions of registered users, by bare JID. */
   readonly sessions = new Map<string, S>();
@@ -96,6 +128,9 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   privileges: Privileges | undefined;
   privilegedRosterFailed = false;
   private stopping = false;
+  /** `input()` questions waiting for the user's next chat message to the gateway, by bare JID. */
+  private readonly inputs = new Map<string, (answer: string) => void>();
+  private pendingSweep: NodeJS.Timeout | undefined;
 
   constructor(deps: GatewayDependencies) {
     this.config = deps.config;
@@ -103,6 +138,7 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     this.log = deps.logger;
     this.newStanzaId = deps.newStanzaId ?? (() => crypto.randomUUID());
     this.component = new XmppComponent(deps.transport, { logger: deps.logger });
+    this.qr = new QrConfirmations(this.config.qrTimeoutMs);
     this.registrar = new Registrar({
       flow: this.registrationFlow(),
       store: this.store,
@@ -117,9 +153,31 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
         ),
       onUnregister: (user) => this.teardownUser(user),
     });
-    this.registrationChat = new RegistrationChat({
-      registrar: this.registrar,
+    this.commands = [
+      ...registrationCommands({
+        registrar: this.registrar,
+        pending: this.store.pendingRegistrations,
+        partialRegistrationTimeoutMs: this.config.partialRegistrationTimeoutMs,
+        preferences: this.meta.PREFERENCES.length > 0 ? this.preferencesForm : undefined,
+        qr: this.qr,
+      }),
+      ...gatewayCommands(this),
+      ...this.extraCommands(),
+    ];
+    const requester = (jid: string) => this.requester(jid);
+    this.adHocCommands = new AdHocCommands(this.component, {
+      commands: this.commands,
+      requester,
+      newSessionId: () => this.newStanzaId(),
+      sessionTimeoutMs: this.config.partialRegistrationTimeoutMs,
+      publishQr: (to, text) => this.sendQr(to, text),
+    });
+    this.chatCommands = new ChatCommands({
+      commands: this.commands,
+      requester,
       send: (to, text) => this.sendChat(to, text),
+      sendQr: async (to, text) => void (await this.sendQr(to, text)),
+      onBackgroundError: (err) => this.log.error({ err }, "a chat command failed in the background"),
     });
     this.wireHandlers();
   }
@@ -158,6 +216,19 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     throw new XmppError("feature-not-implemented", "This gateway does not use two-factor codes.");
   }
 
+  /**
+   * QR registrations (REGISTRATION_TYPE QrCode): the text to show as a QR code, typically a pairing
+   * token from the legacy network. When the legacy side reports the scan, call `confirmQr`.
+   */
+  async getQrText(_userJid: string, _registration: FormValues): Promise<string> {
+    throw new XmppError("feature-not-implemented", "This gateway does not register with QR codes.");
+  }
+
+  /** The app's own commands, served beside the built-in ones (ad-hoc and chat). */
+  protected extraCommands(): Command[] {
+    return [];
+  }
+
   /** The registration type in use; apps may choose it at runtime (e.g. from an app option). */
   protected registrationType(): RegistrationType {
     return this.meta.REGISTRATION_TYPE;
@@ -174,6 +245,8 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
       {
         validate: (jid, values) => this.validate(jid, values),
         validateTwoFactorCode: (jid, code, data) => this.validateTwoFactorCode(jid, code, data),
+        getQrText: (jid, values) => this.getQrText(jid, values),
+        qr: this.qr,
       },
       {
         componentName: meta.COMPONENT_NAME,
@@ -181,6 +254,7 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
         instructions: meta.REGISTRATION_INSTRUCTIONS,
         twoFactorTitle: meta.REGISTRATION_2FA_TITLE,
         twoFactorInstructions: meta.REGISTRATION_2FA_INSTRUCTIONS,
+        qrInstructions: meta.REGISTRATION_QR_INSTRUCTIONS,
       },
     );
   }
@@ -191,6 +265,9 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   async start(): Promise<void> {
     await this.component.start();
     this.log.info({ jid: this.domain }, "component online");
+    await this.sweepPendingRegistrations();
+    this.pendingSweep = setInterval(() => void this.sweepPendingRegistrations(), PENDING_SWEEP_MS);
+    this.pendingSweep.unref();
     const logins: Promise<void>[] = [];
     for await (const user of this.store.users.list()) logins.push(this.startSession(user));
     await Promise.all(logins);
@@ -200,6 +277,7 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    clearInterval(this.pendingSweep);
     await Promise.all([...this.sessions.values()].map((session) => this.stopSession(session)));
     this.sessions.clear();
     await this.component.stop();
@@ -218,6 +296,131 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
 
   sessionFor(bareJid: string): S | undefined {
     return this.sessions.get(bareJid);
+  }
+
+  // ---- helpers for apps ----
+
+  /**
+   * The legacy side reports that `userJid` scanned the QR code (or, with `error`, that pairing
+   * failed: its message is shown). Returns false when no registration was waiting for a scan.
+   */
+  confirmQr(userJid: string, error?: Error, legacyData?: LegacyData): boolean {
+    return this.qr.confirm(userJid, error, legacyData);
+  }
+
+  /**
+   * Sends a QR code to a user: the PNG uploaded through `--upload-service` as an XEP-0066 image
+   * message when an upload service is configured, then the code as text; without one (or when the
+   * upload fails), the text and a compact UTF-8 rendering. Returns the image URL, if any.
+   */
+  async sendQr(to: string, text: string): Promise<{ url?: string }> {
+    let url: string | undefined;
+    if (this.config.uploadService) {
+      try {
+        const png = await renderQrPng(text);
+        const slot = await requestUploadSlot((iq) => this.request(iq), {
+          service: this.config.uploadService,
+          from: this.domain,
+          filename: "qr-code.png",
+          size: png.length,
+          contentType: "image/png",
+        });
+        url = await uploadToSlot(slot, png, "image/png");
+        await this.send(
+          outOfBandMessage({ from: this.domain, to, id: this.newStanzaId(), url, description: "QR code" }),
+        );
+      } catch (err) {
+        this.log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          "could not upload a QR code",
+        );
+        url = undefined;
+      }
+    }
+    if (url) await this.sendChat(to, text);
+    else
+      await this.sendChat(
+        to,
+        `${await renderQrText(text)}
+${text}`,
+      );
+    return url ? { url } : {};
+  }
+
+  /**
+   * Asks a user something by chat (from the gateway's JID) and resolves with their next message
+   * to the gateway. Rejects with `remote-server-timeout` when no answer comes in time.
+   */
+  input(userJid: string, question: string, options: { timeoutMs?: number } = {}): Promise<string> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.inputs.get(userJid) === answer) this.inputs.delete(userJid);
+        reject(new XmppError("remote-server-timeout", "You took too much time to reply."));
+      }, timeoutMs);
+      const answer = (text: string) => {
+        clearTimeout(timer);
+        resolve(text);
+      };
+      this.inputs.set(userJid, answer);
+      this.sendChat(userJid, question).catch((err) => {
+        clearTimeout(timer);
+        this.inputs.delete(userJid);
+        reject(err);
+      });
+    });
+  }
+
+  /** PREFERENCES as the form the registration and the `preferences` command show. */
+  get preferencesForm(): PreferencesForm {
+    return {
+      fields: this.meta.PREFERENCES,
+      save: async (jid, values) => {
+        const updated = await this.store.users.update(jid, { preferences: values });
+        const session = this.sessions.get(jid);
+        if (updated && session) session.user = updated;
+      },
+    };
+  }
+
+  /** A user's preferences with the defaults filled in for what they never set. */
+  preferencesOf(user: UserRow): FormValues {
+    try {
+      return validateSubmission(this.meta.PREFERENCES, user.preferences as FormValues);
+    } catch {
+      // Stored values that no longer fit the fields (an app changed them): the defaults.
+      return validateSubmission(this.meta.PREFERENCES, {});
+    }
+  }
+
+  /** Logs a user's session out and in again (the `re-login` command). */
+  async restartSession(bareJid: string): Promise<S> {
+    const user = await this.store.users.get(bareJid);
+    if (!user) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
+    const previous = this.sessions.get(bareJid);
+    if (previous) await this.stopSession(previous);
+    await this.startSession(user);
+    return this.sessions.get(bareJid)!;
+  }
+
+  private async requester(bareJid: string): Promise<Requester> {
+    const session = this.sessions.get(bareJid);
+    return {
+      jid: bareJid,
+      allowed: this.config.userJidValidator.test(bareJid),
+      registered: session !== undefined || (await this.store.users.get(bareJid)) !== undefined,
+      loggedIn: session?.isLoggedIn ?? false,
+      admin: this.config.admins.includes(bareJid),
+    };
+  }
+
+  private async sweepPendingRegistrations(): Promise<void> {
+    try {
+      const removed = await this.store.pendingRegistrations.deleteExpired();
+      if (removed > 0) this.log.info({ removed }, "expired pending registrations removed");
+    } catch (err) {
+      this.log.warn({ err }, "could not remove expired pending registrations");
+    }
   }
 
   private async startSession(user: UserRow): Promise<void> {
@@ -275,6 +478,7 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
       await this.stopSession(session);
     }
     await this.unregister(user);
+    await this.store.pendingRegistrations.deleteFor(user.jid);
     this.log.info({ user: user.jid }, "user unregistered");
   }
 
@@ -295,12 +499,19 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     const toComponent = (to: string) => to === this.domain;
     const toPuppet = (to: string) => to.endsWith(`@${this.domain}`) || to.includes(`@${this.domain}/`);
 
-    component.iq.handle({ namespace: NS_DISCO_INFO, type: "get", to: toComponent }, ({ child }) =>
-      child.attrs.node ? undefined : this.componentDiscoInfo(),
-    );
-    component.iq.handle({ namespace: NS_DISCO_ITEMS, type: "get", to: toComponent }, () =>
-      xml("query", { xmlns: NS_DISCO_ITEMS }),
-    );
+    component.iq.handle({ namespace: NS_DISCO_INFO, type: "get", to: toComponent }, ({ child }) => {
+      const node = child.attrs.node;
+      if (!node) return this.componentDiscoInfo();
+      const info = this.adHocCommands.discoInfo(node);
+      if (!info) throw new XmppError("item-not-found", `There is no node "${node}" here.`);
+      return info;
+    });
+    component.iq.handle({ namespace: NS_DISCO_ITEMS, type: "get", to: toComponent }, ({ child, from }) => {
+      const node = child.attrs.node;
+      if (node === NS_COMMANDS) return this.adHocCommands.discoItems(from.bare().toString());
+      if (node) throw new XmppError("item-not-found", `There is no node "${node}" here.`);
+      return xml("query", { xmlns: NS_DISCO_ITEMS });
+    });
     component.iq.handle({ namespace: NS_DISCO_INFO, type: "get", to: toPuppet }, () =>
       xml(
         "query",
@@ -326,7 +537,9 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
       "query",
       { xmlns: NS_DISCO_INFO },
       xml("identity", { category: "gateway", type: meta.COMPONENT_TYPE, name: meta.COMPONENT_NAME }),
-      ...[NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER].map((v) => xml("feature", { var: v })),
+      ...[NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER, NS_COMMANDS].map((v) =>
+        xml("feature", { var: v }),
+      ),
     );
   }
 
@@ -344,9 +557,16 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     const userJid = from.bare().toString();
     const session = this.sessions.get(userJid);
     if (!to.local) {
-      // To the gateway itself: the chat bot.
+      // To the gateway itself: an answer to `input()`, or the chat bot.
       const text = stanza.getChildText("body");
-      if (text) await this.registrationChat.handle(userJid, text);
+      if (!text) return;
+      const answer = this.inputs.get(userJid);
+      if (answer) {
+        this.inputs.delete(userJid);
+        answer(text);
+        return;
+      }
+      await this.chatCommands.handle(userJid, text);
       return;
     }
     if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);

@@ -1,5 +1,5 @@
 import type { UserRow } from "@gangway/store";
-import { sanitizeXmlText, xml } from "@gangway/xmpp";
+import { sanitizeXmlText, XmppError, xml } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { LegacyContact, PresenceShow } from "./contact.js";
 import type { AnyGateway } from "./gateway.js";
@@ -22,6 +22,8 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
   readonly contacts: LegacyRoster<C>;
   readonly log: Logger;
   state: SessionState = "logging-in";
+  /** Why the last login failed, while `state` is "failed". */
+  lastLoginError: string | undefined;
 
   constructor(
     readonly gateway: AnyGateway,
@@ -86,12 +88,23 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
     return this.gateway.sendChat(this.userJid, text);
   }
 
+  /** Sends a QR code to the user from the gateway (e.g. re-pairing a device inside `login()`). */
+  sendQr(text: string): Promise<{ url?: string }> {
+    return this.gateway.sendQr(this.userJid, text);
+  }
+
+  /** Asks the user something by chat and resolves with their answer (see BaseGateway.input). */
+  input(question: string, options?: { timeoutMs?: number }): Promise<string> {
+    return this.gateway.input(this.userJid, question, options);
+  }
+
   /**
    * The login lifecycle: "Logging in…" → `login()` → contacts synced into the roster →
    * the status `login()` returned (or "Logged in"). A failure is shown, never thrown.
    */
   async start(): Promise<void> {
     this.state = "logging-in";
+    this.lastLoginError = undefined;
     await this.sendGatewayStatus("Logging in…", { show: "dnd" });
     try {
       const status = await this.login();
@@ -105,9 +118,18 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
       this.log.info({ contacts: contacts.length }, "logged in");
     } catch (err) {
       this.state = "failed";
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason =
+        err instanceof XmppError
+          ? (err.text ?? err.condition)
+          : err instanceof Error
+            ? err.message
+            : String(err);
+      this.lastLoginError = reason;
       this.log.warn({ err }, "login failed");
       await this.sendGatewayStatus(`Could not log in: ${reason}`, { show: "dnd" });
+      await this.sendGatewayMessage(
+        `You are not logged in to the legacy network: ${reason}\nFix the cause, then send 're-login' (or run the "Re-login" command) to try again.`,
+      );
     }
   }
 

@@ -17,7 +17,18 @@ export enum RegistrationType {
 /** What a step asks of the user. */
 export type StepView =
   | { kind: "form"; stepId: string; title: string; instructions: string; fields: readonly FormField[] }
-  | { kind: "display"; stepId: string; title: string; instructions: string; text: string };
+  | {
+      kind: "display";
+      stepId: string;
+      title: string;
+      instructions: string;
+      /** What to show; `render: "qr"` means as a QR code (with the text beside it). */
+      text: string;
+      render: "qr" | "text";
+    };
+
+export type FormView = Extract<StepView, { kind: "form" }>;
+export type DisplayView = Extract<StepView, { kind: "display" }>;
 
 /** Data the app wants kept about a user (legacy tokens, device ids…): stored as the user's legacy data. */
 export type LegacyData = Record<string, unknown>;
@@ -71,6 +82,41 @@ export class FormStep implements RegistrationStep {
     const outcome = await this.options.accept(state, values);
     Object.assign(state.values, values);
     return outcome;
+  }
+}
+
+/**
+ * A step that shows something (a QR code to scan) and completes by itself, when the legacy side
+ * says it has been used: `complete` waits for that, and takes no answer from the user.
+ */
+export class DisplayStep implements RegistrationStep {
+  constructor(
+    readonly id: string,
+    private readonly options: {
+      title: string;
+      instructions: string;
+      render: "qr" | "text";
+      /** Produces what to show; called each time the step is shown (a fresh QR code after a restart). */
+      text: (state: RegistrationState) => Promise<string>;
+      /** Resolves once what was shown has been used; throws XmppError when it was not (timeout, refusal). */
+      done: (state: RegistrationState) => Promise<StepOutcome>;
+    },
+  ) {}
+
+  async view(state: RegistrationState): Promise<StepView> {
+    const { title, instructions, render } = this.options;
+    return {
+      kind: "display",
+      stepId: this.id,
+      title,
+      instructions,
+      render,
+      text: await this.options.text(state),
+    };
+  }
+
+  complete(state: RegistrationState): Promise<StepOutcome> {
+    return this.options.done(state);
   }
 }
 

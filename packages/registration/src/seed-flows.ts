@@ -1,11 +1,13 @@
 import type { FormField, FormValues } from "@gangway/xmpp";
 import {
+  DisplayStep,
   FormStep,
   type LegacyData,
   RegistrationFlow,
   RegistrationType,
   TwoFactorNotRequired,
 } from "./flow.js";
+import type { QrConfirmations } from "./qr-confirmations.js";
 
 /** What the gateway app provides to the seed flows (BaseGateway implements it). */
 export interface RegistrationHooks {
@@ -20,6 +22,10 @@ export interface RegistrationHooks {
     code: string,
     legacyData: LegacyData | undefined,
   ): Promise<LegacyData | undefined | void>;
+  /** QR flows: the text to show as a QR code (a pairing token); the scan is confirmed through `qr`. */
+  getQrText?(userJid: string, values: FormValues): Promise<string>;
+  /** QR flows: where the app's `confirmQr` calls arrive. */
+  qr?: QrConfirmations;
 }
 
 export interface SeedFlowTexts {
@@ -28,6 +34,7 @@ export interface SeedFlowTexts {
   instructions: string;
   twoFactorTitle?: string;
   twoFactorInstructions?: string;
+  qrInstructions?: string;
 }
 
 function credentialsStep(hooks: RegistrationHooks, texts: SeedFlowTexts, allowSkip: boolean): FormStep {
@@ -69,7 +76,25 @@ export function seedFlow(
       });
       return new RegistrationFlow(type, [credentialsStep(hooks, texts, true), codeStep]);
     }
+    case RegistrationType.QrCode: {
+      const { getQrText, qr } = hooks;
+      if (!getQrText || !qr) throw new Error("a QR registration flow needs getQrText() and QR confirmations");
+      const scanStep = new DisplayStep("qr", {
+        title: "Scan this QR code",
+        instructions: texts.qrInstructions ?? "Scan this QR code with the network's official app.",
+        render: "qr",
+        text: async (state) => {
+          const text = await getQrText(state.userJid, state.values);
+          qr.expect(state.userJid);
+          return text;
+        },
+        done: async (state) => ({ legacyData: (await qr.wait(state.userJid)) ?? undefined }),
+      });
+      // The form comes first only when the network asks for something besides the scan.
+      const steps = texts.fields.length > 0 ? [credentialsStep(hooks, texts, false), scanStep] : [scanStep];
+      return new RegistrationFlow(type, steps);
+    }
     default:
-      throw new Error(`registration type ${type} is not available yet`);
+      throw new Error(`unknown registration type ${String(type)}`);
   }
 }

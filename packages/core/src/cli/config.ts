@@ -40,6 +40,12 @@ export interface GatewayConfig {
   secretKey: string | undefined;
   /** Older keys that can still open data during a rotation. Never logged. */
   previousSecretKeys: string[];
+  /** XEP-0363 upload service for images the gateway sends (QR codes), e.g. `upload.example.org`. */
+  uploadService: string | undefined;
+  /** How long a shown QR code waits to be scanned. */
+  qrTimeoutMs: number;
+  /** How long a multi-step registration may stay half done (it survives restarts meanwhile). */
+  partialRegistrationTimeoutMs: number;
   logLevel: LogLevel;
   configFile: string | undefined;
   /** Values of the app's own options, by name. */
@@ -79,6 +85,16 @@ const CORE_OPTIONS: readonly CoreOptionSpec[] = [
     name: "previous-secret-keys",
     description:
       "comma-separated keys that only open data (key rotation: the data is resealed with --secret-key at startup)",
+  },
+  {
+    name: "upload-service",
+    description: "JID of the XEP-0363 upload service for images the gateway sends, e.g. upload.example.org",
+  },
+  { name: "qr-timeout", description: "seconds a registration QR code waits to be scanned", default: "60" },
+  {
+    name: "partial-registration-timeout",
+    description: "seconds a multi-step registration may stay half done",
+    default: "3600",
   },
   { name: "log-level", description: `one of ${LOG_LEVELS.join(", ")}`, default: "info" },
   { name: "config", description: "path of a TOML config file whose keys are these option names" },
@@ -155,6 +171,11 @@ const commaList = z
       .filter(Boolean),
   );
 
+const seconds = z.coerce
+  .number({ error: "must be a number of seconds" })
+  .positive("must be a positive number of seconds")
+  .max(86_400 * 30, "must be at most 30 days");
+
 const configSchema = z.object({
   jid: z
     .string({ error: "is required: the component JID, e.g. demo.example.org" })
@@ -179,6 +200,9 @@ const configSchema = z.object({
   userJidValidator: z.string().optional(),
   secretKey: z.string().min(1, "must not be empty").optional(),
   previousSecretKeys: commaList,
+  uploadService: z.string().regex(bareDomain, "must be a domain JID such as upload.example.org").optional(),
+  qrTimeout: seconds,
+  partialRegistrationTimeout: seconds,
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
 });
 
@@ -289,6 +313,9 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
       : defaultUserJidValidator(data.jid),
     secretKey: data.secretKey,
     previousSecretKeys: data.previousSecretKeys,
+    uploadService: data.uploadService,
+    qrTimeoutMs: data.qrTimeout * 1000,
+    partialRegistrationTimeoutMs: data.partialRegistrationTimeout * 1000,
     logLevel: data.logLevel,
     configFile,
     app,

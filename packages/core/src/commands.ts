@@ -1,0 +1,122 @@
+import { type Command, confirmation, preferencesPage, result } from "@gangway/registration";
+import { JID, XmppError } from "@gangway/xmpp";
+import type { AnyGateway } from "./gateway.js";
+
+/**
+ * The built-in commands that need sessions or the whole gateway (registration's own, register and
+ * unregister, come from @gangway/registration). Each runs as an ad-hoc command and in chat.
+ */
+export function gatewayCommands(gateway: AnyGateway): Command[] {
+  const relogin: Command = {
+    node: "gangway:re-login",
+    name: "Re-login to the legacy network",
+    keyword: "re-login",
+    help: "log in to the legacy network again, after a failed login",
+    access: "not-logged-in",
+    async run(requester) {
+      const session = await gateway.restartSession(requester.jid);
+      return result(
+        session.isLoggedIn
+          ? "You are logged in again."
+          : `Could not log in: ${session.lastLoginError ?? "unknown reason"}`,
+      );
+    },
+  };
+
+  const preferences: Command = {
+    node: "gangway:preferences",
+    name: "Preferences",
+    keyword: "preferences",
+    help: "change how the gateway behaves for you",
+    access: "user",
+    async run(requester) {
+      const user = await gateway.store.users.get(requester.jid);
+      if (!user) throw new XmppError("registration-required", "You are not registered to this gateway.");
+      return preferencesPage(
+        gateway.preferencesForm,
+        requester.jid,
+        gateway.preferencesOf(user),
+        "Preferences saved.",
+      );
+    },
+  };
+
+  const listUsers: Command = {
+    node: "gangway:list-users",
+    name: "List the gateway's users",
+    keyword: "list-users",
+    help: "everyone registered, with registration date and whether they are logged in",
+    access: "admin",
+    async run() {
+      const rows: Record<string, string>[] = [];
+      for await (const user of gateway.store.users.list()) {
+        rows.push({
+          jid: user.jid,
+          registered: user.createdAt.toISOString(),
+          state: gateway.sessionFor(user.jid)?.state ?? "no session",
+        });
+      }
+      return {
+        kind: "result",
+        text: `${rows.length} user(s)`,
+        table: {
+          columns: [
+            { var: "jid", label: "JID" },
+            { var: "registered", label: "Registered" },
+            { var: "state", label: "Session" },
+          ],
+          rows,
+        },
+      };
+    },
+  };
+
+  const deleteUser: Command = {
+    node: "gangway:delete-user",
+    name: "Delete a user",
+    keyword: "delete-user",
+    help: "unregister someone from the gateway and delete their data",
+    access: "admin",
+    async run() {
+      return {
+        kind: "form",
+        title: "Delete a user",
+        fields: [{ var: "jid", type: "jid-single", label: "JID of the user", required: true }],
+        submit: async (values) => {
+          const jid = JID.parse(String(values.jid)).bare().toString();
+          if (!(await gateway.store.users.get(jid))) {
+            throw new XmppError("item-not-found", `${jid} is not registered to this gateway`);
+          }
+          return confirmation("Delete a user", `Delete ${jid} and all their data?`, async () => {
+            await gateway.registrar.unregister(jid);
+            await gateway.sendChat(jid, "An administrator removed you from this gateway.");
+            return result(`${jid} was deleted.`);
+          });
+        },
+      };
+    },
+  };
+
+  const info: Command = {
+    node: "gangway:info",
+    name: "Gateway information",
+    keyword: "info",
+    help: "what this gateway is, since when it runs, how many users it has",
+    access: "admin",
+    async run() {
+      const users = await gateway.store.users.count();
+      const loggedIn = [...gateway.sessions.values()].filter((s) => s.isLoggedIn).length;
+      const upSeconds = Math.round((Date.now() - gateway.startedAt.getTime()) / 1000);
+      return result(
+        [
+          gateway.meta.COMPONENT_NAME,
+          `Up since ${gateway.startedAt.toISOString()} (${upSeconds} s)`,
+          `${users} registered user(s), ${loggedIn} logged in`,
+          `Database: ${gateway.store.driver}`,
+        ].join("\n"),
+      );
+    },
+  };
+
+  return [relogin, preferences, listUsers, deleteUser, info];
+}
