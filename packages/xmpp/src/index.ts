@@ -53,6 +53,18 @@ export {
   parseForm,
   validateSubmission,
 } from "./forms.js";
+export {
+  DEFAULT_UPLOAD_TIMEOUT_MS,
+  HttpUploadError,
+  NS_HTTP_UPLOAD,
+  NS_OOB,
+  type OutOfBandMessage,
+  outOfBandMessage,
+  requestUploadSlot,
+  type UploadSlot,
+  type UploadSlotRequest,
+  uploadToSlot,
+} from "./http-upload.js";
 export { DEFAULT_IQ_TIMEOUT_MS, IqCaller, type IqCallerOptions } from "./iq-caller.js";
 export {
   type IqContext,
