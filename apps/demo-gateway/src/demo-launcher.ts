@@ -50,13 +50,16 @@ async function main(): Promise<void> {
   await prosody.registerUser("demo", password);
 
   const bin = join(dirname(fileURLToPath(import.meta.url)), "bin.js");
-  const gateway = spawn(process.execPath, [bin], {
+  // `pnpm demo --registration qr` etc.: extra arguments go to the gateway.
+  const gateway = spawn(process.execPath, [bin, ...process.argv.slice(2)], {
     env: {
       ...process.env,
       GANGWAY_JID: GATEWAY_DOMAIN,
       GANGWAY_SECRET: prosody.componentSecret,
       GANGWAY_PORT: String(prosody.componentPort),
       GANGWAY_HOME_DIR: homeDir,
+      // QR codes (`--registration qr`) are uploaded there and shown as images.
+      ...(prosody.uploadDomain ? { GANGWAY_UPLOAD_SERVICE: prosody.uploadDomain } : {}),
       GANGWAY_LOG_LEVEL: process.env.GANGWAY_LOG_LEVEL ?? "info",
     },
     stdio: ["ignore", "pipe", "inherit"],

@@ -68,6 +68,7 @@ forEachDriver((driver) => {
           <feature var="http://jabber.org/protocol/disco#items"/>
           <feature var="urn:xmpp:ping"/>
           <feature var="jabber:iq:register"/>
+          <feature var="http://jabber.org/protocol/commands"/>
         </query>
       </iq>`);
     transport.expectNothingSent();
