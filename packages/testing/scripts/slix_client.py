@@ -9,22 +9,40 @@ Every step prints one JSON object per line on stdout; @gangway/testing parses th
   {"event": "roster", "items": [{"jid", "name", "subscription", "groups"}]}   with --roster
       (with --wait-roster-item: the first roster that holds every such JID, polled)
   {"event": "presence", "from", "show", "status"}   with --wait-presence, once it arrived
-  {"event": "message", "from", "to", "type", "body"}  every chat/normal message received
+  {"event": "commands", "jid", "items": [{"node", "name"}]}   with --list-commands (XEP-0050 disco#items)
+  {"event": "adhoc_stage", "stage_index", "node", "status", "sessionid", "actions", "default_action",
+   "notes": [{"type", "text"}], "form": {...} | null}   with --adhoc-json: every command response
+      (stage_index null for the answer to the initial execute, i for the answer to stages[i])
+  {"event": "adhoc_error", "stage_index", "condition", "type", "text"}   an IQ error from the command
+  {"event": "sent", "to", "body"}   every message sent (--send-to, chat "send" steps)
+  {"event": "chat_matched", "step_index", "body", "regex"}   a chat "expect" step matched
+  {"event": "message", "from", "to", "type", "body"[, "oob_url"]}  every chat/normal message received
   {"event": "error", "step": ..., "message": ..., "condition": ...}
+      (a failed chat expect adds "step_index", "regex", "last_bodies")
   {"event": "done", "ok": true|false}        always last; exit code 0 iff ok
+Steps run in this order: register account, log in, register with the gateway, list commands,
+ad-hoc command, chat dialogue, roster, wait for presence, send --message.
 """
 import argparse
 import asyncio
 import json
 import logging
 import os
+import re
 import sys
 import time
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp.xmlstream import ET
 
 NS_DATA_FORMS = "jabber:x:data"
+NS_COMMANDS = "http://jabber.org/protocol/commands"
+NS_MEDIA = "urn:xmpp:media-element"
+NS_OOB = "jabber:x:oob"
+NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+DEFAULT_EXPECT_TIMEOUT = 5.0
+LAST_BODIES = 5
 STARTED = time.monotonic()
 
 
@@ -56,6 +74,14 @@ def parse_args():
     parser.add_argument("--send-to", metavar="JID", help="send --message to this JID")
     parser.add_argument("--message", default="hello from slixmpp")
     parser.add_argument("--wait-reply", action="store_true", help="wait for a message back from --send-to")
+    parser.add_argument("--list-commands", metavar="JID", help="list the XEP-0050 commands JID offers")
+    parser.add_argument("--adhoc-json", metavar="JSON",
+                        help='run an XEP-0050 command: {"jid", "node", "stages": [{"values": {...}, "action"}]}')
+    parser.add_argument("--expect-adhoc-error", action="store_true",
+                        help="the --adhoc-json command must answer with an IQ error (the run fails otherwise)")
+    parser.add_argument("--chat-json", metavar="JSON",
+                        help='a scripted dialogue: {"with": JID, "steps": [{"send": TEXT} | '
+                             '{"expect": REGEX, "flags": "ims", "timeout_ms": N}]}')
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds for the whole run")
     return parser.parse_args()
 
@@ -65,7 +91,9 @@ class ScriptedClient(slixmpp.ClientXMPP):
         super().__init__(args.jid, args.password)
         self.args = args
         self.session_started = asyncio.get_event_loop().create_future()
-        self.replies = asyncio.Queue()
+        # Every chat/normal message, oldest first; readers keep their own cursor into it.
+        self.received = []
+        self.message_arrived = asyncio.Event()
         self.register_plugin("xep_0030")
         self.register_plugin("xep_0004")
         self.register_plugin("xep_0077")
@@ -128,8 +156,119 @@ class ScriptedClient(slixmpp.ClientXMPP):
     def on_message(self, msg):
         if msg["type"] not in ("chat", "normal"):
             return
-        emit("message", **{"from": str(msg["from"]), "to": str(msg["to"]), "type": msg["type"], "body": msg["body"]})
-        self.replies.put_nowait(msg)
+        fields = {"from": str(msg["from"]), "to": str(msg["to"]), "type": msg["type"], "body": msg["body"]}
+        # XEP-0066 out-of-band data, read raw: the xep_0066 plugin is not needed for one element.
+        oob_url = msg.xml.findtext("{%s}x/{%s}url" % (NS_OOB, NS_OOB))
+        if oob_url is not None:
+            fields["oob_url"] = oob_url.strip()
+        emit("message", **fields)
+        self.received.append(msg)
+        self.message_arrived.set()
+
+    async def next_message_from(self, sender, cursor):
+        """Waits for the first message from `sender` at or after index `cursor` of `self.received`.
+
+        `sender` matches bare when it is a bare JID, exactly otherwise. Returns (message, next cursor).
+        """
+        wanted = slixmpp.JID(sender)
+        while True:
+            while cursor < len(self.received):
+                msg = self.received[cursor]
+                cursor += 1
+                if wanted.resource:
+                    if msg["from"] == wanted:
+                        return msg, cursor
+                elif msg["from"].bare == wanted.bare:
+                    return msg, cursor
+            self.message_arrived.clear()
+            await self.message_arrived.wait()
+
+    def bodies_from(self, sender):
+        wanted = slixmpp.JID(sender)
+        return [msg["body"] for msg in self.received
+                if (msg["from"] == wanted if wanted.resource else msg["from"].bare == wanted.bare)]
+
+    async def list_commands(self, jid):
+        result = await self["xep_0030"].get_items(jid=jid, node=NS_COMMANDS)
+        items = [{"jid": str(item_jid), "node": node, "name": name}
+                 for item_jid, node, name in result["disco_items"]["items"]]
+        emit("commands", jid=jid, items=items)
+
+    async def run_adhoc(self, spec):
+        """Executes an XEP-0050 command with raw IQs, answering each form with the next stage.
+
+        Returns True when the command ran without an IQ error, False after an `adhoc_error`.
+        """
+        jid, node = spec["jid"], spec["node"]
+        stages = spec.get("stages", [])
+        sessionid = None
+        command = None
+        stage_index = None
+        action = "execute"
+        values = None
+        while True:
+            iq = self.Iq()
+            iq["type"] = "set"
+            iq["to"] = jid
+            request = ET.Element("{%s}command" % NS_COMMANDS, {"node": node, "action": action})
+            if sessionid is not None:
+                request.set("sessionid", sessionid)
+            if values is not None:
+                request.append(submit_form(values, command))
+            iq.append(request)
+            try:
+                reply = await iq.send()
+            except IqError as error:
+                emit("adhoc_error", stage_index=stage_index, condition=error.condition,
+                     type=error.etype, text=error.text or "")
+                return False
+            command = reply.xml.find("{%s}command" % NS_COMMANDS)
+            if command is None:
+                emit("adhoc_error", stage_index=stage_index, condition="no-command",
+                     type="", text="the result IQ carries no <command/>")
+                return False
+            stage = describe_command(command)
+            sessionid = stage.get("sessionid") or sessionid
+            emit("adhoc_stage", stage_index=stage_index,
+                 **{key: value for key, value in stage.items() if key != "has_actions"})
+            next_index = 0 if stage_index is None else stage_index + 1
+            if stage["status"] in ("completed", "canceled") or next_index >= len(stages):
+                return True
+            stage_index = next_index
+            step = stages[stage_index]
+            action = step.get("action") or default_action(stage)
+            # prev and cancel carry no payload (XEP-0050 6.3, 6.5); every other action answers the form.
+            values = None if action in ("prev", "cancel") else step.get("values", {})
+
+    async def run_chat(self, spec):
+        """Sends and expects messages in order. Returns True when every step succeeded."""
+        peer = spec["with"]
+        cursor = 0
+        for index, step in enumerate(spec.get("steps", [])):
+            if "send" in step:
+                self.send_message(mto=peer, mbody=step["send"], mtype="chat")
+                emit("sent", to=peer, body=step["send"])
+                continue
+            pattern = step["expect"]
+            regex = re.compile(pattern, python_flags(step.get("flags", "")))
+            timeout = step.get("timeout_ms", DEFAULT_EXPECT_TIMEOUT * 1000) / 1000
+            deadline = time.monotonic() + timeout
+            while True:
+                remaining = deadline - time.monotonic()
+                try:
+                    if remaining <= 0:
+                        raise asyncio.TimeoutError()
+                    msg, cursor = await asyncio.wait_for(self.next_message_from(peer, cursor), remaining)
+                except asyncio.TimeoutError:
+                    emit("error", step="chat", condition="timeout", step_index=index, regex=pattern,
+                         last_bodies=self.bodies_from(peer)[-LAST_BODIES:],
+                         message=f"chat step {index}: no message from {peer} matched /{pattern}/ "
+                                 f"within {timeout:g} s")
+                    return False
+                if regex.search(msg["body"]):
+                    emit("chat_matched", step_index=index, regex=pattern, body=msg["body"])
+                    break
+        return True
 
     async def register_with_gateway(self):
         gateway = self.args.register_gateway
@@ -177,12 +316,139 @@ class ScriptedClient(slixmpp.ClientXMPP):
             })
         emit("roster", items=sorted(items, key=lambda entry: entry["jid"]))
 
-    async def wait_reply_from(self, sender):
-        sender_bare = slixmpp.JID(sender).bare
-        while True:
-            msg = await self.replies.get()
-            if msg["from"].bare == sender_bare:
-                return msg
+
+
+def python_flags(flags):
+    """JS RegExp flags as Python re flags: i, m and s mean the same; g, u and y do not matter here."""
+    result = 0
+    for flag in flags:
+        if flag == "i":
+            result |= re.IGNORECASE
+        elif flag == "m":
+            result |= re.MULTILINE
+        elif flag == "s":
+            result |= re.DOTALL
+        elif flag not in "guy":
+            raise ValueError(f"unsupported regex flag {flag!r}")
+    return result
+
+
+def default_action(stage):
+    """The action a user pressing "OK" takes: the <actions execute=''> default, else what XEP-0050 implies."""
+    if stage["default_action"]:
+        return stage["default_action"]
+    # <actions/> without a default: "execute" lets the responder pick; no <actions/>: a single stage to complete.
+    return "execute" if stage["has_actions"] else "complete"
+
+
+def text_of(element):
+    return "".join(element.itertext()) if element is not None else ""
+
+
+def describe_field(field):
+    described = {"type": field.get("type") or "text-single", "required": field.find("{%s}required" % NS_DATA_FORMS) is not None}
+    for attribute in ("var", "label"):
+        if field.get(attribute) is not None:
+            described[attribute] = field.get(attribute)
+    desc = field.find("{%s}desc" % NS_DATA_FORMS)
+    if desc is not None:
+        described["desc"] = text_of(desc)
+    values = [text_of(value) for value in field.findall("{%s}value" % NS_DATA_FORMS)]
+    described["values"] = values
+    if values:
+        described["value"] = values[0]
+    described["options"] = [
+        {"label": option.get("label") or "", "value": option.findtext("{%s}value" % NS_DATA_FORMS) or ""}
+        for option in field.findall("{%s}option" % NS_DATA_FORMS)
+    ]
+    media = []
+    for element in field.findall("{%s}media" % NS_MEDIA):
+        for uri in element.findall("{%s}uri" % NS_MEDIA):
+            entry = {"type": uri.get("type") or "", "uri": text_of(uri).strip()}
+            for attribute in ("width", "height"):
+                if element.get(attribute) is not None:
+                    entry[attribute] = element.get(attribute)
+            media.append(entry)
+    described["media"] = media
+    return described
+
+
+def describe_form(form):
+    described = {
+        "type": form.get("type") or "",
+        "instructions": [text_of(element) for element in form.findall("{%s}instructions" % NS_DATA_FORMS)],
+        "fields": [describe_field(field) for field in form.findall("{%s}field" % NS_DATA_FORMS)],
+    }
+    title = form.find("{%s}title" % NS_DATA_FORMS)
+    if title is not None:
+        described["title"] = text_of(title)
+    reported = form.find("{%s}reported" % NS_DATA_FORMS)
+    if reported is not None:
+        described["reported"] = [describe_field(field) for field in reported.findall("{%s}field" % NS_DATA_FORMS)]
+    items = form.findall("{%s}item" % NS_DATA_FORMS)
+    if items:
+        described["items"] = [
+            {field.get("var") or "": [text_of(value) for value in field.findall("{%s}value" % NS_DATA_FORMS)]
+             for field in item.findall("{%s}field" % NS_DATA_FORMS)}
+            for item in items
+        ]
+    return described
+
+
+def describe_command(command):
+    actions_element = command.find("{%s}actions" % NS_COMMANDS)
+    actions = []
+    if actions_element is not None:
+        actions = [child.tag.split("}", 1)[-1] for child in actions_element]
+    form = command.find("{%s}x" % NS_DATA_FORMS)
+    stage = {
+        "node": command.get("node") or "",
+        "status": command.get("status") or "",
+        "actions": actions,
+        "has_actions": actions_element is not None,
+        "default_action": actions_element.get("execute") if actions_element is not None else None,
+        "notes": [{"type": note.get("type") or "info", "text": text_of(note)}
+                  for note in command.findall("{%s}note" % NS_COMMANDS)],
+        "form": describe_form(form) if form is not None else None,
+    }
+    if command.get("sessionid") is not None:
+        stage["sessionid"] = command.get("sessionid")
+    return stage
+
+
+def submit_form(values, command):
+    """A `submit` data form: the last form's hidden and prefilled fields, overridden by `values`.
+
+    That is what a user pressing "OK" in a real client sends. Booleans become "1"/"0"; lists become
+    one <value/> each, and so does each line of a string for a text-multi or jid-multi field.
+    """
+    form = command.find("{%s}x" % NS_DATA_FORMS) if command is not None else None
+    types = {}
+    submitted = {}
+    if form is not None:
+        for field in form.findall("{%s}field" % NS_DATA_FORMS):
+            name = field.get("var")
+            if not name or field.get("type") == "fixed":
+                continue
+            types[name] = field.get("type") or "text-single"
+            prefilled = [text_of(value) for value in field.findall("{%s}value" % NS_DATA_FORMS)]
+            if prefilled:
+                submitted[name] = prefilled
+    for name, value in values.items():
+        if isinstance(value, bool):
+            submitted[name] = ["1" if value else "0"]
+        elif isinstance(value, list):
+            submitted[name] = [str(item) for item in value]
+        elif types.get(name) in ("text-multi", "jid-multi"):
+            submitted[name] = str(value).split("\n")
+        else:
+            submitted[name] = [str(value)]
+    x = ET.Element("{%s}x" % NS_DATA_FORMS, {"type": "submit"})
+    for name, field_values in submitted.items():
+        field = ET.SubElement(x, "{%s}field" % NS_DATA_FORMS, {"var": name})
+        for item in field_values:
+            ET.SubElement(field, "{%s}value" % NS_DATA_FORMS).text = item
+    return x
 
 
 async def run(args):
@@ -192,11 +458,25 @@ async def run(args):
     try:
         if not await client.session_started:
             return False
-        if args.wait_presence:
-            # Available before registering, so the gateway's presences reach this resource.
+        if args.wait_presence or args.chat_json:
+            # Available before registering, so the gateway's presences reach this resource; and
+            # messages to the bare JID (a chat bot's answers) reach it instead of offline storage.
             client.send_presence()
         if args.register_gateway:
             await client.register_with_gateway()
+        if args.list_commands:
+            await client.list_commands(args.list_commands)
+        if args.adhoc_json:
+            adhoc_ok = await client.run_adhoc(json.loads(args.adhoc_json))
+            if args.expect_adhoc_error and adhoc_ok:
+                emit("error", step="adhoc", condition="no-error",
+                     message="expected the command to answer with an IQ error; it did not")
+                return False
+            if not adhoc_ok and not args.expect_adhoc_error:
+                return False
+        if args.chat_json:
+            if not await client.run_chat(json.loads(args.chat_json)):
+                return False
         if args.roster or args.wait_roster_item:
             await client.fetch_roster(args.wait_roster_item)
         if args.wait_presence:
@@ -205,10 +485,11 @@ async def run(args):
                                 "status": presence["status"]})
         if args.send_to:
             client.send_presence()
+            cursor = len(client.received)
             client.send_message(mto=args.send_to, mbody=args.message, mtype="chat")
             emit("sent", to=args.send_to, body=args.message)
             if args.wait_reply:
-                await client.wait_reply_from(args.send_to)
+                await client.next_message_from(slixmpp.JID(args.send_to).bare, cursor)
         ok = True
     except IqError as error:
         emit("error", step="iq", condition=error.condition, message=error.text)

@@ -41,6 +41,10 @@ export interface ProsodyOptions {
   allowRegistration?: boolean;
   /** Adds an XEP-0363 `http_file_share` component at `upload.<domain>`. Default true. */
   upload?: boolean;
+  /** More global modules, e.g. `["admin_adhoc", "uptime"]` for Prosody's own XEP-0050 commands. Default none. */
+  extraModules?: readonly string[];
+  /** Server admins (bare JIDs), e.g. for mod_admin_adhoc's commands. Default none. */
+  admins?: readonly string[];
   /** How long start/restart may take before failing. Default 20 s (CI machines with 2 cores are slow). */
   startTimeoutMs?: number;
   /** How long a SIGTERM'd Prosody gets before SIGKILL. Default 10 s. */
@@ -166,6 +170,14 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     throw new Error(`Component domains must be distinct: ${components.map((c) => c.domain).join(", ")}`);
   }
   const upload = options.upload ?? true;
+  const extraModules = [...(options.extraModules ?? [])];
+  const admins = [...(options.admins ?? [])];
+  for (const name of extraModules) {
+    if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`Invalid Prosody module name: ${JSON.stringify(name)}`);
+  }
+  for (const admin of admins) {
+    if (!/^[\x21-\x7e]+$/.test(admin)) throw new Error(`Invalid admin JID: ${JSON.stringify(admin)}`);
+  }
   const uploadDomain = upload ? `upload.${XMPP_DOMAIN}` : undefined;
   if (uploadDomain && components.some((c) => c.domain === uploadDomain)) {
     throw new Error(`${uploadDomain} is reserved for the upload service; pass upload: false to use it`);
@@ -195,6 +207,8 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
       components,
       uploadDomain,
       allowRegistration: options.allowRegistration ?? true,
+      extraModules,
+      admins,
     });
     await writeFile(configPath, config);
     const ports = { c2sPort, componentPort, httpPort: upload ? httpPort : undefined };
@@ -506,6 +520,8 @@ function renderConfig(input: {
   components: ComponentSpec[];
   uploadDomain: string | undefined;
   allowRegistration: boolean;
+  extraModules: readonly string[];
+  admins: readonly string[];
 }): string {
   const privileged = input.components.filter((c) => c.privileges !== false);
   // mod_privilege must be enabled in BOTH places: on the VirtualHost (which grants) and on each
@@ -562,8 +578,9 @@ https_interfaces = { }
 modules_enabled = {
   "disco"; "roster"; "saslauth"; "register"; "ping"; "version"; "time";
   "offline"; -- stores messages for logged-out users, as production servers do
-  "privilege";
+  "privilege";${input.extraModules.map((name) => ` ${lua(name)};`).join("")}
 }
+admins = { ${input.admins.map((admin) => `${lua(admin)}; `).join("")}}
 modules_disabled = { "s2s"; "tls" }
 
 c2s_require_encryption = false

@@ -38,8 +38,128 @@ export interface SlixmppRunOptions {
   message?: string;
   /** Wait for a message back from `sendTo` before finishing. */
   waitReply?: boolean;
+  /**
+   * List the XEP-0050 commands this JID offers (disco#items on `http://jabber.org/protocol/commands`),
+   * reported as `result.commands`.
+   */
+  listCommands?: string;
+  /**
+   * Execute an XEP-0050 command and answer its forms, one `stages` entry per answer; stops when the
+   * command is `completed`/`canceled` or the stages run out. Every response is in `result.adhocStages`.
+   */
+  adhoc?: SlixmppAdhocOptions;
+  /** The `adhoc` command must answer with an IQ error (then `ok` is true); without it, an error fails the run. */
+  expectAdhocError?: boolean;
+  /** A scripted chat dialogue, step by step. See {@link SlixmppChatOptions}. */
+  chat?: SlixmppChatOptions;
   /** Whole-run budget in ms. Default 10 s. */
   timeoutMs?: number;
+}
+
+/** Values of a submitted data form: booleans become `1`/`0`, arrays one `<value/>` each. */
+export type SlixmppFormValues = Record<string, string | readonly string[] | boolean>;
+
+export interface SlixmppAdhocStageInput {
+  /**
+   * Answer to the form of the previous response, submitted as a `jabber:x:data` form of type `submit`.
+   * The form's hidden and prefilled fields are sent too (as a real client does) unless overridden;
+   * a string for a `text-multi`/`jid-multi` field is split into lines.
+   */
+  values?: SlixmppFormValues;
+  /**
+   * Default: the response's `<actions execute="…">`, else `execute` when it lists actions, else `complete`.
+   * `prev` and `cancel` send no form.
+   */
+  action?: "execute" | "next" | "complete" | "cancel" | "prev";
+}
+
+export interface SlixmppAdhocOptions {
+  /** The command's JID, e.g. a gateway component `gateway.localhost` or the server `localhost`. */
+  jid: string;
+  node: string;
+  stages?: readonly SlixmppAdhocStageInput[];
+}
+
+export type SlixmppChatStep =
+  | { send: string }
+  | {
+      /**
+       * Waits for a message from the peer whose body matches (Python `re.search`, so write JS-compatible
+       * syntax; a RegExp's `i`, `m` and `s` flags are honoured). Messages from the peer that arrived since
+       * login and were not consumed by an earlier step count; non-matching ones are skipped.
+       */
+      expect: string | RegExp;
+      /** Default 5 s. */
+      timeoutMs?: number;
+    };
+
+export interface SlixmppChatOptions {
+  /** The peer; a bare JID matches messages from any of its resources. */
+  with: string;
+  steps: readonly SlixmppChatStep[];
+}
+
+export interface SlixmppCommandItem {
+  jid: string;
+  node: string;
+  name: string;
+}
+
+export interface SlixmppFormField {
+  var?: string;
+  /** `text-single` when the form left it out. */
+  type: string;
+  label?: string;
+  desc?: string;
+  required: boolean;
+  /** The first `<value/>`, when there is one. */
+  value?: string;
+  values: string[];
+  options: Array<{ label: string; value: string }>;
+  /** XEP-0221 media elements inside the field, one entry per `<uri/>`. */
+  media: Array<{ type: string; uri: string; width?: string; height?: string }>;
+}
+
+export interface SlixmppForm {
+  /** `form`, `result`, … */
+  type: string;
+  title?: string;
+  instructions: string[];
+  fields: SlixmppFormField[];
+  /** A result table's columns. */
+  reported?: SlixmppFormField[];
+  /** A result table's rows: values by field var. */
+  items?: Array<Record<string, string[]>>;
+}
+
+export interface SlixmppAdhocStage {
+  /** `null` for the answer to the initial `execute`, `i` for the answer to `stages[i]`. */
+  stageIndex: number | null;
+  node: string;
+  status: string;
+  sessionid?: string;
+  actions: string[];
+  defaultAction?: string;
+  notes: Array<{ type: string; text: string }>;
+  form: SlixmppForm | null;
+}
+
+export interface SlixmppAdhocError {
+  /** Like {@link SlixmppAdhocStage.stageIndex}: which request was answered with the error. */
+  stageIndex: number | null;
+  condition: string;
+  /** The error type: `cancel`, `auth`, `modify`, … */
+  type: string;
+  text: string;
+}
+
+export interface SlixmppChatError {
+  /** Index into `chat.steps` of the `expect` that failed. */
+  stepIndex: number;
+  regex: string;
+  /** The last (up to 5) bodies received from the peer. */
+  lastBodies: string[];
+  message: string;
 }
 
 export interface SlixmppRosterItem {
@@ -54,6 +174,8 @@ export interface SlixmppMessage {
   to: string;
   type: string;
   body: string;
+  /** XEP-0066 out-of-band URL (`<x xmlns="jabber:x:oob"><url/>`), when the message carries one. */
+  oobUrl?: string;
 }
 
 /** One JSON line printed by the script; `event` says which step it reports. */
@@ -77,6 +199,16 @@ export interface SlixmppRunResult {
   messages: SlixmppMessage[];
   /** Error events (`step`, `condition`, `message`). */
   errors: SlixmppEvent[];
+  /** The `listCommands` answer. */
+  commands: SlixmppCommandItem[] | undefined;
+  /** Every response of the `adhoc` command, in order. */
+  adhocStages: SlixmppAdhocStage[];
+  /** The IQ error the `adhoc` command answered with. */
+  adhocError: SlixmppAdhocError | undefined;
+  /** The bodies that satisfied the chat's `expect` steps, with the step index. */
+  chatMatches: Array<{ stepIndex: number; body: string }>;
+  /** The chat `expect` step that timed out. */
+  chatError: SlixmppChatError | undefined;
   stderr: string;
 }
 
@@ -128,6 +260,24 @@ export function runSlixmppClient(options: SlixmppRunOptions): Promise<SlixmppRun
     if (options.message !== undefined) args.push("--message", options.message);
     if (options.waitReply) args.push("--wait-reply");
   }
+  if (options.listCommands) args.push("--list-commands", options.listCommands);
+  if (options.adhoc) {
+    args.push(
+      "--adhoc-json",
+      JSON.stringify({
+        jid: options.adhoc.jid,
+        node: options.adhoc.node,
+        stages: options.adhoc.stages ?? [],
+      }),
+    );
+  }
+  if (options.expectAdhocError) args.push("--expect-adhoc-error");
+  if (options.chat) {
+    args.push(
+      "--chat-json",
+      JSON.stringify({ with: options.chat.with, steps: options.chat.steps.map(chatStepJson) }),
+    );
+  }
 
   return new Promise((resolve, reject) => {
     const child = spawn(pythonPath(), args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -150,6 +300,8 @@ export function runSlixmppClient(options: SlixmppRunOptions): Promise<SlixmppRun
       const events = parseEvents(stdout);
       const rosterEvent = events.find((event) => event.event === "roster");
       const presenceEvent = events.find((event) => event.event === "presence");
+      const adhocErrorEvent = events.find((event) => event.event === "adhoc_error");
+      const chatErrorEvent = events.find((event) => event.event === "error" && event.step === "chat");
       resolve({
         ok: exitCode === 0,
         exitCode,
@@ -164,12 +316,78 @@ export function runSlixmppClient(options: SlixmppRunOptions): Promise<SlixmppRun
           : undefined,
         messages: events
           .filter((event) => event.event === "message")
-          .map(({ from, to, type, body }) => ({ from, to, type, body }) as SlixmppMessage),
+          .map(
+            ({ from, to, type, body, oob_url }) =>
+              ({
+                from,
+                to,
+                type,
+                body,
+                ...(oob_url === undefined ? {} : { oobUrl: oob_url }),
+              }) as SlixmppMessage,
+          ),
         errors: events.filter((event) => event.event === "error"),
+        commands: events.find((event) => event.event === "commands")?.items as
+          | SlixmppCommandItem[]
+          | undefined,
+        adhocStages: events.filter((event) => event.event === "adhoc_stage").map(toAdhocStage),
+        adhocError: adhocErrorEvent
+          ? {
+              stageIndex: adhocErrorEvent.stage_index as number | null,
+              condition: String(adhocErrorEvent.condition),
+              type: String(adhocErrorEvent.type),
+              text: String(adhocErrorEvent.text),
+            }
+          : undefined,
+        chatMatches: events
+          .filter((event) => event.event === "chat_matched")
+          .map((event) => ({ stepIndex: event.step_index as number, body: String(event.body) })),
+        chatError: chatErrorEvent
+          ? {
+              stepIndex: chatErrorEvent.step_index as number,
+              regex: String(chatErrorEvent.regex),
+              lastBodies: chatErrorEvent.last_bodies as string[],
+              message: String(chatErrorEvent.message),
+            }
+          : undefined,
         stderr,
       });
     });
   });
+}
+
+function chatStepJson(step: SlixmppChatStep): Record<string, unknown> {
+  if ("send" in step) return { send: step.send };
+  const { expect, timeoutMs } = step;
+  const json: Record<string, unknown> =
+    typeof expect === "string" ? { expect } : { expect: expect.source, flags: regexFlags(expect) };
+  if (timeoutMs !== undefined) json.timeout_ms = timeoutMs;
+  return json;
+}
+
+/** The RegExp flags Python's `re` can honour; `g`, `u`, `y` do not change a single search. */
+function regexFlags(regex: RegExp): string {
+  const unsupported = [...regex.flags].filter((flag) => !"imsguy".includes(flag));
+  if (unsupported.length > 0) {
+    throw new Error(
+      `Chat expect /${regex.source}/${regex.flags}: flag(s) ${unsupported.join("")} not supported`,
+    );
+  }
+  return [...regex.flags].filter((flag) => "ims".includes(flag)).join("");
+}
+
+function toAdhocStage(event: SlixmppEvent): SlixmppAdhocStage {
+  const stage: SlixmppAdhocStage = {
+    stageIndex: event.stage_index as number | null,
+    node: String(event.node),
+    status: String(event.status),
+    actions: event.actions as string[],
+    notes: event.notes as SlixmppAdhocStage["notes"],
+    form: (event.form ?? null) as SlixmppForm | null,
+  };
+  if (typeof event.sessionid === "string") stage.sessionid = event.sessionid;
+  if (typeof event.default_action === "string") stage.defaultAction = event.default_action;
+  return stage;
 }
 
 function parseEvents(stdout: string): SlixmppEvent[] {
