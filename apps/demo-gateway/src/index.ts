@@ -1,2 +1,2 @@
-export { DemoContact, DemoGateway, DemoRoster, DemoSession } from "./gateway.js";
+export { DemoContact, DemoGateway, DemoRoster, DemoSession, network } from "./gateway.js";
 export { DEMO_CONTACTS, DemoAuthError, DemoClient, DemoNetwork } from "./network.js";

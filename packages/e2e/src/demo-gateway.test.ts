@@ -366,7 +366,9 @@ describe("registration by chat through a real Prosody", () => {
     await ask("chatty-legacy", "Password? (or 'abort')");
     await ask("pw", "Code? (or 'abort')");
     await ask("999999", "Wrong code. Let's try again.");
-    await ask("123456", "Registration complete.");
+    await ask("123456", "Show my XMPP presence on the legacy network? (yes/no) [yes] (or 'abort')");
+    await ask("yes", "Use my XMPP avatar on the legacy network? (yes/no) [yes] (or 'abort')");
+    await ask("no", "Registration complete.");
     await client.waitFor(
       (s) => s.is("presence") && s.getChildText("status") === "Logged in as chatty-legacy",
     );
