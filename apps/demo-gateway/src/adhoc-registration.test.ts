@@ -1,13 +1,11 @@
-import { loadGatewayConfig } from "@gangway/core";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import { canonicalXml, MemoryTransport, sequentialIds } from "@gangway/testing";
+import { canonicalXml, type MemoryTransport } from "@gangway/testing";
 import type { Element } from "@gangway/xmpp";
-import { pino } from "pino";
 import { afterEach, expect, it } from "vitest";
-import { DemoGateway, network } from "./gateway.js";
+import { type DemoGateway, network } from "./gateway.js";
+import { GW, startTestGateway } from "./test-support/gateway.js";
 
-const GW = "demo.localhost";
 const USER = "romeo@localhost";
 const ADMIN = "admin@localhost";
 const CMD = "http://jabber.org/protocol/commands";
@@ -38,20 +36,10 @@ forEachDriver((driver) => {
 
   async function start(registration: "single" | "2fa" | "qr", extra: string[] = []) {
     store ??= await driver.openStore();
-    transport = new MemoryTransport({ domain: GW });
-    gateway = new DemoGateway({
-      config: loadGatewayConfig({
-        appName: "demo",
-        argv: ["--jid", GW, "--secret", "s", "--registration", registration, "--admins", ADMIN, ...extra],
-        env: {},
-        appOptions: [{ name: "registration", description: "", choices: ["single", "2fa", "qr"] }],
-      }),
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-    });
-    await gateway.start();
+    ({ gateway, transport } = await startTestGateway(store, [
+      ...["--registration", registration, "--admins", ADMIN],
+      ...extra,
+    ]));
   }
   afterEach(async () => {
     await gateway.stop();

@@ -1,12 +1,10 @@
-import { loadGatewayConfig } from "@gangway/core";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import { MemoryTransport, sequentialIds } from "@gangway/testing";
-import { pino } from "pino";
+import type { MemoryTransport } from "@gangway/testing";
 import { afterEach, expect, it } from "vitest";
-import { DemoGateway, network } from "./gateway.js";
+import { type DemoGateway, network } from "./gateway.js";
+import { GW, sayToGateway, startTestGateway } from "./test-support/gateway.js";
 
-const GW = "demo.localhost";
 const USER = "romeo@localhost";
 const WELCOME = "Welcome to the Gangway demo gateway! Say hi to echo, it repeats everything.";
 const PREFERENCES = [
@@ -21,20 +19,7 @@ forEachDriver((driver) => {
 
   async function start(registration: "single" | "2fa" | "qr", extra: string[] = []) {
     store ??= await driver.openStore();
-    transport = new MemoryTransport({ domain: GW });
-    gateway = new DemoGateway({
-      config: loadGatewayConfig({
-        appName: "demo",
-        argv: ["--jid", GW, "--secret", "s", "--registration", registration, ...extra],
-        env: {},
-        appOptions: [{ name: "registration", description: "", choices: ["single", "2fa", "qr"] }],
-      }),
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-    });
-    await gateway.start();
+    ({ gateway, transport } = await startTestGateway(store, ["--registration", registration, ...extra]));
   }
   afterEach(async () => {
     await gateway.stop();
@@ -56,15 +41,7 @@ forEachDriver((driver) => {
    * message: it is sent right after the user is stored, concurrently with the dialogue's next prompt.
    */
   async function say(text: string, from = USER): Promise<string[]> {
-    const before = transport.sent.length;
-    await transport.inject(
-      `<message type="chat" from="${from}/phone" to="${GW}"><body>${text}</body></message>`,
-    );
-    return transport.sent
-      .slice(before)
-      .filter((s) => s.is("message") && s.attrs.from === GW)
-      .map((s) => s.getChildText("body") ?? `[${s.attrs.type}]`)
-      .filter((body) => body !== WELCOME);
+    return (await sayToGateway(transport, from, text)).filter((body) => body !== WELCOME);
   }
 
   it("help lists what a non-user may do; register asks each field and logs in", async () => {

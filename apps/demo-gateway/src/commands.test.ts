@@ -1,12 +1,10 @@
-import { loadGatewayConfig } from "@gangway/core";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import { canonicalXml, MemoryTransport, sequentialIds } from "@gangway/testing";
-import { pino } from "pino";
+import { canonicalXml, type MemoryTransport } from "@gangway/testing";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { DemoGateway } from "./gateway.js";
+import type { DemoGateway } from "./gateway.js";
+import { GW, sayToGateway, startTestGateway } from "./test-support/gateway.js";
 
-const GW = "demo.localhost";
 const USER = "romeo@localhost";
 const ADMIN = "admin@localhost";
 const CMD = "http://jabber.org/protocol/commands";
@@ -18,19 +16,7 @@ forEachDriver((driver) => {
   let gateway: DemoGateway;
 
   async function start() {
-    transport = new MemoryTransport({ domain: GW });
-    gateway = new DemoGateway({
-      config: loadGatewayConfig({
-        appName: "demo",
-        argv: ["--jid", GW, "--secret", "s", "--admins", ADMIN],
-        env: {},
-      }),
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-    });
-    await gateway.start();
+    ({ gateway, transport } = await startTestGateway(store, ["--admins", ADMIN]));
   }
   beforeEach(async () => {
     store = await driver.openStore();
@@ -39,16 +25,7 @@ forEachDriver((driver) => {
     await gateway.stop();
   });
 
-  async function say(text: string, from = USER): Promise<string[]> {
-    const before = transport.sent.length;
-    await transport.inject(
-      `<message type="chat" from="${from}/phone" to="${GW}"><body>${text}</body></message>`,
-    );
-    return transport.sent
-      .slice(before)
-      .filter((s) => s.is("message") && s.attrs.from === GW && s.attrs.to === from)
-      .map((s) => s.getChildText("body") ?? `[${s.attrs.type}]`);
-  }
+  const say = (text: string, from = USER) => sayToGateway(transport, from, text);
 
   it("a failed login at startup says why and how to retry; re-login retries", async () => {
     await store.users.create({ jid: USER, registration: { username: "romeo", password: "wrong" } });

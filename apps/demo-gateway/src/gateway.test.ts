@@ -1,17 +1,11 @@
-import { type GatewayConfig, loadGatewayConfig } from "@gangway/core";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import { MemoryTransport, sequentialIds } from "@gangway/testing";
-import { pino } from "pino";
+import type { MemoryTransport } from "@gangway/testing";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { DemoGateway } from "./gateway.js";
+import type { DemoGateway } from "./gateway.js";
+import { GW, startTestGateway } from "./test-support/gateway.js";
 
-const GW = "demo.localhost";
 const USER = "romeo@localhost";
-
-function testConfig(extraArgs: string[] = []): GatewayConfig {
-  return loadGatewayConfig({ appName: "demo", argv: ["--jid", GW, "--secret", "s", ...extraArgs], env: {} });
-}
 
 const REGISTER_SET = (password: string) => `
   <iq type="set" id="reg1" from="${USER}/phone" to="${GW}">
@@ -29,16 +23,8 @@ forEachDriver((driver) => {
   let transport: MemoryTransport;
   let gateway: DemoGateway;
 
-  async function startGateway(config = testConfig()) {
-    transport = new MemoryTransport({ domain: GW });
-    gateway = new DemoGateway({
-      config,
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-    });
-    await gateway.start();
+  async function startGateway(args: string[] = []) {
+    ({ gateway, transport } = await startTestGateway(store, args));
   }
 
   beforeEach(async () => {
@@ -170,7 +156,7 @@ forEachDriver((driver) => {
 
   it("tells the admins when someone registers", async () => {
     await gateway.stop();
-    await startGateway(testConfig(["--admins", "root@localhost"]));
+    await startGateway(["--admins", "root@localhost"]);
     await register();
     const notice = transport.sent.find((s) => s.attrs.to === "root@localhost");
     expect(notice?.toString()).toBe(

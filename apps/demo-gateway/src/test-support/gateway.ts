@@ -1,0 +1,48 @@
+import { loadGatewayConfig } from "@gangway/core";
+import type { Store } from "@gangway/store";
+import { MemoryTransport, sequentialIds } from "@gangway/testing";
+import { pino } from "pino";
+import { DemoGateway } from "../gateway.js";
+
+export const GW = "demo.localhost";
+
+/** The demo gateway on an in-memory transport, started; `args` are extra command-line options. */
+export async function startTestGateway(
+  store: Store,
+  args: readonly string[] = [],
+): Promise<{ gateway: DemoGateway; transport: MemoryTransport }> {
+  const transport = new MemoryTransport({ domain: GW });
+  const gateway = new DemoGateway({
+    config: loadGatewayConfig({
+      appName: "demo",
+      argv: ["--jid", GW, "--secret", "s", ...args],
+      env: {},
+      appOptions: [{ name: "registration", description: "", choices: ["single", "2fa", "qr"] }],
+    }),
+    store,
+    transport,
+    logger: pino({ level: "silent" }),
+    newStanzaId: sequentialIds("gw"),
+  });
+  await gateway.start();
+  return { gateway, transport };
+}
+
+/** Says `text` to the gateway's chat bot and returns the bodies of what the gateway answered `from`. */
+export async function sayToGateway(
+  transport: MemoryTransport,
+  from: string,
+  text: string,
+): Promise<string[]> {
+  const before = transport.sent.length;
+  await transport.inject(
+    `<message type="chat" from="${from}/phone" to="${GW}"><body>${text}</body></message>`,
+  );
+  return (
+    transport.sent
+      .slice(before)
+      // Answers go to the bare JID; error replies to the full JID the message came from.
+      .filter((s) => s.is("message") && s.attrs.from === GW && String(s.attrs.to).split("/")[0] === from)
+      .map((s) => s.getChildText("body") ?? `[${s.attrs.type}]`)
+  );
+}
