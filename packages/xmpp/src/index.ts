@@ -1,4 +1,22 @@
 export {
+  type AvatarEventMessage,
+  type AvatarMetadata,
+  avatarDataItem,
+  avatarEventMessage,
+  avatarHash,
+  avatarMetadataItem,
+  type ImageSize,
+  type ImageType,
+  imageSize,
+  NS_AVATAR_DATA,
+  NS_AVATAR_METADATA,
+  NS_PUBSUB,
+  NS_PUBSUB_EVENT,
+  type PubsubItemsRequest,
+  parsePubsubItemsRequest,
+  pepItemsResult,
+} from "./avatar.js";
+export {
   type IqAttributes,
   type IqRequestType,
   iq,
@@ -11,6 +29,18 @@ export {
   presence,
   type StanzaAttributes,
 } from "./builders.js";
+export {
+  capsElement,
+  capsVerification,
+  capsVerificationString,
+  type DiscoIdentity,
+  type DiscoInfo,
+  discoInfoElement,
+  type EntityCapabilities,
+  entityCapabilities,
+  NS_CAPS,
+  NS_DISCO_INFO,
+} from "./caps.js";
 export { type StanzaHandler, XmppComponent, type XmppComponentOptions } from "./component.js";
 export {
   ComponentTransport,
@@ -83,3 +113,4 @@ export {
   unescapeLocalpart,
 } from "./jid-escaping.js";
 export type { StanzaTransport, TransportStatus } from "./transport.js";
+export { NS_VCARD_TEMP, NS_VCARD4, type VCardInfo, vcard4Element, vcardTempElement } from "./vcard.js";
