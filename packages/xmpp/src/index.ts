@@ -41,6 +41,24 @@ export {
   NS_CAPS,
   NS_DISCO_INFO,
 } from "./caps.js";
+export {
+  buildChatMessage,
+  buildPresence,
+  type ChatMessage,
+  type ChatMessageOptions,
+  type ChatState,
+  MAX_REACTION_CODE_POINTS,
+  type MessageReactions,
+  type PresenceOptions,
+  type PresenceShow,
+  type PrivilegeNamespaceUri,
+  parseChatMessage,
+  RETRACTION_FALLBACK_TEXT,
+  type ReplyReference,
+  type StanzaId,
+  type StoreHint,
+  wrapPrivilegedMessage,
+} from "./chat-message.js";
 export { type StanzaHandler, XmppComponent, type XmppComponentOptions } from "./component.js";
 export {
   ComponentTransport,
