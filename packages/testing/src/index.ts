@@ -8,6 +8,14 @@ export {
   type XmppServerAddress,
 } from "./clients.js";
 export {
+  EJABBERD_PRIVILEGE_NAMESPACE,
+  EjabberdNotInstalledError,
+  type EjabberdOptions,
+  type EjabberdServer,
+  EjabberdStartError,
+  startEjabberd,
+} from "./ejabberd.js";
+export {
   MemoryTransport,
   type MemoryTransportOptions,
   StanzaAssertionError,
