@@ -11,13 +11,19 @@ export interface PrivilegeGrant {
   roster?: "none" | "get" | "set" | "both";
   message?: "none" | "outgoing";
   presence?: "none" | "managed_entity" | "roster";
+  /** XEP-0356 v2 IQ permission: payload namespace → IQ types the component may send as a user. */
+  iq?: Readonly<Record<string, "get" | "set" | "both">>;
 }
 
-/** What a gateway needs from the server by default: full roster access, sending as the user, presences. */
+/**
+ * What a gateway needs from the server by default: full roster access, sending as the user,
+ * presences, and requesting XEP-0363 upload slots as the user.
+ */
 export const FULL_PRIVILEGES: Readonly<Required<PrivilegeGrant>> = Object.freeze({
   roster: "both",
   message: "outgoing",
   presence: "roster",
+  iq: Object.freeze({ "urn:xmpp:http:upload:0": "get" }),
 });
 
 export interface ExtraComponentOptions {
@@ -531,9 +537,13 @@ function renderConfig(input: {
       const grant = c.privileges as PrivilegeGrant;
       const fields = (["roster", "message", "presence"] as const)
         .filter((key) => grant[key] !== undefined && grant[key] !== "none")
-        .map((key) => `      ${key} = ${lua(grant[key]!)};`)
-        .join("\n");
-      return `    [${lua(c.domain)}] = {\n${fields}\n    };`;
+        .map((key) => `      ${key} = ${lua(grant[key]!)};`);
+      const iq = Object.entries(grant.iq ?? {});
+      if (iq.length > 0) {
+        const entries = iq.map(([ns, type]) => `[${lua(ns)}] = ${lua(type)};`).join(" ");
+        fields.push(`      iq = { ${entries} };`);
+      }
+      return `    [${lua(c.domain)}] = {\n${fields.join("\n")}\n    };`;
     })
     .join("\n");
   const componentBlocks = input.components
@@ -610,6 +620,13 @@ function validateComponent(component: ComponentSpec): void {
   }
   if (!/^[\x20-\x7e]+$/.test(component.secret)) {
     throw new Error(`Component secret for ${component.domain} must be non-empty printable ASCII`);
+  }
+  if (component.privileges === false) return;
+  for (const [ns, type] of Object.entries(component.privileges.iq ?? {})) {
+    // Written into the Lua config by lua(), which relies on printable ASCII.
+    if (!/^[\x20-\x7e]+$/.test(ns) || !["get", "set", "both"].includes(type)) {
+      throw new Error(`Invalid IQ privilege for ${component.domain}: ${JSON.stringify({ [ns]: type })}`);
+    }
   }
 }
 

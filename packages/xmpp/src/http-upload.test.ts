@@ -188,6 +188,92 @@ describe("requestUploadSlot", () => {
   });
 });
 
+describe("requestUploadSlot asUser (XEP-0356 privileged IQ)", () => {
+  const AS_ALICE = { ...REQUEST, asUser: "alice@example.org" };
+
+  /** The slot result as mod_privilege forwards it: the upload service's IQ inside the outer result. */
+  const forwarded = (innerXml: string) =>
+    `<iq type="result" id="o1" from="alice@example.org" to="gw.example.org">` +
+    `<privilege xmlns="urn:xmpp:privilege:2"><forwarded xmlns="urn:xmpp:forward:0">${innerXml}</forwarded></privilege></iq>`;
+
+  /** Answers each privileged request with `inner(id)`, `id` being the wrapped IQ's. */
+  function privilegedRequest(inner: (id: string) => string) {
+    const sent: Element[] = [];
+    const request = async (iq: Element): Promise<Element> => {
+      sent.push(iq);
+      const id = iq.getChild("privileged_iq", "urn:xmpp:privilege:2")?.getChild("iq")?.attrs.id ?? "";
+      return parseXml(forwarded(inner(id)));
+    };
+    return { sent, request };
+  }
+
+  const slotFor = (id: string) =>
+    `<iq xmlns="jabber:client" type="result" id="${id}" from="upload.example.org" to="alice@example.org">
+      <slot xmlns="urn:xmpp:http:upload:0">
+        <get url="https://share.example.org/abc/qr%20code.png"/>
+        <put url="https://share.example.org/abc/qr%20code.png"><header name="Authorization">Bearer alice.token</header></put>
+      </slot></iq>`;
+
+  it("sends the request from the user, wrapped for the server, and returns the forwarded slot", async () => {
+    const { sent, request } = privilegedRequest(slotFor);
+    const slot = await requestUploadSlot(request, AS_ALICE);
+    expect(sent).toHaveLength(1);
+    const id = sent[0]?.getChild("privileged_iq")?.getChild("iq")?.attrs.id;
+    expect(id).toMatch(/\S/);
+    expect(String(sent[0])).toBe(
+      '<iq type="get" to="alice@example.org" from="gw.example.org">' +
+        '<privileged_iq xmlns="urn:xmpp:privilege:2">' +
+        `<iq xmlns="jabber:client" type="get" to="upload.example.org" from="alice@example.org" id="${id}">` +
+        '<request xmlns="urn:xmpp:http:upload:0" filename="qr code.png" size="1234" content-type="image/png"/>' +
+        "</iq></privileged_iq></iq>",
+    );
+    expect(slot).toEqual({
+      putUrl: "https://share.example.org/abc/qr%20code.png",
+      putHeaders: { Authorization: "Bearer alice.token" },
+      getUrl: "https://share.example.org/abc/qr%20code.png",
+    });
+  });
+
+  it("explains the service's file-too-large refusal forwarded inside the outer result", async () => {
+    const { request } = privilegedRequest(
+      (id) => `<iq xmlns="jabber:client" type="error" id="${id}" from="upload.example.org">
+        <error type="modify"><not-acceptable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>
+        <text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas">File too large</text>
+        <file-too-large xmlns="urn:xmpp:http:upload:0"><max-file-size>20000</max-file-size></file-too-large>
+        </error></iq>`,
+    );
+    const failure = (await requestUploadSlot(request, AS_ALICE).catch(
+      (error: unknown) => error,
+    )) as XmppError;
+    expect(failure).toBeInstanceOf(XmppError);
+    expect(failure.condition).toBe("not-acceptable");
+    expect(failure.text).toBe("File too large (the upload service accepts at most 20000 bytes).");
+  });
+
+  it("passes the server's refusal to forward through", async () => {
+    const refusal = new XmppError("forbidden", "you are not allowed to send privileged <IQ> stanzas");
+    const { request } = fakeRequest(refusal);
+    await expect(requestUploadSlot(request, AS_ALICE)).rejects.toBe(refusal);
+  });
+
+  it("checks the forwarded answer for a slot as it checks a direct one", async () => {
+    const { request } = privilegedRequest(
+      (id) => `<iq xmlns="jabber:client" type="result" id="${id}" from="upload.example.org"/>`,
+    );
+    await expect(requestUploadSlot(request, AS_ALICE)).rejects.toThrow(
+      "The upload service upload.example.org answered without an upload slot",
+    );
+  });
+
+  it("refuses a full JID as the user before asking", async () => {
+    const { sent, request } = privilegedRequest(slotFor);
+    await expect(
+      requestUploadSlot(request, { ...AS_ALICE, asUser: "alice@example.org/phone" }),
+    ).rejects.toThrow(RangeError);
+    expect(sent).toEqual([]);
+  });
+});
+
 interface Received {
   method: string | undefined;
   url: string | undefined;

@@ -2,6 +2,7 @@ import { message } from "./builders.js";
 import { type Element, xml } from "./element.js";
 import { XmppError } from "./errors.js";
 import { sanitizeXmlText } from "./jid-escaping.js";
+import { sendPrivilegedIq } from "./privileged-iq.js";
 
 export const NS_HTTP_UPLOAD = "urn:xmpp:http:upload:0";
 export const NS_OOB = "jabber:x:oob";
@@ -20,8 +21,18 @@ export interface UploadSlot {
 export interface UploadSlotRequest {
   /** The upload service's JID, e.g. `upload.example.org`. */
   service: string;
-  /** Who asks; the upload service applies its access rules and quotas to this JID. */
+  /**
+   * Who asks; the upload service applies its access rules and quotas to this JID. With `asUser`,
+   * the component's JID that sends the privileged IQ; as without, omit it to let the IQ caller fill
+   * in the component domain.
+   */
   from?: string;
+  /**
+   * Ask as this local user (bare JID) instead, through an XEP-0356 v2 privileged IQ: the slot, its
+   * quota and the service's access rules are then the user's. Only when the server grants the IQ
+   * permission for `urn:xmpp:http:upload:0` type `get` (core's `canSendIqAs`).
+   */
+  asUser?: string | undefined;
   filename: string;
   /** In bytes: the service refuses files above its limit, and later PUTs of another size. */
   size: number;
@@ -48,21 +59,24 @@ export async function requestUploadSlot(
   request: (iq: Element) => Promise<Element>,
   options: UploadSlotRequest,
 ): Promise<UploadSlot> {
-  const { service, from, filename, size, contentType } = options;
+  const { service, from, asUser, filename, size, contentType } = options;
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new RangeError(`The file size must be a non-negative integer number of bytes, not ${size}.`);
   }
   if (filename === "") throw new RangeError("The file name must not be empty.");
   if (contentType === "") throw new RangeError("The content type must not be empty.");
 
-  const iq = xml(
-    "iq",
-    { type: "get", to: service, from },
-    xml("request", { xmlns: NS_HTTP_UPLOAD, filename, size, "content-type": contentType }),
-  );
+  const payload = xml("request", { xmlns: NS_HTTP_UPLOAD, filename, size, "content-type": contentType });
   let result: Element;
   try {
-    result = await request(iq);
+    result =
+      asUser === undefined
+        ? await request(xml("iq", { type: "get", to: service, from }, payload))
+        : await sendPrivilegedIq(request, {
+            component: from,
+            user: asUser,
+            iq: xml("iq", { type: "get", to: service }, payload),
+          });
   } catch (error) {
     throw explainRefusal(error);
   }

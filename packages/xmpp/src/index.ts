@@ -130,5 +130,6 @@ export {
   sanitizeXmlText,
   unescapeLocalpart,
 } from "./jid-escaping.js";
+export { NS_PRIVILEGE, type PrivilegedIq, sendPrivilegedIq } from "./privileged-iq.js";
 export type { StanzaTransport, TransportStatus } from "./transport.js";
 export { NS_VCARD_TEMP, NS_VCARD4, type VCardInfo, vcard4Element, vcardTempElement } from "./vcard.js";
