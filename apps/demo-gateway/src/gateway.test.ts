@@ -140,10 +140,16 @@ forEachDriver((driver) => {
     transport.expectSent(
       `<presence from="bob@${GW}" to="${USER}" type="subscribe"><nick xmlns="http://jabber.org/protocol/nick">Bob Demo</nick></presence>`,
     );
+    // Every puppet presence carries its XEP-0115 capabilities (the demo contacts share one set).
+    const caps = (await gateway.sessionFor(USER)!.contacts.byLegacyId("echo"))
+      .capabilities!.caps()
+      .toString();
     transport.expectSent(
-      `<presence from="echo@${GW}/gangway" to="${USER}"><status>I repeat everything</status></presence>`,
+      `<presence from="echo@${GW}/gangway" to="${USER}"><status>I repeat everything</status>${caps}</presence>`,
     );
-    transport.expectSent(`<presence from="alice@${GW}/gangway" to="${USER}"><show>away</show></presence>`);
+    transport.expectSent(
+      `<presence from="alice@${GW}/gangway" to="${USER}"><show>away</show>${caps}</presence>`,
+    );
     transport.expectNothingSent(); // "Logged in as romeo" was consumed by waitForSent above
     const user = await store.users.get(USER);
     expect(user?.registration).toEqual({ username: "romeo", password: "S3cr3t-Xy7q" });
@@ -178,7 +184,9 @@ forEachDriver((driver) => {
     expect(reply.attrs.type).toBe("chat");
     const user = (await store.users.get(USER))!;
     expect(await store.messageIds.legacyId(user.id, "echo", "m1")).toMatch(/^demo-romeo-/);
-    expect(await store.messageIds.xmppIds(user.id, "echo", reply.attrs.id!)).toEqual([reply.attrs.id]);
+    const echoLegacyId = await store.messageIds.legacyId(user.id, "echo", reply.attrs.id!);
+    expect(echoLegacyId).toMatch(/^demo-romeo-/);
+    expect(await store.messageIds.xmppIds(user.id, "echo", echoLegacyId!)).toEqual([reply.attrs.id]);
   });
 
   it("bounces a message from an unregistered JID with registration-required", async () => {

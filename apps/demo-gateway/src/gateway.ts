@@ -6,7 +6,7 @@ import {
   type OutgoingMessage,
   RegistrationType,
 } from "@gangway/core";
-import { type FormValues, XmppError } from "@gangway/xmpp";
+import { type ChatState, type FormValues, XmppError } from "@gangway/xmpp";
 import { DEMO_CONTACTS, DemoAuthError, type DemoClient, DemoNetwork } from "./network.js";
 
 /** One demo network per process: every gateway instance's users "live" in it. */
@@ -22,7 +22,28 @@ export class DemoContact extends LegacyContact {
   }
 
   override async onMessage(message: OutgoingMessage): Promise<string> {
-    return this.session.client.sendMessage(this.legacyId, message.body);
+    const replyTo = message.replyTo?.legacyId;
+    return this.session.client.sendMessage(this.legacyId, message.body, replyTo ? { replyTo } : {});
+  }
+
+  override async onCorrect(legacyId: string, body: string): Promise<undefined> {
+    this.session.client.correctMessage(this.legacyId, legacyId, body);
+    return undefined;
+  }
+
+  override async onRetract(legacyId: string): Promise<void> {
+    this.session.client.retractMessage(this.legacyId, legacyId);
+  }
+
+  override async onReact(legacyId: string, emojis: readonly string[]): Promise<void> {
+    this.session.client.react(this.legacyId, legacyId, [...emojis]);
+  }
+
+  /** The demo network keeps no read state: accepting the marker is all there is to do. */
+  override async onDisplayed(): Promise<void> {}
+
+  override async onChatState(state: ChatState): Promise<void> {
+    if (state === "composing" || state === "paused") this.session.client.setChatState(this.legacyId, state);
   }
 }
 
@@ -56,12 +77,26 @@ export class DemoSession extends BaseSession<DemoContact> {
     const { username, password } = this.registration as { username: string; password: string };
     const client = network.login(username, password);
     this.legacyClient = client;
-    client.on("message", (event) => {
+    // Every network event becomes one action on the contact it comes from.
+    const relay = (from: string, what: string, action: (contact: DemoContact) => Promise<void>) => {
       void this.contacts
-        .byLegacyId(event.from)
-        .then((contact) => contact.sendText(event.text, { id: event.id }))
-        .catch((err) => this.log.error({ err }, "could not relay a demo message"));
-    });
+        .byLegacyId(from)
+        .then(action)
+        .catch((err) => this.log.error({ err }, `could not relay a demo ${what}`));
+    };
+    client.on("message", (e) =>
+      relay(e.from, "message", (c) =>
+        c.sendText(e.text, { id: e.id, ...(e.replyTo && { replyTo: e.replyTo }) }),
+      ),
+    );
+    client.on("correction", (e) => relay(e.from, "correction", (c) => c.correct(e.id, e.text)));
+    client.on("retraction", (e) => relay(e.from, "retraction", (c) => c.retract(e.id)));
+    client.on("reaction", (e) => relay(e.from, "reaction", (c) => c.react(e.id, e.emojis)));
+    client.on("received", (e) => relay(e.from, "receipt", (c) => c.received(e.id)));
+    client.on("displayed", (e) => relay(e.from, "read marker", (c) => c.displayed(e.id)));
+    client.on("chatState", (e) =>
+      relay(e.from, "chat state", (c) => (e.state === "composing" ? c.composing() : c.paused())),
+    );
     return `Logged in as ${username}`;
   }
 
@@ -75,6 +110,8 @@ export class DemoGateway extends BaseGateway<DemoSession> {
   static override COMPONENT_NAME = "Demo (Gangway)";
   static override COMPONENT_TYPE = "demo";
   static override ROSTER_GROUP = "Demo";
+  /** The demo network reports delivery itself (echo's receipts). */
+  static override PROPER_RECEIPTS = true;
   static override REGISTRATION_TYPE = RegistrationType.SingleStepForm;
   static override REGISTRATION_FIELDS = [
     { var: "username", type: "text-single", label: "Username", required: true },

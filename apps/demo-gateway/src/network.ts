@@ -42,17 +42,34 @@ interface SentMessage {
   replyId?: string;
 }
 
+/**
+ * What the demo "cloud" remembers of one account, across logins: like a real network, a message
+ * sent before the gateway restarted can still be reacted to or edited afterwards.
+ */
+export interface DemoAccount {
+  nextId: number;
+  /** user message id → what echo did about it; lets corrections/retractions follow echo's reply */
+  readonly sent: Map<string, SentMessage>;
+  /** echo's reply id → the user message it answered */
+  readonly echoReplies: Map<string, string>;
+}
+
+/** Unique per process, so message ids never repeat across gateway runs (they are stored). */
+const RUN = Date.now().toString(36);
+
 /** One logged-in demo account. Echo answers asynchronously, as a remote peer would. */
 export class DemoClient extends EventEmitter<DemoEvents> {
-  private nextId = 1;
-  /** user message id → what echo did about it; lets corrections/retractions follow echo's reply */
-  private readonly sent = new Map<string, SentMessage>();
-  /** echo's reply id → the user message it answered */
-  private readonly echoReplies = new Map<string, string>();
   private loggedIn = true;
+  private readonly sent: Map<string, SentMessage>;
+  private readonly echoReplies: Map<string, string>;
 
-  constructor(readonly username: string) {
+  constructor(
+    readonly username: string,
+    private readonly account: DemoAccount = { nextId: 1, sent: new Map(), echoReplies: new Map() },
+  ) {
     super();
+    this.sent = account.sent;
+    this.echoReplies = account.echoReplies;
   }
 
   contacts(): readonly DemoContactInfo[] {
@@ -66,7 +83,7 @@ export class DemoClient extends EventEmitter<DemoEvents> {
   }
 
   private newId(): string {
-    return `demo-${this.username}-${this.nextId++}`;
+    return `demo-${this.username}-${RUN}-${this.account.nextId++}`;
   }
 
   private assertContact(id: string): void {
@@ -137,10 +154,17 @@ export class DemoNetwork {
   /** How long after a QR code is shown the demo network pretends the phone scanned it. */
   qrScanDelayMs = 2000;
 
+  private readonly accounts = new Map<string, DemoAccount>();
+
   login(username: string, password: string): DemoClient {
     if (password === "wrong") throw new DemoAuthError("Wrong password");
     if (!username) throw new DemoAuthError("A username is required");
-    return new DemoClient(username);
+    let account = this.accounts.get(username);
+    if (!account) {
+      account = { nextId: 1, sent: new Map(), echoReplies: new Map() };
+      this.accounts.set(username, account);
+    }
+    return new DemoClient(username, account);
   }
 
   /** The text a QR code carries for this user (`--registration qr`). */

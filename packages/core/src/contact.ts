@@ -1,4 +1,14 @@
-import { type Element, sanitizeXmlText, XmppError, xml } from "@gangway/xmpp";
+import {
+  buildChatMessage,
+  type ChatMessage,
+  type ChatMessageOptions,
+  type ChatState,
+  type Element,
+  type EntityCapabilities,
+  sanitizeXmlText,
+  XmppError,
+  xml,
+} from "@gangway/xmpp";
 import type { AnySession } from "./session.js";
 
 /** Presence `show` values (RFC 6121 §4.7.2.1); `undefined` is plain "available". */
@@ -8,19 +18,62 @@ export interface ContactPresence {
   available: boolean;
   show?: PresenceShow | undefined;
   status?: string | undefined;
+  /** When the contact was last active (XEP-0319 idle), if the network says. */
+  lastSeen?: Date | undefined;
 }
 
 /** A message the user sent to a contact, as the contact's `onMessage` hook receives it. */
 export interface OutgoingMessage {
   /** The XMPP stanza id (or origin-id) the user's client gave the message. */
   xmppId: string | undefined;
+  /** What the user wrote; an XEP-0461 reply's quoted fallback is already removed. */
   body: string;
+  /** The message this one answers (XEP-0461), when the gateway knows its legacy id. */
+  replyTo?: { legacyId: string } | undefined;
+  /** Everything the stanza carried, parsed. */
+  parsed: ChatMessage;
   stanza: Element;
 }
 
-export interface SendTextOptions {
+/** Options of every legacy → XMPP action that can be something the user did elsewhere. */
+export interface CarbonOption {
+  /**
+   * The user did this from the legacy network's own app: it is shown as sent *by the user*
+   * (XEP-0356 privileged message) so all their XMPP clients see it. Without that privilege, see
+   * BaseGateway's `sendCarbon` for the fallback.
+   */
+  carbon?: boolean;
+}
+
+export interface SendTextOptions extends CarbonOption {
   /** The legacy network's id for this message: stored, so later edits/reactions can find it. */
   id?: string;
+  /** Legacy id of the message this one replies to (from either side). */
+  replyTo?: string;
+  /** Quoted in the body for clients without XEP-0461 (e.g. the replied message's first line). */
+  replyFallback?: string;
+  /** When it was sent, for messages the network delivers late or replays (XEP-0203 delay). */
+  when?: Date;
+}
+
+export interface PresenceOptions {
+  /** When the contact was last active on the network (XEP-0319). */
+  lastSeen?: Date;
+}
+
+/** The XMPP → legacy hooks; a contact class advertises in disco only those it overrides. */
+export const CONTACT_HOOKS = [
+  "onMessage",
+  "onCorrect",
+  "onRetract",
+  "onReact",
+  "onDisplayed",
+  "onChatState",
+] as const;
+export type ContactHook = (typeof CONTACT_HOOKS)[number];
+
+function notImplemented(what: string): never {
+  throw new XmppError("feature-not-implemented", `This gateway cannot ${what} on this network.`);
 }
 
 /**
@@ -38,6 +91,13 @@ export class LegacyContact {
   /** The user has accepted this contact into their roster (so no subscription request is needed). */
   addedToRoster = false;
   private presence: ContactPresence = { available: false };
+  /**
+   * Legacy ids of messages shown to the user since their last read marker, oldest first: with
+   * MARK_ALL_MESSAGES, one XMPP marker (which means "read up to here") marks each of them.
+   */
+  readonly unreadLegacyIds: string[] = [];
+  /** XEP-0115 capabilities of this contact's feature set (set when the roster creates it). */
+  capabilities: EntityCapabilities | undefined;
 
   constructor(
     readonly session: AnySession,
@@ -53,6 +113,11 @@ export class LegacyContact {
     return `${this.jid}/${(this.constructor as typeof LegacyContact).RESOURCE}`;
   }
 
+  /** True when this contact's class overrides the hook (so the feature is advertised and used). */
+  implements(hook: ContactHook): boolean {
+    return this[hook] !== LegacyContact.prototype[hook];
+  }
+
   // ---- hooks the app overrides (XMPP → legacy) ----
 
   /** Fill `name`/`isFriend` from the legacy network; called once when the contact is first used. */
@@ -60,50 +125,147 @@ export class LegacyContact {
 
   /** The user sent this contact a message. Return the legacy id of the sent message, if any. */
   async onMessage(_message: OutgoingMessage): Promise<string | undefined | void> {
-    throw new XmppError("feature-not-implemented", "This gateway cannot send messages to this contact.");
+    notImplemented("send messages to this contact");
+  }
+
+  /**
+   * The user corrected their message `legacyId` (XEP-0308) to `body`. Return the legacy id of
+   * the correction when the network gives edits ids of their own.
+   */
+  async onCorrect(
+    _legacyId: string,
+    _body: string,
+    _message: OutgoingMessage,
+  ): Promise<string | undefined | void> {
+    notImplemented("correct messages");
+  }
+
+  /** The user retracted their message `legacyId` (XEP-0424). */
+  async onRetract(_legacyId: string): Promise<void> {
+    notImplemented("retract messages");
+  }
+
+  /** The user's complete set of reactions to `legacyId` is now `emojis` (empty: none). XEP-0444. */
+  async onReact(_legacyId: string, _emojis: readonly string[]): Promise<void> {
+    notImplemented("send reactions");
+  }
+
+  /** The user has read up to `legacyId` (XEP-0333 displayed). */
+  async onDisplayed(_legacyId: string): Promise<void> {
+    notImplemented("send read markers");
+  }
+
+  /** The user is typing, stopped, left… (XEP-0085). */
+  async onChatState(_state: ChatState): Promise<void> {
+    notImplemented("send typing notifications");
+  }
+
+  /**
+   * The reactions the user may send on `legacyId`, or undefined for any. Enforced with a clear
+   * error, and advertised in disco (XEP-0444 restrictions) when the same for every message.
+   */
+  async availableReactions(_legacyId?: string): Promise<ReadonlySet<string> | undefined> {
+    return undefined;
   }
 
   // ---- actions the app calls (legacy → XMPP) ----
 
-  /** Shows a message from this contact to the user. */
+  /** Shows a message from this contact to the user (or, with `carbon`, one the user sent it). */
   async sendText(body: string, options: SendTextOptions = {}): Promise<void> {
-    const { gateway, userJid } = this.session;
-    const xmppId = options.id ?? gateway.newStanzaId();
+    const { gateway } = this.session;
+    const xmppId = gateway.newStanzaId();
     if (options.id !== undefined) {
-      await gateway.store.messageIds.add(this.session.user.id, {
-        chat: this.legacyId,
-        legacyId: options.id,
-        xmppId,
-        direction: "in",
-      });
+      await this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
+      if (!options.carbon) this.unreadLegacyIds.push(options.id);
     }
-    await gateway.send(
-      xml(
-        "message",
-        { from: this.fullJid, to: userJid, type: "chat", id: xmppId },
-        xml("body", {}, sanitizeXmlText(body)),
-      ),
+    const replyTo = options.replyTo === undefined ? undefined : await this.referenceTo(options.replyTo);
+    await this.emit(
+      {
+        id: xmppId,
+        body,
+        originId: true,
+        markable: !options.carbon,
+        ...(replyTo && {
+          replyTo: {
+            id: replyTo.xmppId,
+            to: replyTo.fromUser ? this.session.userJid : this.jid,
+            ...(options.replyFallback !== undefined && { fallbackText: options.replyFallback }),
+          },
+        }),
+        ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
+      },
+      options.carbon,
     );
   }
 
-  online(status?: string): Promise<void> {
-    return this.setPresence({ available: true, status });
+  /** The message `legacyId` was edited to `body` (XEP-0308: the correction replaces the first XMPP id). */
+  async correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
+    const target = await this.requireXmppId(legacyId);
+    await this.emit({ id: this.session.gateway.newStanzaId(), body, correctionOf: target }, options.carbon);
   }
 
-  away(status?: string): Promise<void> {
-    return this.setPresence({ available: true, show: "away", status });
+  /** The message `legacyId` was deleted for everyone (XEP-0424). */
+  async retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
+    const target = await this.requireXmppId(legacyId);
+    await this.emit({ id: this.session.gateway.newStanzaId(), retractionOf: target }, options.carbon);
   }
 
-  extendedAway(status?: string): Promise<void> {
-    return this.setPresence({ available: true, show: "xa", status });
+  /** The contact's (or, with `carbon`, the user's) reactions to `legacyId` are now `emojis`. */
+  async react(legacyId: string, emojis: readonly string[], options: CarbonOption = {}): Promise<void> {
+    const target = await this.requireXmppId(legacyId);
+    await this.emit(
+      { id: this.session.gateway.newStanzaId(), reactions: { id: target, emojis } },
+      options.carbon,
+    );
   }
 
-  busy(status?: string): Promise<void> {
-    return this.setPresence({ available: true, show: "dnd", status });
+  /** The user's message `legacyId` reached the contact (XEP-0184 and XEP-0333 received). */
+  async received(legacyId: string): Promise<void> {
+    const target = await this.xmppId(legacyId);
+    if (target) await this.emit({ id: this.session.gateway.newStanzaId(), received: target });
   }
 
-  offline(status?: string): Promise<void> {
-    return this.setPresence({ available: false, status });
+  /** The contact read the user's messages up to `legacyId` (or, with `carbon`, the user read the contact's). */
+  async displayed(legacyId: string, options: CarbonOption = {}): Promise<void> {
+    const target = await this.xmppId(legacyId);
+    if (target)
+      await this.emit({ id: this.session.gateway.newStanzaId(), displayed: target }, options.carbon);
+  }
+
+  composing(): Promise<void> {
+    return this.chatState("composing");
+  }
+
+  paused(): Promise<void> {
+    return this.chatState("paused");
+  }
+
+  active(): Promise<void> {
+    return this.chatState("active");
+  }
+
+  inactive(): Promise<void> {
+    return this.chatState("inactive");
+  }
+
+  online(status?: string, options: PresenceOptions = {}): Promise<void> {
+    return this.setPresence({ available: true, status, lastSeen: options.lastSeen });
+  }
+
+  away(status?: string, options: PresenceOptions = {}): Promise<void> {
+    return this.setPresence({ available: true, show: "away", status, lastSeen: options.lastSeen });
+  }
+
+  extendedAway(status?: string, options: PresenceOptions = {}): Promise<void> {
+    return this.setPresence({ available: true, show: "xa", status, lastSeen: options.lastSeen });
+  }
+
+  busy(status?: string, options: PresenceOptions = {}): Promise<void> {
+    return this.setPresence({ available: true, show: "dnd", status, lastSeen: options.lastSeen });
+  }
+
+  offline(status?: string, options: PresenceOptions = {}): Promise<void> {
+    return this.setPresence({ available: false, status, lastSeen: options.lastSeen });
   }
 
   get currentPresence(): Readonly<ContactPresence> {
@@ -120,7 +282,8 @@ export class LegacyContact {
     const changed =
       previous.available !== presence.available ||
       previous.show !== presence.show ||
-      previous.status !== presence.status;
+      previous.status !== presence.status ||
+      previous.lastSeen?.getTime() !== presence.lastSeen?.getTime();
     if (changed && this.session.isLoggedIn) await this.sendPresence();
   }
 
@@ -130,12 +293,70 @@ export class LegacyContact {
   }
 
   presenceStanza(): Element {
-    const { available, show, status } = this.presence;
+    const { available, show, status, lastSeen } = this.presence;
     return xml(
       "presence",
       { from: this.fullJid, to: this.session.userJid, ...(available ? {} : { type: "unavailable" }) },
       show ? xml("show", {}, show) : null,
       status ? xml("status", {}, sanitizeXmlText(status)) : null,
+      available && this.capabilities ? this.capabilities.caps() : null,
+      lastSeen ? xml("idle", { xmlns: "urn:xmpp:idle:1", since: lastSeen.toISOString() }) : null,
     );
+  }
+
+  // ---- id maps ----
+
+  /** Records that legacy message `legacyId` is XMPP message `xmppId` in this chat. */
+  async mapMessage(legacyId: string, xmppId: string, direction: "in" | "out"): Promise<void> {
+    await this.session.gateway.store.messageIds.add(this.session.user.id, {
+      chat: this.legacyId,
+      legacyId,
+      xmppId,
+      direction,
+    });
+  }
+
+  /** The first XMPP id of a legacy message (the one corrections and reactions must reference). */
+  async xmppId(legacyId: string): Promise<string | undefined> {
+    const ids = await this.session.gateway.store.messageIds.xmppIds(
+      this.session.user.id,
+      this.legacyId,
+      legacyId,
+    );
+    return ids[0];
+  }
+
+  /** The legacy id behind an XMPP id the user's client refers to (a correction, a reaction, a marker). */
+  legacyIdOf(xmppId: string): Promise<string | undefined> {
+    return this.session.gateway.store.messageIds.legacyId(this.session.user.id, this.legacyId, xmppId);
+  }
+
+  private async requireXmppId(legacyId: string): Promise<string> {
+    const id = await this.xmppId(legacyId);
+    // The app refers to a message the gateway never showed (sent before registration, or lost).
+    if (!id)
+      throw new XmppError("item-not-found", `No XMPP message is known for legacy message ${legacyId}.`);
+    return id;
+  }
+
+  private async referenceTo(legacyId: string): Promise<{ xmppId: string; fromUser: boolean } | undefined> {
+    const { gateway, user } = this.session;
+    const pair = await gateway.store.messageIds.first(user.id, this.legacyId, legacyId);
+    return pair && { xmppId: pair.xmppId, fromUser: pair.direction === "out" };
+  }
+
+  private chatState(state: ChatState): Promise<void> {
+    return this.emit({ id: this.session.gateway.newStanzaId(), chatState: state });
+  }
+
+  /** Sends from the contact to the user, or as a carbon from the user to the contact. */
+  private async emit(options: Omit<ChatMessageOptions, "from" | "to">, carbon = false): Promise<void> {
+    const { gateway, userJid } = this.session;
+    if (carbon) {
+      const inner = buildChatMessage({ ...options, from: userJid, to: this.jid });
+      await gateway.sendCarbon(userJid, inner, this.fullJid);
+      return;
+    }
+    await gateway.send(buildChatMessage({ ...options, from: this.fullJid, to: userJid }));
   }
 }

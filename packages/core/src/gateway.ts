@@ -22,12 +22,14 @@ import {
   type FormField,
   type FormValues,
   JID,
+  NS_HTTP_UPLOAD,
   outOfBandMessage,
   requestUploadSlot,
   type StanzaTransport,
   sanitizeXmlText,
   uploadToSlot,
   validateSubmission,
+  wrapPrivilegedMessage,
   XmppComponent,
   XmppError,
   xml,
@@ -36,7 +38,14 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "./cli/config.js";
 import { gatewayCommands } from "./commands.js";
 import type { LegacyContact } from "./contact.js";
-import { describeMissingPrivileges, type Privileges, parsePrivilegeAdvertisement } from "./privileges.js";
+import { dispatchToContact } from "./inbound-chat.js";
+import {
+  canSendIqAs,
+  describeMissingPrivileges,
+  type Privileges,
+  parsePrivilegeAdvertisement,
+} from "./privileges.js";
+import { CapabilitiesCache } from "./puppet-info.js";
 import type { AnySession, BaseSession } from "./session.js";
 
 const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
@@ -121,12 +130,15 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   /** The chat-bot front end on the component JID. */
   readonly chatCommands: ChatCommands;
   readonly startedAt = new Date();
+  /** XEP-0115 hashes of the puppets' feature sets, computed once per set. */
+  readonly capabilities = new CapabilitiesCache();
   readonly newStanzaId: () => string;
   /** Sessions of registered users, by bare JID. */
   readonly sessions = new Map<string, S>();
   /** What the server granted (XEP-0356), once it said so. */
   privileges: Privileges | undefined;
   privilegedRosterFailed = false;
+  private carbonFallbackReported = false;
   private stopping = false;
   /** `input()` questions waiting for the user's next chat message to the gateway, by bare JID. */
   private readonly inputs = new Map<string, (answer: string) => void>();
@@ -318,9 +330,14 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     if (this.config.uploadService) {
       try {
         const png = await renderQrPng(text);
+        // As the user when the server lets us (their quota, their server's policy), else as the gateway.
+        const asUser = canSendIqAs(this.privileges, NS_HTTP_UPLOAD, "get")
+          ? JID.parse(to).bare().toString()
+          : undefined;
         const slot = await requestUploadSlot((iq) => this.request(iq), {
           service: this.config.uploadService,
           from: this.domain,
+          asUser,
           filename: "qr-code.png",
           size: png.length,
           contentType: "image/png",
@@ -482,6 +499,35 @@ ${text}`,
     this.log.info({ user: user.jid }, "user unregistered");
   }
 
+  /**
+   * Shows `inner` (a message from the user's bare JID to a contact) as sent by the user, through
+   * the XEP-0356 message privilege. Without it, a text is shown from the contact, prefixed
+   * "You: ", so the user still sees what they wrote elsewhere; markers, reactions and
+   * retractions are dropped (they would be misattributed). Said once in the log.
+   */
+  async sendCarbon(userJid: string, inner: Element, fallbackFrom: string): Promise<void> {
+    const privileges = this.privileges;
+    if (privileges?.message === "outgoing") {
+      await this.send(wrapPrivilegedMessage(privileges.namespace, this.domain, userJid, inner));
+      return;
+    }
+    if (!this.carbonFallbackReported) {
+      this.carbonFallbackReported = true;
+      this.log.warn(
+        "no XEP-0356 message privilege: what users do from the legacy network's own apps is shown from the contact (texts) or not at all",
+      );
+    }
+    const body = inner.getChild("body");
+    if (!body) return;
+    const copy = xml(
+      "message",
+      { ...inner.attrs, from: fallbackFrom, to: userJid },
+      ...inner.getChildElements().filter((child) => child.name !== "body"),
+      xml("body", {}, `You: ${body.text()}`),
+    );
+    await this.send(copy);
+  }
+
   /** XEP-0356 roster set failed (ejabberd 23.01 is broken there): fall back, and say so once. */
   reportPrivilegedRosterFailure(err: unknown): void {
     if (this.privilegedRosterFailed) return;
@@ -512,14 +558,24 @@ ${text}`,
       if (node) throw new XmppError("item-not-found", `There is no node "${node}" here.`);
       return xml("query", { xmlns: NS_DISCO_ITEMS });
     });
-    component.iq.handle({ namespace: NS_DISCO_INFO, type: "get", to: toPuppet }, () =>
-      xml(
-        "query",
-        { xmlns: NS_DISCO_INFO },
-        xml("identity", { category: "client", type: "pc" }),
-        xml("feature", { var: NS_DISCO_INFO }),
-        xml("feature", { var: NS_PING }),
-      ),
+    component.iq.handle(
+      { namespace: NS_DISCO_INFO, type: "get", to: toPuppet },
+      async ({ from, to, child }) => {
+        const session = this.sessions.get(from.bare().toString());
+        if (!session?.isLoggedIn || !to.local) {
+          // Nothing is known about this puppet for this asker: just what every entity has.
+          return xml(
+            "query",
+            { xmlns: NS_DISCO_INFO, node: child.attrs.node },
+            xml("identity", { category: "client", type: "pc" }),
+            xml("feature", { var: NS_DISCO_INFO }),
+            xml("feature", { var: NS_PING }),
+          );
+        }
+        const contact = await session.contacts.byJidLocal(to.local);
+        const capabilities = contact.capabilities ?? (await this.capabilities.of(contact));
+        return capabilities.discoInfo(child.attrs.node);
+      },
     );
     component.iq.handle({ namespace: NS_PING, type: "get", to: () => true }, () => undefined);
     serveInBandRegistration(component, {
@@ -576,27 +632,20 @@ ${text}`,
         "The gateway is not logged in to your legacy account yet.",
       );
     }
-    const body = stanza.getChildText("body");
-    if (body === null || body === undefined) return; // chat states, receipts…: the messaging work wires them
     const contact = await session.contacts.byJidLocal(to.local);
-    const xmppId =
-      (stanza.getChild("origin-id", "urn:xmpp:sid:0")?.attrs.id as string | undefined) ?? stanza.attrs.id;
-    const legacyId = await contact.onMessage({ xmppId, body, stanza });
-    if (legacyId && xmppId) {
-      await this.store.messageIds.add(session.user.id, {
-        chat: contact.legacyId,
-        legacyId,
-        xmppId,
-        direction: "out",
-      });
-    }
+    await dispatchToContact(session, contact, stanza);
   }
 
   private onPrivileges(privileges: Privileges): void {
     this.privileges = privileges;
     const missing = describeMissingPrivileges(privileges);
     this.log.info(
-      { namespace: privileges.namespace, roster: privileges.roster, message: privileges.message },
+      {
+        namespace: privileges.namespace,
+        roster: privileges.roster,
+        message: privileges.message,
+        iq: privileges.iq,
+      },
       "XEP-0356 privileges granted by the server",
     );
     for (const what of missing) this.log.warn(`missing XEP-0356 privilege ${what}`);

@@ -79,6 +79,7 @@ export class LegacyRoster<C extends LegacyContact = LegacyContact> {
     const contact = new this.Contact(this.session, legacyId, jidLocal);
     await contact.updateInfo();
     const { gateway, user } = this.session;
+    contact.capabilities = await gateway.capabilities.of(contact);
     const row = await gateway.store.contacts.upsert(user.id, {
       legacyId,
       jidLocal,

@@ -21,6 +21,14 @@ forEachDriver((driver) => {
         "attachment-2",
       ]);
       expect(await store.messageIds.legacyId(userId, "alice", "attachment-2")).toBe("mid.1");
+      expect(await store.messageIds.first(userId, "alice", "mid.1")).toEqual({
+        chat: "alice",
+        legacyId: "mid.1",
+        xmppId: "text-part",
+        direction: "in",
+      });
+      expect(await store.messageIds.first(userId, "alice", "mid.2")).toBeUndefined();
+      expect(await store.messageIds.first(userId, "bob", "mid.1")).toBeUndefined();
     });
 
     it("ignores a pair that is already recorded", async () => {

@@ -18,6 +18,8 @@ export interface MessageIdRepository {
   add(userId: number, pair: MessageIdPair): Promise<void>;
   /** Every XMPP id of a legacy message, oldest first (a message with attachments has several). */
   xmppIds(userId: number, chat: string, legacyId: string): Promise<string[]>;
+  /** The first XMPP id of a legacy message and which way it went; undefined when unknown. */
+  first(userId: number, chat: string, legacyId: string): Promise<MessageIdPair | undefined>;
   /** The legacy id behind an XMPP id; the latest mapping wins if a client ever reused an id. */
   legacyId(userId: number, chat: string, xmppId: string): Promise<string | undefined>;
 }
@@ -42,6 +44,23 @@ export function createMessageIdRepository(db: Database): MessageIdRepository {
         )
         .orderBy(asc(messageIds.id));
       return rows.map((row) => row.xmppId);
+    },
+
+    async first(userId, chat, legacyId) {
+      const [row] = await db
+        .select({
+          chat: messageIds.chat,
+          legacyId: messageIds.legacyId,
+          xmppId: messageIds.xmppId,
+          direction: messageIds.direction,
+        })
+        .from(messageIds)
+        .where(
+          and(eq(messageIds.userId, userId), eq(messageIds.chat, chat), eq(messageIds.legacyId, legacyId)),
+        )
+        .orderBy(asc(messageIds.id))
+        .limit(1);
+      return row;
     },
 
     async legacyId(userId, chat, xmppId) {

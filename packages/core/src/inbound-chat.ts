@@ -1,0 +1,98 @@
+import { buildChatMessage, type Element, parseChatMessage, XmppError } from "@gangway/xmpp";
+import type { LegacyContact, OutgoingMessage } from "./contact.js";
+import type { AnySession } from "./session.js";
+
+export const UNKNOWN_MESSAGE_TEXT =
+  "The gateway does not know the message you refer to (it may be older than your registration).";
+
+/**
+ * A message from the user to a contact, turned into the contact's hooks: text, correction,
+ * retraction, reactions, read marker, chat state. Hooks throw XmppError to refuse; the caller
+ * turns that into an error reply to the user's message.
+ */
+export async function dispatchToContact(
+  session: AnySession,
+  contact: LegacyContact,
+  stanza: Element,
+): Promise<void> {
+  const parsed = parseChatMessage(stanza);
+  const gateway = session.gateway;
+  // XEP-0308 and XEP-0333 refer to the stanza id, XEP-0424 and XEP-0444 often to the origin-id;
+  // clients usually make both equal, but both are kept when they are not.
+  const xmppIds = [...new Set([parsed.id, parsed.originId].filter((id): id is string => !!id))];
+  const lookup = async (xmppId: string): Promise<string> => {
+    const legacyId = await contact.legacyIdOf(xmppId);
+    if (legacyId === undefined) throw new XmppError("item-not-found", UNKNOWN_MESSAGE_TEXT);
+    return legacyId;
+  };
+  const remember = async (legacyId: string | undefined | void) => {
+    if (legacyId) for (const id of xmppIds) await contact.mapMessage(legacyId, id, "out");
+  };
+
+  if (parsed.retraction !== undefined) {
+    await contact.onRetract(await lookup(parsed.retraction));
+    return;
+  }
+  if (parsed.reactions) {
+    const legacyId = await lookup(parsed.reactions.id);
+    const allowed = await contact.availableReactions(legacyId);
+    const refused = allowed ? parsed.reactions.emojis.filter((emoji) => !allowed.has(emoji)) : [];
+    if (allowed && refused.length > 0) {
+      throw new XmppError(
+        "not-acceptable",
+        `This network does not have the reaction ${refused.join(" ")}. Available: ${[...allowed].join(" ")}`,
+      );
+    }
+    await contact.onReact(legacyId, parsed.reactions.emojis);
+    return;
+  }
+
+  if (parsed.body !== undefined && parsed.body !== "") {
+    const replyLegacyId = parsed.replyTo ? await contact.legacyIdOf(parsed.replyTo.id) : undefined;
+    const message: OutgoingMessage = {
+      xmppId: parsed.originId ?? parsed.id,
+      body: parsed.body,
+      replyTo: replyLegacyId === undefined ? undefined : { legacyId: replyLegacyId },
+      parsed,
+      stanza,
+    };
+    if (parsed.correction !== undefined) {
+      const corrected = await lookup(parsed.correction);
+      await remember((await contact.onCorrect(corrected, parsed.body, message)) ?? corrected);
+    } else {
+      await remember(await contact.onMessage(message));
+    }
+    // Networks without delivery reports: a send the network accepted is as delivered as we can tell.
+    if (!gateway.meta.PROPER_RECEIPTS && (parsed.requestsReceipt || parsed.markable) && parsed.id) {
+      await gateway.send(
+        buildChatMessage({
+          from: contact.fullJid,
+          to: session.userJid,
+          id: gateway.newStanzaId(),
+          received: parsed.id,
+        }),
+      );
+    }
+  }
+
+  if (parsed.displayed !== undefined) await markDisplayed(contact, parsed.displayed);
+
+  if (parsed.chatState) {
+    // A chat state riding along with content is a courtesy: only a bare one asks for the hook.
+    if (contact.implements("onChatState")) await contact.onChatState(parsed.chatState);
+    else if (!parsed.hasContent) await contact.onChatState(parsed.chatState);
+  }
+}
+
+/** XEP-0333 "displayed" means read up to there; MARK_ALL_MESSAGES networks want every message marked. */
+async function markDisplayed(contact: LegacyContact, xmppId: string): Promise<void> {
+  const legacyId = await contact.legacyIdOf(xmppId);
+  // A marker for a message the gateway never mapped (from before a registration) has nothing to mark.
+  if (legacyId === undefined) return;
+  const unread = contact.unreadLegacyIds;
+  const upTo = unread.indexOf(legacyId);
+  const markAll = contact.session.gateway.meta.MARK_ALL_MESSAGES;
+  const toMark = markAll && upTo >= 0 ? unread.slice(0, upTo + 1) : [legacyId];
+  if (upTo >= 0) unread.splice(0, upTo + 1);
+  for (const id of toMark) await contact.onDisplayed(id);
+}

@@ -1,0 +1,67 @@
+import { buildForm, type DiscoInfo, type EntityCapabilities, entityCapabilities } from "@gangway/xmpp";
+import type { ContactHook, LegacyContact } from "./contact.js";
+
+/** XEP-0115 node of every puppet: identifies the software behind the capabilities hash. */
+export const CAPS_NODE = "urn:gangway:puppet";
+
+/** Features every puppet has, whatever the app implements. */
+const BASE_FEATURES = [
+  "http://jabber.org/protocol/disco#info",
+  "urn:xmpp:ping",
+  // Delivery receipts: the app's `received()`, or the core's own when PROPER_RECEIPTS is false.
+  "urn:xmpp:receipts",
+  "urn:xmpp:sid:0",
+  "urn:xmpp:idle:1",
+];
+
+/** Which XEP each hook makes true; advertised only when the contact class implements it. */
+const HOOK_FEATURES: Record<ContactHook, readonly string[]> = {
+  onMessage: ["urn:xmpp:reply:0"],
+  onCorrect: ["urn:xmpp:message-correct:0"],
+  onRetract: ["urn:xmpp:message-retract:1", "urn:xmpp:message-retract:0"],
+  onReact: ["urn:xmpp:reactions:0"],
+  onDisplayed: ["urn:xmpp:chat-markers:0"],
+  onChatState: ["http://jabber.org/protocol/chatstates"],
+};
+
+/**
+ * A puppet's disco#info: what its contact class really supports. Reaction restrictions that hold
+ * for every message go in an XEP-0444 restrictions form, so clients offer only those.
+ */
+export async function puppetDiscoInfo(contact: LegacyContact): Promise<DiscoInfo> {
+  const features = [...BASE_FEATURES];
+  for (const [hook, provides] of Object.entries(HOOK_FEATURES) as [ContactHook, readonly string[]][]) {
+    if (contact.implements(hook)) features.push(...provides);
+  }
+  const forms = [];
+  const allowed = contact.implements("onReact") ? await contact.availableReactions() : undefined;
+  if (allowed) {
+    forms.push(
+      buildForm({
+        type: "result",
+        formType: "urn:xmpp:reactions:0:restrictions",
+        fields: [{ var: "allowlist", type: "text-multi", value: [...allowed] }],
+      }),
+    );
+  }
+  return { identities: [{ category: "client", type: "pc" }], features, forms };
+}
+
+/**
+ * Capabilities per distinct feature set: contacts of one class nearly always share one, so the
+ * hash is computed once per set, not per contact or per presence.
+ */
+export class CapabilitiesCache {
+  private readonly byVerification = new Map<string, EntityCapabilities>();
+
+  async of(contact: LegacyContact): Promise<EntityCapabilities> {
+    const info = await puppetDiscoInfo(contact);
+    const key = `${info.features.join("\n")}\n${(info.forms ?? []).map(String).join("\n")}`;
+    let caps = this.byVerification.get(key);
+    if (!caps) {
+      caps = entityCapabilities(CAPS_NODE, info);
+      this.byVerification.set(key, caps);
+    }
+    return caps;
+  }
+}
