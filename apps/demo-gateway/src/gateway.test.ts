@@ -1,6 +1,6 @@
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import type { MemoryTransport } from "@gangway/testing";
+import { canonicalXml, type MemoryTransport } from "@gangway/testing";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { DemoGateway } from "./gateway.js";
 import { GW, startTestGateway } from "./test-support/gateway.js";
@@ -140,16 +140,31 @@ forEachDriver((driver) => {
     transport.expectSent(
       `<presence from="bob@${GW}" to="${USER}" type="subscribe"><nick xmlns="http://jabber.org/protocol/nick">Bob Demo</nick></presence>`,
     );
-    // Every puppet presence carries its XEP-0115 capabilities (the demo contacts share one set).
-    const caps = (await gateway.sessionFor(USER)!.contacts.byLegacyId("echo"))
-      .capabilities!.caps()
-      .toString();
+    // Every puppet presence carries its XEP-0115 capabilities (the demo contacts share one set)
+    // and its XEP-0153 picture hash (empty: echo has none).
+    const session = gateway.sessionFor(USER)!;
+    const caps = (await session.contacts.byLegacyId("echo")).capabilities!.caps().toString();
+    const alice = await session.contacts.byLegacyId("alice");
+    const bob = await session.contacts.byLegacyId("bob");
     transport.expectSent(
-      `<presence from="echo@${GW}/gangway" to="${USER}"><status>I repeat everything</status>${caps}</presence>`,
+      `<presence from="echo@${GW}/gangway" to="${USER}"><status>I repeat everything</status>${caps}
+        <x xmlns="vcard-temp:x:update"><photo/></x></presence>`,
     );
     transport.expectSent(
-      `<presence from="alice@${GW}/gangway" to="${USER}"><show>away</show>${caps}</presence>`,
+      `<presence from="alice@${GW}/gangway" to="${USER}"><show>away</show>${caps}
+        <x xmlns="vcard-temp:x:update"><photo>${alice.avatar!.id}</photo></x></presence>`,
     );
+    // XEP-0084: the pictures announced as PEP events from the puppets' bare JIDs.
+    for (const contact of [alice, bob]) {
+      const event = transport.nextSent();
+      expect(canonicalXml(event)).toBe(
+        canonicalXml(`<message from="${contact.jid}" to="${USER}" type="headline" id="${event.attrs.id}">
+          <event xmlns="http://jabber.org/protocol/pubsub#event"><items node="urn:xmpp:avatar:metadata">
+            <item id="${contact.avatar!.id}"><metadata xmlns="urn:xmpp:avatar:metadata">
+              <info bytes="${contact.avatar!.data.byteLength}" height="32" id="${contact.avatar!.id}" type="image/png" width="32"/>
+            </metadata></item></items></event></message>`),
+      );
+    }
     transport.expectNothingSent(); // "Logged in as romeo" was consumed by waitForSent above
     const user = await store.users.get(USER);
     expect(user?.registration).toEqual({ username: "romeo", password: "S3cr3t-Xy7q" });

@@ -19,6 +19,8 @@ export class DemoContact extends LegacyContact {
     const info = DEMO_CONTACTS.find((c) => c.id === this.legacyId);
     if (!info) throw new XmppError("item-not-found", `There is no demo contact called ${this.legacyId}.`);
     this.name = info.name;
+    if (info.profile) this.vcard = { fullName: info.name, nickname: info.id, ...info.profile };
+    await this.setAvatar(info.avatar ?? null);
   }
 
   override async onMessage(message: OutgoingMessage): Promise<string> {

@@ -181,6 +181,8 @@ forEachDriver((driver) => {
     expect(features).toEqual([
       "http://jabber.org/protocol/chatstates",
       "http://jabber.org/protocol/disco#info",
+      "http://jabber.org/protocol/pubsub#retrieve-items",
+      "urn:ietf:params:xml:ns:vcard-4.0",
       "urn:xmpp:chat-markers:0",
       "urn:xmpp:idle:1",
       "urn:xmpp:message-correct:0",
@@ -191,6 +193,7 @@ forEachDriver((driver) => {
       "urn:xmpp:receipts",
       "urn:xmpp:reply:0",
       "urn:xmpp:sid:0",
+      "vcard-temp",
     ]);
   });
 });

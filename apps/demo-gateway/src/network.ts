@@ -14,12 +14,34 @@ export interface DemoContactInfo {
   name: string;
   presence: DemoPresence;
   status?: string;
+  /** Profile details, as a network's "about" page has them. */
+  profile?: { email?: string; note?: string };
+  /** A PNG, as a network serves profile pictures. */
+  avatar?: Uint8Array;
 }
+
+// 32×32 single-colour PNGs: small enough to inline, real enough for every client to show.
+const RED =
+  "iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAIAAAD8GO2jAAAAKklEQVR42mN4kFNKU8QwasGoBaMWjFowasGoBaMWjFowasGoBaMWDBULAHZUBGo5aP2oAAAAAElFTkSuQmCC";
+const BLUE =
+  "iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAIAAAD8GO2jAAAAKklEQVR42mOwbvpGU8QwasGoBaMWjFowasGoBaMWjFowasGoBaMWDBULAEoszFtSHu65AAAAAElFTkSuQmCC";
 
 export const DEMO_CONTACTS: readonly DemoContactInfo[] = [
   { id: "echo", name: "Echo Bot", presence: "online", status: "I repeat everything" },
-  { id: "alice", name: "Alice Demo", presence: "away" },
-  { id: "bob", name: "Bob Demo", presence: "offline" },
+  {
+    id: "alice",
+    name: "Alice Demo",
+    presence: "away",
+    profile: { email: "alice@demo.invalid", note: "Never answers, but has a nice picture." },
+    avatar: Buffer.from(RED, "base64"),
+  },
+  {
+    id: "bob",
+    name: "Bob Demo",
+    presence: "offline",
+    profile: { email: "bob@demo.invalid", note: "Mostly offline." },
+    avatar: Buffer.from(BLUE, "base64"),
+  },
 ];
 
 export class DemoAuthError extends Error {

@@ -1,11 +1,16 @@
 import {
+  avatarEventMessage,
+  avatarHash,
+  avatarMetadataItem,
   buildChatMessage,
   type ChatMessage,
   type ChatMessageOptions,
   type ChatState,
   type Element,
   type EntityCapabilities,
+  imageSize,
   sanitizeXmlText,
+  type VCardInfo,
   XmppError,
   xml,
 } from "@gangway/xmpp";
@@ -61,6 +66,16 @@ export interface PresenceOptions {
   lastSeen?: Date;
 }
 
+/** A contact's picture, as served by the puppet's XEP-0084 PEP nodes and hashed for XEP-0153. */
+export interface ContactAvatar {
+  /** SHA-1 hex of the bytes: the XEP-0084 item id and the XEP-0153 photo hash. */
+  readonly id: string;
+  readonly data: Uint8Array;
+  readonly type: string;
+  readonly width?: number | undefined;
+  readonly height?: number | undefined;
+}
+
 /** The XMPP → legacy hooks; a contact class advertises in disco only those it overrides. */
 export const CONTACT_HOOKS = [
   "onMessage",
@@ -98,6 +113,10 @@ export class LegacyContact {
   readonly unreadLegacyIds: string[] = [];
   /** XEP-0115 capabilities of this contact's feature set (set when the roster creates it). */
   capabilities: EntityCapabilities | undefined;
+  /** Profile details beyond the name (vcard-temp and vCard4); set in `updateInfo` or `fetchVCard`. */
+  vcard: VCardInfo | undefined;
+  /** undefined: not known (yet); null: the contact has no picture. Set with `setAvatar`. */
+  private picture: ContactAvatar | null | undefined;
 
   constructor(
     readonly session: AnySession,
@@ -158,6 +177,14 @@ export class LegacyContact {
   /** The user is typing, stopped, left… (XEP-0085). */
   async onChatState(_state: ChatState): Promise<void> {
     notImplemented("send typing notifications");
+  }
+
+  /**
+   * The contact's profile, fetched when a client asks for it (vcard-temp, vCard4). The default
+   * is what `updateInfo` put in `vcard`, with `name` as the full name.
+   */
+  async fetchVCard(): Promise<VCardInfo> {
+    return { fullName: this.name, ...this.vcard };
   }
 
   /**
@@ -268,6 +295,57 @@ export class LegacyContact {
     return this.setPresence({ available: false, status, lastSeen: options.lastSeen });
   }
 
+  get avatar(): ContactAvatar | null | undefined {
+    return this.picture;
+  }
+
+  /**
+   * Sets the contact's picture (image bytes, or null for none). Once logged in, the change is
+   * announced: an XEP-0084 metadata event and a presence with the XEP-0153 hash.
+   */
+  async setAvatar(data: Uint8Array | null, type?: string): Promise<void> {
+    let next: ContactAvatar | null = null;
+    if (data) {
+      const size = imageSize(data);
+      const id = avatarHash(data);
+      if (this.picture?.id === id) return;
+      next = { id, data, type: type ?? size?.type ?? "image/png", width: size?.width, height: size?.height };
+    } else if (this.picture === null) {
+      return;
+    }
+    this.picture = next;
+    if (!this.session.isLoggedIn) return;
+    await this.sendAvatarEvent();
+    if (this.presence.available) await this.sendPresence();
+  }
+
+  /** The XEP-0084 metadata item of the current picture ("no avatar" when there is none). */
+  avatarMetadataItem(): Element {
+    const p = this.picture;
+    return p
+      ? avatarMetadataItem({
+          id: p.id,
+          bytes: p.data.byteLength,
+          type: p.type,
+          width: p.width,
+          height: p.height,
+        })
+      : avatarMetadataItem(null, "current");
+  }
+
+  /** Tells the user's clients (PEP `+notify`) that the picture changed. */
+  async sendAvatarEvent(): Promise<void> {
+    const { gateway, userJid } = this.session;
+    await gateway.send(
+      avatarEventMessage({
+        from: this.jid,
+        to: userJid,
+        id: gateway.newStanzaId(),
+        metadataItem: this.avatarMetadataItem(),
+      }),
+    );
+  }
+
   get currentPresence(): Readonly<ContactPresence> {
     return this.presence;
   }
@@ -300,6 +378,10 @@ export class LegacyContact {
       show ? xml("show", {}, show) : null,
       status ? xml("status", {}, sanitizeXmlText(status)) : null,
       available && this.capabilities ? this.capabilities.caps() : null,
+      // XEP-0153: clients compare the hash with their cache and fetch the picture when it differs.
+      this.picture === undefined
+        ? null
+        : xml("x", { xmlns: "vcard-temp:x:update" }, xml("photo", {}, this.picture?.id ?? "")),
       lastSeen ? xml("idle", { xmlns: "urn:xmpp:idle:1", since: lastSeen.toISOString() }) : null,
     );
   }

@@ -45,6 +45,7 @@ import {
   type Privileges,
   parsePrivilegeAdvertisement,
 } from "./privileges.js";
+import { servePuppetIdentity } from "./puppet-identity.js";
 import { CapabilitiesCache } from "./puppet-info.js";
 import type { AnySession, BaseSession } from "./session.js";
 
@@ -578,6 +579,7 @@ ${text}`,
       },
     );
     component.iq.handle({ namespace: NS_PING, type: "get", to: () => true }, () => undefined);
+    servePuppetIdentity(this, toPuppet);
     serveInBandRegistration(component, {
       registrar: this.registrar,
       multiStepHint: `Registering with this gateway takes more than one form. Use its "Register" command, or send "register" to ${this.domain}.`,

@@ -20,8 +20,9 @@ export {
 } from "./cli/run.js";
 export { KEY_FILE_NAME, loadSecretBox } from "./cli/secret-key.js";
 export {
-  CONTACT_HOOKS,
   type CarbonOption,
+  CONTACT_HOOKS,
+  type ContactAvatar,
   type ContactHook,
   type ContactPresence,
   LegacyContact,
@@ -30,8 +31,6 @@ export {
   type PresenceShow,
   type SendTextOptions,
 } from "./contact.js";
-export { UNKNOWN_MESSAGE_TEXT } from "./inbound-chat.js";
-export { CAPS_NODE, CapabilitiesCache, puppetDiscoInfo } from "./puppet-info.js";
 export {
   type AnyGateway,
   BaseGateway,
@@ -39,6 +38,7 @@ export {
   NOT_REGISTERED_TEXT,
   type SessionClass,
 } from "./gateway.js";
+export { UNKNOWN_MESSAGE_TEXT } from "./inbound-chat.js";
 export { createLogger, type Logger, REDACTED_PATHS, redactUrlCredentials } from "./logger.js";
 export {
   canSendIqAs,
@@ -47,5 +47,20 @@ export {
   type Privileges,
   parsePrivilegeAdvertisement,
 } from "./privileges.js";
+export { CAPS_NODE, CapabilitiesCache, puppetDiscoInfo } from "./puppet-info.js";
 export { type ContactClass, LegacyRoster } from "./roster.js";
-export { type AnySession, BaseSession, type SessionState } from "./session.js";
+export {
+  NS_GATEWAY,
+  NS_SEARCH,
+  searchCommand,
+  searchFeatures,
+  serveSearch,
+  sessionCanSearch,
+} from "./search.js";
+export {
+  type AnySession,
+  BaseSession,
+  SEARCH_NOT_IMPLEMENTED_TEXT,
+  type SearchResult,
+  type SessionState,
+} from "./session.js";

@@ -12,6 +12,10 @@ const BASE_FEATURES = [
   "urn:xmpp:receipts",
   "urn:xmpp:sid:0",
   "urn:xmpp:idle:1",
+  // Profiles and pictures, served by the component for each puppet (puppet-identity.ts).
+  "vcard-temp",
+  "urn:ietf:params:xml:ns:vcard-4.0",
+  "http://jabber.org/protocol/pubsub#retrieve-items",
 ];
 
 /** Which XEP each hook makes true; advertised only when the contact class implements it. */
@@ -44,7 +48,12 @@ export async function puppetDiscoInfo(contact: LegacyContact): Promise<DiscoInfo
       }),
     );
   }
-  return { identities: [{ category: "client", type: "pc" }], features, forms };
+  // The bare JID is also a PEP service (avatars, vCard4), as a real account's is.
+  const identities = [
+    { category: "client", type: "pc" },
+    { category: "pubsub", type: "pep" },
+  ];
+  return { identities, features, forms };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { UserRow } from "@gangway/store";
-import { sanitizeXmlText, XmppError, xml } from "@gangway/xmpp";
+import { type FormValues, sanitizeXmlText, XmppError, xml } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { LegacyContact, PresenceShow } from "./contact.js";
 import type { AnyGateway } from "./gateway.js";
@@ -7,6 +7,15 @@ import { type ContactClass, LegacyRoster } from "./roster.js";
 import { syncRoster } from "./roster-sync.js";
 
 export type SessionState = "logging-in" | "logged-in" | "failed" | "logged-out";
+
+/** What `onSearch` found: the columns (one of them `jid`, e.g. `contact.jid`) and one row per contact. */
+export interface SearchResult {
+  fields: ReadonlyArray<{ var: string; label: string }>;
+  items: ReadonlyArray<Record<string, string>>;
+}
+
+/** The answer of an app whose session does not implement `onSearch`. */
+export const SEARCH_NOT_IMPLEMENTED_TEXT = "This gateway cannot search for contacts.";
 
 /**
  * One registered user's connection to the legacy network. Apps subclass it: `login()` connects
@@ -50,6 +59,15 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
   async login(): Promise<string | undefined | void> {}
 
   async logout(): Promise<void> {}
+
+  /**
+   * Searches the legacy network for contacts (XEP-0055 and the `find` command). `values` are the
+   * answers to the gateway's SEARCH_FIELDS, already validated. Undefined or no items means nothing
+   * was found, which is not an error.
+   */
+  async onSearch(_values: FormValues): Promise<SearchResult | undefined> {
+    throw new XmppError("feature-not-implemented", SEARCH_NOT_IMPLEMENTED_TEXT);
+  }
 
   // ---- helpers ----
 
@@ -111,6 +129,8 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
       const contacts: C[] = [];
       for await (const contact of this.contacts.fill()) contacts.push(contact);
       await syncRoster(this, contacts);
+      // Clients that follow XEP-0084 (+notify) learn the pictures from these events.
+      for (const contact of contacts) if (contact.avatar) await contact.sendAvatarEvent();
       // Only now: presences set while filling were cached, and syncRoster has just sent them.
       this.state = "logged-in";
       await this.sendGatewayStatus(status || "Logged in");

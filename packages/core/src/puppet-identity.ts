@@ -1,0 +1,73 @@
+import {
+  avatarDataItem,
+  type IqContext,
+  NS_AVATAR_DATA,
+  NS_AVATAR_METADATA,
+  NS_PUBSUB,
+  NS_VCARD_TEMP,
+  NS_VCARD4,
+  parsePubsubItemsRequest,
+  pepItemsResult,
+  type VCardInfo,
+  vcard4Element,
+  vcardTempElement,
+  XmppError,
+  xml,
+} from "@gangway/xmpp";
+import type { LegacyContact } from "./contact.js";
+import type { AnyGateway } from "./gateway.js";
+
+/** XEP-0292's PEP node: clients that know vCard4 read it there rather than with an IQ. */
+const NODE_VCARD4 = "urn:xmpp:vcard4";
+
+/** The contact a user's request to a puppet is about; the errors say why there is none. */
+async function contactFor(gateway: AnyGateway, { from, to }: IqContext): Promise<LegacyContact> {
+  const session = gateway.sessionFor(from.bare().toString());
+  if (!session) throw new XmppError("registration-required", "You are not registered to this gateway.");
+  if (!session.isLoggedIn || !to.local) {
+    throw new XmppError("recipient-unavailable", "The gateway is not logged in to your legacy account yet.");
+  }
+  return session.contacts.byJidLocal(to.local);
+}
+
+async function profile(contact: LegacyContact): Promise<VCardInfo> {
+  const info = await contact.fetchVCard();
+  const avatar = contact.avatar;
+  return avatar ? { ...info, avatar: { type: avatar.type, data: avatar.data } } : info;
+}
+
+/**
+ * What a puppet says about itself: vcard-temp (XEP-0054, with the photo), vCard4 (XEP-0292, by IQ
+ * and as a PEP node) and the avatar PEP nodes (XEP-0084), served by the component in the name of
+ * each puppet, as if it were an account with its own PEP service.
+ */
+export function servePuppetIdentity(gateway: AnyGateway, toPuppet: (to: string) => boolean): void {
+  const { iq } = gateway.component;
+  iq.handle({ namespace: NS_VCARD_TEMP, type: "get", to: toPuppet }, async (ctx) =>
+    vcardTempElement(await profile(await contactFor(gateway, ctx))),
+  );
+  iq.handle({ namespace: NS_VCARD4, type: "get", to: toPuppet }, async (ctx) =>
+    vcard4Element(await (await contactFor(gateway, ctx)).fetchVCard()),
+  );
+  iq.handle({ namespace: NS_PUBSUB, type: "get", to: toPuppet }, async (ctx) => {
+    const request = parsePubsubItemsRequest(ctx.child);
+    if (!request) throw new XmppError("feature-not-implemented", "Puppets only answer items requests.");
+    const contact = await contactFor(gateway, ctx);
+    switch (request.node) {
+      case NS_AVATAR_METADATA:
+        return pepItemsResult(request.node, [contact.avatarMetadataItem()]);
+      case NS_AVATAR_DATA: {
+        const avatar = contact.avatar;
+        const wanted = request.itemIds.length === 0 || (avatar && request.itemIds.includes(avatar.id));
+        if (!avatar || !wanted) throw new XmppError("item-not-found", "This contact has no such picture.");
+        return pepItemsResult(request.node, [avatarDataItem(avatar.id, avatar.data)]);
+      }
+      case NODE_VCARD4: {
+        const item = xml("item", { id: "current" }, vcard4Element(await contact.fetchVCard()));
+        return pepItemsResult(request.node, [item]);
+      }
+      default:
+        throw new XmppError("item-not-found", `This contact has no node ${request.node}.`);
+    }
+  });
+}
