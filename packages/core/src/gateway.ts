@@ -698,19 +698,24 @@ ${text}`,
       case "probe":
         await contact.sendPresence();
         break;
+      case "unsubscribe":
+        // The user removed the contact: confirm, and ask again only if they re-add it.
+        await this.send(xml("presence", { from: contact.jid, to: userJid, type: "unsubscribed" }));
+        await this.markAddedToRoster(session, contact, false);
+        break;
       default:
         break;
     }
   }
 
   /** The user accepted the contact: remembered, so later logins don't ask again. */
-  private async markAddedToRoster(session: S, contact: LegacyContact): Promise<void> {
-    if (contact.addedToRoster) return;
-    contact.addedToRoster = true;
+  private async markAddedToRoster(session: S, contact: LegacyContact, added = true): Promise<void> {
+    if (contact.addedToRoster === added) return;
+    contact.addedToRoster = added;
     await this.store.contacts.upsert(session.user.id, {
       legacyId: contact.legacyId,
       jidLocal: contact.jidLocal,
-      addedToRoster: true,
+      addedToRoster: added,
     });
   }
 }

@@ -1,0 +1,77 @@
+import type { Store } from "@gangway/store";
+import { forEachDriver } from "@gangway/store/testing";
+import { canonicalXml, type MemoryTransport } from "@gangway/testing";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import type { DemoGateway } from "./gateway.js";
+import { GW, startTestGateway } from "./test-support/gateway.js";
+
+const USER = "romeo@localhost";
+const ECHO = `echo@${GW}`;
+
+/** Subscriptions and presences between the user and the puppets, as exact stanzas. */
+forEachDriver((driver) => {
+  let store: Store;
+  let transport: MemoryTransport;
+  let gateway: DemoGateway;
+  let caps: string;
+
+  beforeEach(async () => {
+    store = await driver.openStore();
+    await store.users.create({ jid: USER, registration: { username: "romeo", password: "pw" } });
+    ({ gateway, transport } = await startTestGateway(store));
+    await transport.waitForSent((s) => s.getChildText("status") === "Logged in as romeo");
+    while (transport.uncheckedCount > 0) transport.nextSent();
+    caps = (await gateway.sessionFor(USER)!.contacts.byLegacyId("echo")).capabilities!.caps().toString();
+  });
+  afterEach(async () => {
+    await gateway.stop();
+  });
+
+  const echoPresence = () =>
+    `<presence from="${ECHO}/gangway" to="${USER}"><status>I repeat everything</status>${caps}<x xmlns="vcard-temp:x:update"><photo/></x></presence>`;
+
+  it("accepts a subscription, remembers it, and answers probes with the cached presence", async () => {
+    await transport.inject(`<presence type="subscribe" from="${USER}" to="${ECHO}"/>`);
+    transport.expectSent(`<presence from="${ECHO}" to="${USER}" type="subscribed"/>`);
+    transport.expectSent(echoPresence());
+    const user = (await store.users.get(USER))!;
+    expect((await store.contacts.get(user.id, "echo"))?.addedToRoster).toBe(true);
+
+    await transport.inject(`<presence type="probe" from="${USER}" to="${ECHO}"/>`);
+    transport.expectSent(echoPresence());
+    transport.expectNothingSent();
+  });
+
+  it("confirms an unsubscribe and forgets that the contact was added", async () => {
+    await transport.inject(`<presence type="subscribed" from="${USER}" to="${ECHO}"/>`);
+    transport.nextSent();
+    await transport.inject(`<presence type="unsubscribe" from="${USER}" to="${ECHO}"/>`);
+    transport.expectSent(`<presence from="${ECHO}" to="${USER}" type="unsubscribed"/>`);
+    const user = (await store.users.get(USER))!;
+    expect((await store.contacts.get(user.id, "echo"))?.addedToRoster).toBe(false);
+    transport.expectNothingSent();
+  });
+
+  it("shows last-seen times as XEP-0319 idle, and only changes go out", async () => {
+    const alice = await gateway.sessionFor(USER)!.contacts.byLegacyId("alice");
+    const seen = new Date("2026-11-30T08:15:00Z");
+    await alice.offline("gone fishing", { lastSeen: seen });
+    const presence = transport.nextSent();
+    expect(canonicalXml(presence)).toBe(
+      canonicalXml(`<presence from="alice@${GW}/gangway" to="${USER}" type="unavailable"><status>gone fishing</status>
+        <x xmlns="vcard-temp:x:update"><photo>${alice.avatar!.id}</photo></x>
+        <idle xmlns="urn:xmpp:idle:1" since="2026-11-30T08:15:00.000Z"/></presence>`),
+    );
+    await alice.offline("gone fishing", { lastSeen: new Date(seen) });
+    transport.expectNothingSent();
+  });
+
+  it("answers a probe for a contact from an unregistered JID with registration-required", async () => {
+    await transport.inject(`<presence type="probe" from="eve@localhost" to="${ECHO}"/>`);
+    const error = transport.nextSent();
+    expect(error.attrs.type).toBe("error");
+    expect(
+      error.getChild("error")?.getChild("registration-required", "urn:ietf:params:xml:ns:xmpp-stanzas"),
+    ).toBeDefined();
+  });
+});
