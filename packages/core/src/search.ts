@@ -1,0 +1,215 @@
+import { type Command, type CommandPage, result } from "@gangway/registration";
+import {
+  buildForm,
+  type Element,
+  type FormField,
+  type FormValues,
+  NS_DATA_FORMS,
+  parseForm,
+  sanitizeXmlText,
+  validateSubmission,
+  XmppError,
+  xml,
+} from "@gangway/xmpp";
+import { type AnyGateway, NOT_REGISTERED_TEXT } from "./gateway.js";
+import { type AnySession, BaseSession, SEARCH_NOT_IMPLEMENTED_TEXT, type SearchResult } from "./session.js";
+
+/**
+ * Contact search on the component JID, three ways over one session hook (`onSearch`):
+ * XEP-0055 jabber:iq:search (a data form, results as a table), the `find` command (ad-hoc and
+ * chat), and XEP-0100 jabber:iq:gateway, which turns a legacy address into the contact's JID
+ * without searching (the roster's legacy id ↔ localpart mapping, XEP-0106 by default).
+ */
+
+export const NS_SEARCH = "jabber:iq:search";
+export const NS_GATEWAY = "jabber:iq:gateway";
+
+/** Same words as gateway.ts uses for messages to puppets before login, so users meet one text. */
+const NOT_LOGGED_IN_TEXT = "The gateway is not logged in to your legacy account yet.";
+/** The legacy `<instructions/>` (XEP-0055 §2) when the app gives none: it must not be empty. */
+const DEFAULT_INSTRUCTIONS = "Fill in the form to search for contacts.";
+/** XEP-0100 needs some prompt even for an app whose SEARCH_FIELDS has nothing to type in. */
+const DEFAULT_PROMPT = "Contact ID";
+const NOTHING_FOUND_TEXT = "No contact matches your search.";
+
+/** True when the session's class (or the instance) replaces the default `onSearch`. */
+export function sessionCanSearch(session: AnySession): boolean {
+  return session.onSearch !== BaseSession.prototype.onSearch;
+}
+
+/**
+ * The disco#info features of the component for search: jabber:iq:gateway always (it only maps an
+ * address), jabber:iq:search only when the app's session implements `onSearch`. Call it when
+ * disco is asked, not in the gateway's constructor: `Session` is a subclass field, unset there.
+ */
+export function searchFeatures(gateway: AnyGateway): string[] {
+  const canSearch = gateway.Session.prototype.onSearch !== BaseSession.prototype.onSearch;
+  return canSearch ? [NS_SEARCH, NS_GATEWAY] : [NS_GATEWAY];
+}
+
+/** Registers the jabber:iq:search and jabber:iq:gateway handlers on the component's IQ router. */
+export function serveSearch(gateway: AnyGateway): void {
+  const { iq } = gateway.component;
+  const meta = () => gateway.meta;
+
+  iq.handle({ namespace: NS_SEARCH, type: "get", to: "domain" }, ({ from }) => {
+    searchingSession(gateway, from.bare().toString(), { loggedIn: false });
+    const { SEARCH_INSTRUCTIONS, SEARCH_TITLE, SEARCH_FIELDS } = meta();
+    return xml(
+      "query",
+      { xmlns: NS_SEARCH },
+      xml("instructions", {}, SEARCH_INSTRUCTIONS || DEFAULT_INSTRUCTIONS),
+      buildForm({
+        type: "form",
+        title: SEARCH_TITLE,
+        instructions: SEARCH_INSTRUCTIONS || undefined,
+        formType: NS_SEARCH,
+        fields: SEARCH_FIELDS,
+      }),
+    );
+  });
+
+  iq.handle({ namespace: NS_SEARCH, type: "set", to: "domain" }, async ({ from, child }) => {
+    const session = searchingSession(gateway, from.bare().toString(), { loggedIn: true });
+    const x = child.getChild("x", NS_DATA_FORMS);
+    // The form is all the get advertises, so a basic (XEP-0055 §2) submission is not understood.
+    if (!x) throw new XmppError("bad-request", "Submit the search form (jabber:x:data).");
+    const form = parseForm(x);
+    if (form.type !== "submit") {
+      throw new XmppError("bad-request", `Expected a submitted search form, not a "${form.type}" one.`);
+    }
+    const values = validateSubmission(meta().SEARCH_FIELDS, form.values);
+    return searchResultQuery(await session.onSearch(values));
+  });
+
+  iq.handle({ namespace: NS_GATEWAY, type: "get", to: "domain" }, ({ from }) => {
+    registeredSession(gateway, from.bare().toString());
+    const prompt = promptLabel(meta().SEARCH_FIELDS);
+    return xml(
+      "query",
+      { xmlns: NS_GATEWAY },
+      xml("desc", {}, meta().SEARCH_INSTRUCTIONS || prompt),
+      xml("prompt", {}, prompt),
+    );
+  });
+
+  iq.handle({ namespace: NS_GATEWAY, type: "set", to: "domain" }, ({ from, child }) => {
+    // Only the mapping is needed, not the legacy connection: no login required.
+    const session = registeredSession(gateway, from.bare().toString());
+    // escapeLocalpart refuses leading/trailing spaces anyway; a client's stray ones are dropped.
+    const address = (child.getChildText("prompt") ?? "").trim();
+    if (!address) {
+      throw new XmppError("bad-request", `Enter the ${promptLabel(meta().SEARCH_FIELDS)} in <prompt/>.`);
+    }
+    const local = session.contacts.legacyIdToJidLocal(address);
+    return xml("query", { xmlns: NS_GATEWAY }, xml("jid", {}, `${local}@${gateway.domain}`));
+  });
+}
+
+/**
+ * The search as a command (ad-hoc node jabber:iq:search, chat keyword `find`): the SEARCH_FIELDS
+ * form, then the results as a table. Chat asks each field in turn: the command framework hands a
+ * command no arguments, so in `find alice` the `alice` is not used.
+ */
+export function searchCommand(gateway: AnyGateway): Command {
+  return {
+    node: NS_SEARCH,
+    name: gateway.meta.SEARCH_TITLE,
+    keyword: "find",
+    help: "search the legacy network for contacts",
+    access: "logged-in",
+    async run(requester) {
+      searchingSession(gateway, requester.jid, { loggedIn: true });
+      const { SEARCH_TITLE, SEARCH_INSTRUCTIONS, SEARCH_FIELDS } = gateway.meta;
+      return {
+        kind: "form",
+        title: SEARCH_TITLE,
+        instructions: SEARCH_INSTRUCTIONS || undefined,
+        fields: SEARCH_FIELDS,
+        // The session is looked up again: it may have been restarted while the form was open.
+        submit: async (values: FormValues) =>
+          resultPage(await searchingSession(gateway, requester.jid, { loggedIn: true }).onSearch(values)),
+      };
+    },
+  };
+}
+
+function registeredSession(gateway: AnyGateway, bareJid: string): AnySession {
+  const session = gateway.sessionFor(bareJid);
+  if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
+  return session;
+}
+
+/** The requester's session, refused before anything is parsed when it cannot search (now). */
+function searchingSession(gateway: AnyGateway, bareJid: string, need: { loggedIn: boolean }): AnySession {
+  const session = registeredSession(gateway, bareJid);
+  if (!sessionCanSearch(session)) throw new XmppError("feature-not-implemented", SEARCH_NOT_IMPLEMENTED_TEXT);
+  if (need.loggedIn && !session.isLoggedIn) throw new XmppError("recipient-unavailable", NOT_LOGGED_IN_TEXT);
+  return session;
+}
+
+/** What XEP-0100 asks the user for: the first field a user types into. */
+function promptLabel(fields: readonly FormField[]): string {
+  const field = fields.find((f) => f.type !== "fixed" && f.type !== "hidden");
+  return field ? (field.label ?? field.var) : DEFAULT_PROMPT;
+}
+
+/** Legacy networks send control characters; one of them in a stanza closes the component stream. */
+function clean(text: unknown): string {
+  return sanitizeXmlText(String(text));
+}
+
+/**
+ * XEP-0055 results: an extended-search table (§3) with FORM_TYPE, or, when nothing was found, the
+ * empty query of §2 ("no records match"), which every client understands.
+ */
+function searchResultQuery(found: SearchResult | undefined): Element {
+  if (!found || found.items.length === 0) return xml("query", { xmlns: NS_SEARCH });
+  const form = buildForm({ type: "result", formType: NS_SEARCH });
+  form.append(
+    xml(
+      "reported",
+      {},
+      ...found.fields.map((f) =>
+        xml("field", {
+          var: f.var,
+          label: clean(f.label),
+          type: f.var === "jid" ? "jid-single" : "text-single",
+        }),
+      ),
+    ),
+  );
+  for (const item of found.items) {
+    form.append(
+      xml(
+        "item",
+        {},
+        ...found.fields.map((f) =>
+          xml(
+            "field",
+            { var: f.var },
+            item[f.var] === undefined ? null : xml("value", {}, clean(item[f.var])),
+          ),
+        ),
+      ),
+    );
+  }
+  return xml("query", { xmlns: NS_SEARCH }, form);
+}
+
+function resultPage(found: SearchResult | undefined): CommandPage {
+  if (!found || found.items.length === 0) return result(NOTHING_FOUND_TEXT);
+  const count = found.items.length;
+  return {
+    kind: "result",
+    text: count === 1 ? "1 contact found." : `${count} contacts found.`,
+    table: {
+      columns: found.fields.map((f) => ({ var: f.var, label: clean(f.label) })),
+      rows: found.items.map((item) =>
+        Object.fromEntries(
+          found.fields.map((f) => [f.var, item[f.var] === undefined ? "" : clean(item[f.var])]),
+        ),
+      ),
+    },
+  };
+}
