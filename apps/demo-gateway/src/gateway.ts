@@ -5,6 +5,8 @@ import {
   LegacyRoster,
   type OutgoingMessage,
   RegistrationType,
+  type SearchResult,
+  type UserPresence,
 } from "@gangway/core";
 import { type ChatState, type FormValues, XmppError } from "@gangway/xmpp";
 import { DEMO_CONTACTS, DemoAuthError, type DemoClient, DemoNetwork } from "./network.js";
@@ -100,6 +102,27 @@ export class DemoSession extends BaseSession<DemoContact> {
       relay(e.from, "chat state", (c) => (e.state === "composing" ? c.composing() : c.paused())),
     );
     return `Logged in as ${username}`;
+  }
+
+  /** Search by a fragment of a name or id (XEP-0055, XEP-0100 prompt, `find` command). */
+  override async onSearch(values: FormValues): Promise<SearchResult> {
+    const found = this.client.search(String(values.query ?? ""));
+    const items = [];
+    for (const info of found) {
+      items.push({ jid: (await this.contacts.byLegacyId(info.id)).jid, name: info.name });
+    }
+    return {
+      fields: [
+        { var: "jid", label: "JID" },
+        { var: "name", label: "Name" },
+      ],
+      items,
+    };
+  }
+
+  /** The demo network shows the user's status to nobody, but keeps it, as a real one would. */
+  override async onPresence(presence: UserPresence): Promise<void> {
+    this.client.setOwnPresence(presence.available ? (presence.show ?? "online") : "offline", presence.status);
   }
 
   override async logout(): Promise<void> {

@@ -165,6 +165,13 @@ export class DemoClient extends EventEmitter<DemoEvents> {
     if (to === "echo") setImmediate(() => this.emit("chatState", { from: "echo", state }));
   }
 
+  /** The user's own status on the demo network, as `setOwnPresence` last set it. */
+  ownPresence: { show: string; status?: string | undefined } = { show: "online" };
+
+  setOwnPresence(show: string, status?: string): void {
+    this.ownPresence = { show, status };
+  }
+
   logout(): void {
     this.loggedIn = false;
     this.removeAllListeners();

@@ -47,6 +47,7 @@ import {
 } from "./privileges.js";
 import { servePuppetIdentity } from "./puppet-identity.js";
 import { CapabilitiesCache } from "./puppet-info.js";
+import { searchCommand, searchFeatures, serveSearch } from "./search.js";
 import type { AnySession, BaseSession } from "./session.js";
 
 const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
@@ -58,6 +59,7 @@ const NS_COMMANDS = "http://jabber.org/protocol/commands";
 const PENDING_SWEEP_MS = 10 * 60_000;
 
 export const NOT_REGISTERED_TEXT = "You are not registered to this gateway.";
+export const NOT_LOGGED_IN_TEXT = "The gateway is not logged in to your legacy account yet.";
 
 export interface GatewayDependencies {
   config: GatewayConfig;
@@ -175,6 +177,7 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
         qr: this.qr,
       }),
       ...gatewayCommands(this),
+      searchCommand(this),
       ...this.extraCommands(),
     ];
     const requester = (jid: string) => this.requester(jid);
@@ -584,6 +587,7 @@ ${text}`,
       registrar: this.registrar,
       multiStepHint: `Registering with this gateway takes more than one form. Use its "Register" command, or send "register" to ${this.domain}.`,
     });
+    serveSearch(this);
 
     component.onMessage((stanza) => this.handleMessage(stanza));
     component.onPresence((stanza) => this.handlePresence(stanza));
@@ -595,8 +599,8 @@ ${text}`,
       "query",
       { xmlns: NS_DISCO_INFO },
       xml("identity", { category: "gateway", type: meta.COMPONENT_TYPE, name: meta.COMPONENT_NAME }),
-      ...[NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER, NS_COMMANDS].map((v) =>
-        xml("feature", { var: v }),
+      ...[NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER, NS_COMMANDS, ...searchFeatures(this)].map(
+        (v) => xml("feature", { var: v }),
       ),
     );
   }
@@ -629,10 +633,7 @@ ${text}`,
     }
     if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
     if (!session.isLoggedIn) {
-      throw new XmppError(
-        "recipient-unavailable",
-        "The gateway is not logged in to your legacy account yet.",
-      );
+      throw new XmppError("recipient-unavailable", NOT_LOGGED_IN_TEXT);
     }
     const contact = await session.contacts.byJidLocal(to.local);
     await dispatchToContact(session, contact, stanza);
@@ -673,6 +674,8 @@ ${text}`,
         await this.registrar.unregister(userJid);
       } else if (type === "probe" && session) {
         await session.sendGatewayPresence();
+      } else if ((type === undefined || type === "unavailable") && session) {
+        await this.relayUserPresence(session, stanza);
       }
       return;
     }
@@ -706,6 +709,21 @@ ${text}`,
       default:
         break;
     }
+  }
+
+  /**
+   * The user's own presence (their server sends it to the gateway, which is in their roster):
+   * passed to the app's `onPresence` unless the user turned `sync_presence` off.
+   */
+  private async relayUserPresence(session: S, stanza: Element): Promise<void> {
+    if (!session.isLoggedIn || this.preferencesOf(session.user).sync_presence === false) return;
+    const show = stanza.getChildText("show");
+    await session.onPresence({
+      available: stanza.attrs.type !== "unavailable",
+      show: show === "away" || show === "xa" || show === "dnd" || show === "chat" ? show : undefined,
+      status: stanza.getChildText("status") ?? undefined,
+      resource: JID.parse(String(stanza.attrs.from)).resource || undefined,
+    });
   }
 
   /** The user accepted the contact: remembered, so later logins don't ask again. */

@@ -35,6 +35,7 @@ export {
   type AnyGateway,
   BaseGateway,
   type GatewayDependencies,
+  NOT_LOGGED_IN_TEXT,
   NOT_REGISTERED_TEXT,
   type SessionClass,
 } from "./gateway.js";
@@ -63,4 +64,5 @@ export {
   SEARCH_NOT_IMPLEMENTED_TEXT,
   type SearchResult,
   type SessionState,
+  type UserPresence,
 } from "./session.js";

@@ -1,4 +1,3 @@
-import type { Command } from "@gangway/registration";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import { canonicalXml, MemoryTransport, sequentialIds } from "@gangway/testing";
@@ -8,13 +7,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadGatewayConfig } from "./cli/config.js";
 import { LegacyContact } from "./contact.js";
 import { BaseGateway, NOT_REGISTERED_TEXT } from "./gateway.js";
-import { NS_GATEWAY, NS_SEARCH, searchCommand, searchFeatures, serveSearch } from "./search.js";
+import { NS_GATEWAY, NS_SEARCH, searchFeatures } from "./search.js";
 import { BaseSession, type SearchResult } from "./session.js";
 
 /**
  * Contact search on a tiny gateway: XEP-0055 (form, results, refusals), XEP-0100 (prompt → JID,
- * with XEP-0106 escaping), and the `find` command in chat and ad-hoc. The gateway wires search
- * itself (serveSearch + extraCommands), so these tests do not depend on BaseGateway's wiring.
+ * with XEP-0106 escaping), and the `find` command in chat and ad-hoc, as BaseGateway wires them.
  */
 
 const GW = "net.localhost";
@@ -72,13 +70,6 @@ class SearchGateway extends BaseGateway<BaseSession<LegacyContact>> {
     { var: "name", type: "text-single", label: "Name", required: true },
   ];
   Session = SearchSession as unknown as typeof BaseSession<LegacyContact>;
-  constructor(...args: ConstructorParameters<typeof BaseGateway>) {
-    super(...args);
-    serveSearch(this);
-  }
-  protected override extraCommands(): Command[] {
-    return [searchCommand(this)];
-  }
   override async validate(_jid: string, _form: FormValues) {}
 }
 
@@ -86,13 +77,6 @@ class SearchGateway extends BaseGateway<BaseSession<LegacyContact>> {
 class NoSearchGateway extends BaseGateway<BaseSession<LegacyContact>> {
   static override COMPONENT_TYPE = "test";
   Session = LoginSession as unknown as typeof BaseSession<LegacyContact>;
-  constructor(...args: ConstructorParameters<typeof BaseGateway>) {
-    super(...args);
-    serveSearch(this);
-  }
-  protected override extraCommands(): Command[] {
-    return [searchCommand(this)];
-  }
   override async validate(_jid: string, _form: FormValues) {}
 }
 
@@ -292,11 +276,8 @@ forEachDriver((driver) => {
   describe("the find command", () => {
     it("in chat: asks the search fields, then lists the results, one line each", async () => {
       await start();
-      // The framework passes commands no arguments: "find o" asks for the name like "find".
+      // "find o": the words after the keyword answer the first field, no prompt.
       await chat("find o");
-      expectChat("Find people\nPart of a name is enough.");
-      expectChat("Name? (or 'abort')");
-      await chat("O");
       expectChat(
         `2 contacts found.\nJID: bob@${GW}, Name: Bob Marley\nJID: john\\20doe\\40work@${GW}, Name: John Doe`,
       );

@@ -11,7 +11,7 @@ import {
   XmppError,
   xml,
 } from "@gangway/xmpp";
-import { type AnyGateway, NOT_REGISTERED_TEXT } from "./gateway.js";
+import { type AnyGateway, NOT_LOGGED_IN_TEXT, NOT_REGISTERED_TEXT } from "./gateway.js";
 import { type AnySession, BaseSession, SEARCH_NOT_IMPLEMENTED_TEXT, type SearchResult } from "./session.js";
 
 /**
@@ -25,7 +25,6 @@ export const NS_SEARCH = "jabber:iq:search";
 export const NS_GATEWAY = "jabber:iq:gateway";
 
 /** Same words as gateway.ts uses for messages to puppets before login, so users meet one text. */
-const NOT_LOGGED_IN_TEXT = "The gateway is not logged in to your legacy account yet.";
 /** The legacy `<instructions/>` (XEP-0055 §2) when the app gives none: it must not be empty. */
 const DEFAULT_INSTRUCTIONS = "Fill in the form to search for contacts.";
 /** XEP-0100 needs some prompt even for an app whose SEARCH_FIELDS has nothing to type in. */
@@ -118,9 +117,16 @@ export function searchCommand(gateway: AnyGateway): Command {
     keyword: "find",
     help: "search the legacy network for contacts",
     access: "logged-in",
-    async run(requester) {
-      searchingSession(gateway, requester.jid, { loggedIn: true });
+    async run(requester, context) {
+      const session = searchingSession(gateway, requester.jid, { loggedIn: true });
       const { SEARCH_TITLE, SEARCH_INSTRUCTIONS, SEARCH_FIELDS } = gateway.meta;
+      // `find alice` in chat: the words after the keyword fill the first field, no prompt.
+      const first = SEARCH_FIELDS.find((f) => f.type !== "fixed" && f.type !== "hidden");
+      if (context.args && first) {
+        return resultPage(
+          await session.onSearch(validateSubmission(SEARCH_FIELDS, { [first.var]: context.args })),
+        );
+      }
       return {
         kind: "form",
         title: SEARCH_TITLE,

@@ -6,6 +6,15 @@ import type { AnyGateway } from "./gateway.js";
 import { type ContactClass, LegacyRoster } from "./roster.js";
 import { syncRoster } from "./roster-sync.js";
 
+/** A presence the user's client sent, as `onPresence` receives it. */
+export interface UserPresence {
+  available: boolean;
+  show?: PresenceShow | undefined;
+  status?: string | undefined;
+  /** The client's resource: with several clients online, the last one to change wins. */
+  resource?: string | undefined;
+}
+
 export type SessionState = "logging-in" | "logged-in" | "failed" | "logged-out";
 
 /** What `onSearch` found: the columns (one of them `jid`, e.g. `contact.jid`) and one row per contact. */
@@ -59,6 +68,13 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
   async login(): Promise<string | undefined | void> {}
 
   async logout(): Promise<void> {}
+
+  /**
+   * The user's XMPP presence changed (one of their clients went online, away, offline…), for
+   * networks that show the user's status. Only called while the user's `sync_presence` is on.
+   * The default does nothing: not every network has presence.
+   */
+  async onPresence(_presence: UserPresence): Promise<void> {}
 
   /**
    * Searches the legacy network for contacts (XEP-0055 and the `find` command). `values` are the

@@ -122,7 +122,11 @@ export class ChatCommands {
       if (err instanceof XmppError) return this.say(bareJid, err.text ?? err.condition);
       throw err;
     }
-    const context: DialogueContext = { frontEnd: "chat", dialogueId: chatDialogueId(bareJid) };
+    const context: DialogueContext = {
+      frontEnd: "chat",
+      dialogueId: chatDialogueId(bareJid),
+      args: rest.join(" ") || undefined,
+    };
     await this.show(bareJid, { command, context, form: undefined }, await command.run(requester, context));
   }
 

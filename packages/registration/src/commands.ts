@@ -79,6 +79,8 @@ export interface DialogueContext {
   frontEnd: "adhoc" | "chat";
   /** The XEP-0050 sessionid, or the chat dialogue's id. */
   dialogueId: string;
+  /** In chat, what followed the keyword (`find alice` → "alice"); commands may use it as an answer. */
+  args?: string | undefined;
 }
 
 export interface Command {
