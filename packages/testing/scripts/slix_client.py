@@ -17,14 +17,20 @@ Every step prints one JSON object per line on stdout; @gangway/testing parses th
   {"event": "sent", "to", "body"}   every message sent (--send-to, chat "send" steps)
   {"event": "chat_matched", "step_index", "body", "regex"}   a chat "expect" step matched
   {"event": "message", "from", "to", "type", "body"[, "oob_url"]}  every chat/normal message received
+  {"event": "stanza", "index", "name", "xml"}   with --raw-json: every message/presence/iq received
+      since login, raw (index counts from 0 in arrival order)
+  {"event": "raw_sent", "step_index", "xml"}   a raw "send" step, placeholders filled in
+  {"event": "raw_matched", "step_index", "index", "xml", "captured": {name: value}}   a raw "expect" matched
   {"event": "error", "step": ..., "message": ..., "condition": ...}
-      (a failed chat expect adds "step_index", "regex", "last_bodies")
+      (a failed chat expect adds "step_index", "regex", "last_bodies"; a failed raw expect adds
+      "step_index", "expect", "unmatched": the last stanzas no step consumed)
   {"event": "done", "ok": true|false}        always last; exit code 0 iff ok
 Steps run in this order: register account, log in, register with the gateway, list commands,
-ad-hoc command, chat dialogue, roster, wait for presence, send --message.
+ad-hoc command, chat dialogue, raw stanza script, roster, wait for presence, send --message.
 """
 import argparse
 import asyncio
+import copy
 import json
 import logging
 import os
@@ -34,13 +40,19 @@ import time
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
-from slixmpp.xmlstream import ET
+from slixmpp.xmlstream import ET, tostring
 
 NS_DATA_FORMS = "jabber:x:data"
 NS_COMMANDS = "http://jabber.org/protocol/commands"
 NS_MEDIA = "urn:xmpp:media-element"
 NS_OOB = "jabber:x:oob"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+NS_CLIENT = "jabber:client"
+RAW_STANZAS = ("message", "presence", "iq")
+# RFC 6120: a message without `type` is "normal", a presence without one is available.
+DEFAULT_TYPES = {"message": "normal", "presence": "available"}
+PLACEHOLDER = re.compile(r"\{last:([A-Za-z0-9_.-]+)\}")
+LAST_UNMATCHED = 8
 DEFAULT_EXPECT_TIMEOUT = 5.0
 LAST_BODIES = 5
 STARTED = time.monotonic()
@@ -82,6 +94,11 @@ def parse_args():
     parser.add_argument("--chat-json", metavar="JSON",
                         help='a scripted dialogue: {"with": JID, "steps": [{"send": TEXT} | '
                              '{"expect": REGEX, "flags": "ims", "timeout_ms": N}]}')
+    parser.add_argument("--raw-json", metavar="JSON",
+                        help='a scripted stanza exchange: {"steps": [{"send": XML} | {"expect": {"stanza", '
+                             '"from", "type", "id", "has": [PATH], "lacks": [PATH], "body": REGEX, "flags"}, '
+                             '"capture": NAME | {NAME: "PATH@ATTR"}, "timeout_ms": N}]}; {last:NAME} in a '
+                             'send or an expect is replaced by a captured value')
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds for the whole run")
     return parser.parse_args()
 
@@ -108,6 +125,11 @@ class ScriptedClient(slixmpp.ClientXMPP):
         self.add_event_handler("message", self.on_message)
         self.presences = []
         self.presence_arrived = asyncio.Event()
+        # Raw mode: every message/presence/iq since login, as received; consumed by expect steps.
+        self.raw_received = []
+        self.raw_consumed = set()
+        self.raw_arrived = asyncio.Event()
+        self.captures = {}
         if args.wait_presence:
             self.add_event_handler("presence_available", self.on_presence_available)
 
@@ -187,6 +209,110 @@ class ScriptedClient(slixmpp.ClientXMPP):
         wanted = slixmpp.JID(sender)
         return [msg["body"] for msg in self.received
                 if (msg["from"] == wanted if wanted.resource else msg["from"].bare == wanted.bare)]
+
+    def incoming_filter(self, xml):
+        """Raw mode records every stanza here, as parsed and before any handler saw it.
+
+        Later slixmpp adds what the sender left out (xml:lang) to the element it hands to handlers,
+        so the recorded copy is the one the peer really sent; IQ results of raw IQs are included.
+        """
+        if self.args.raw_json and xml.tag in ["{%s}%s" % (NS_CLIENT, name) for name in RAW_STANZAS]:
+            index = len(self.raw_received)
+            element = copy.deepcopy(xml)
+            self.raw_received.append(element)
+            emit("stanza", index=index, name=xml.tag.split("}", 1)[1], xml=self.serialize(element))
+            self.raw_arrived.set()
+        return super().incoming_filter(xml)
+
+    def serialize(self, element):
+        return tostring(element, xmlns=NS_CLIENT, stream=self, top_level=True)
+
+    def fill_placeholders(self, text):
+        def value(match):
+            name = match.group(1)
+            if name not in self.captures:
+                raise RawStepError(f"{{last:{name}}} was never captured (captured: {sorted(self.captures)})")
+            return self.captures[name]
+        return PLACEHOLDER.sub(value, text)
+
+    def raw_matches(self, xml, spec):
+        name = xml.tag.split("}", 1)[1]
+        if spec.get("stanza") and name != spec["stanza"]:
+            return False
+        if "from" in spec:
+            wanted = slixmpp.JID(self.fill_placeholders(spec["from"]))
+            actual = slixmpp.JID(xml.get("from") or "")
+            if (actual != wanted) if wanted.resource else (actual.bare != wanted.bare):
+                return False
+        if "type" in spec and (xml.get("type") or DEFAULT_TYPES.get(name, "")) != spec["type"]:
+            return False
+        if "id" in spec and xml.get("id") != self.fill_placeholders(spec["id"]):
+            return False
+        for path in as_list(spec.get("has")):
+            if xml.find(self.fill_placeholders(path)) is None:
+                return False
+        for path in as_list(spec.get("lacks")):
+            if xml.find(self.fill_placeholders(path)) is not None:
+                return False
+        if "body" in spec:
+            body = xml.find("{%s}body" % NS_CLIENT)
+            regex = re.compile(self.fill_placeholders(spec["body"]), python_flags(spec.get("flags", "")))
+            if body is None or not regex.search(text_of(body)):
+                return False
+        return True
+
+    def capture(self, stanza, capture):
+        """Remembers values of the matched stanza: its id (a plain name) or {name: "path@attr"}."""
+        wanted = {capture: "@id"} if isinstance(capture, str) else capture
+        captured = {}
+        for name, where in wanted.items():
+            path, _, attribute = where.rpartition("@")
+            element = stanza if path in ("", ".") else stanza.find(path)
+            value = element.get(attribute) if element is not None else None
+            if value is None:
+                raise RawStepError(f"capture {name!r}: the matched stanza has no {where!r}")
+            captured[name] = value
+        self.captures.update(captured)
+        return captured
+
+    async def next_raw_match(self, spec):
+        """The earliest stanza since login that matches `spec` and no earlier step consumed."""
+        while True:
+            for index, stanza in enumerate(self.raw_received):
+                if index not in self.raw_consumed and self.raw_matches(stanza, spec):
+                    self.raw_consumed.add(index)
+                    return index, stanza
+            self.raw_arrived.clear()
+            await self.raw_arrived.wait()
+
+    async def run_raw(self, spec):
+        """Sends raw stanzas and expects stanzas, in order. Returns True when every step succeeded."""
+        for index, step in enumerate(spec.get("steps", [])):
+            try:
+                if "send" in step:
+                    data = self.fill_placeholders(step["send"])
+                    self.send_raw(data)
+                    emit("raw_sent", step_index=index, xml=data)
+                    continue
+                expected = step["expect"]
+                timeout = step.get("timeout_ms", DEFAULT_EXPECT_TIMEOUT * 1000) / 1000
+                try:
+                    found, stanza = await asyncio.wait_for(self.next_raw_match(expected), timeout)
+                except asyncio.TimeoutError:
+                    unmatched = [self.serialize(stanza) for i, stanza in enumerate(self.raw_received)
+                                 if i not in self.raw_consumed][-LAST_UNMATCHED:]
+                    emit("error", step="raw", condition="timeout", step_index=index, expect=expected,
+                         unmatched=unmatched,
+                         message=f"raw step {index}: no stanza matched {json.dumps(expected)} within {timeout:g} s")
+                    return False
+                captured = self.capture(stanza, step["capture"]) if "capture" in step else {}
+                emit("raw_matched", step_index=index, index=found, xml=self.serialize(stanza), captured=captured)
+            except (RawStepError, SyntaxError, re.error) as error:
+                # SyntaxError: an ElementTree path it cannot parse; re.error: a bad body regex.
+                emit("error", step="raw", condition="bad-step", step_index=index, expect=step.get("expect"),
+                     unmatched=[], message=f"raw step {index}: {error}")
+                return False
+        return True
 
     async def list_commands(self, jid):
         result = await self["xep_0030"].get_items(jid=jid, node=NS_COMMANDS)
@@ -316,6 +442,16 @@ class ScriptedClient(slixmpp.ClientXMPP):
             })
         emit("roster", items=sorted(items, key=lambda entry: entry["jid"]))
 
+
+
+class RawStepError(Exception):
+    """A raw step that cannot run: an unknown placeholder, or a capture the stanza lacks."""
+
+
+def as_list(value):
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
 
 
 def python_flags(flags):
@@ -458,7 +594,7 @@ async def run(args):
     try:
         if not await client.session_started:
             return False
-        if args.wait_presence or args.chat_json:
+        if args.wait_presence or args.chat_json or args.raw_json:
             # Available before registering, so the gateway's presences reach this resource; and
             # messages to the bare JID (a chat bot's answers) reach it instead of offline storage.
             client.send_presence()
@@ -476,6 +612,9 @@ async def run(args):
                 return False
         if args.chat_json:
             if not await client.run_chat(json.loads(args.chat_json)):
+                return False
+        if args.raw_json:
+            if not await client.run_raw(json.loads(args.raw_json)):
                 return False
         if args.roster or args.wait_roster_item:
             await client.fetch_roster(args.wait_roster_item)

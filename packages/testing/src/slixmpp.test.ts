@@ -639,3 +639,178 @@ describe("slixmpp chat dialogues", () => {
     ]);
   });
 });
+
+/**
+ * Answers each chat message that has a body with an XEP-0184 receipt for its id, then
+ * "pong: <body>" under the id `pong-<id>`; a message carrying `<ping-back/>` in `urn:gangway:test`
+ * is answered with the XEP-0308 correction of the pong it names, so a script has to capture ids.
+ */
+class ReceiptBot {
+  #running = true;
+  readonly #loop: Promise<void>;
+
+  constructor(readonly client: TestClient) {
+    this.#loop = (async () => {
+      while (this.#running) {
+        const message = await client
+          .waitFor((stanza) => stanza.is("message") && stanza.attrs.type === "chat", 200)
+          .catch(() => undefined);
+        if (!message) continue;
+        const to = String(message.attrs.from);
+        const id = String(message.attrs.id);
+        const correct = message.getChild("ping-back", "urn:gangway:test");
+        if (correct) {
+          await client.send(
+            `<message type="chat" to="${to}" id="fix-${id}"><body>pong, corrected</body><replace xmlns="urn:xmpp:message-correct:0" id="${correct.attrs.id}"/></message>`,
+          );
+          continue;
+        }
+        const body = message.getChildText("body");
+        if (body === null) continue;
+        await client.send(
+          `<message type="chat" to="${to}" id="rcpt-${id}"><received xmlns="urn:xmpp:receipts" id="${id}"/></message>`,
+        );
+        await client.send(
+          `<message type="chat" to="${to}" id="pong-${id}"><body>pong: ${escapeXml(body)}</body></message>`,
+        );
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#loop;
+    await this.client.stop();
+  }
+}
+
+describe("slixmpp raw stanza scripts", () => {
+  let prosody: ProsodyServer;
+  let bot: ReceiptBot;
+  const BOT = "rbot@localhost";
+
+  beforeAll(async () => {
+    prosody = await startProsody({ upload: false });
+    await prosody.registerUser("rbot", "pw");
+    await prosody.registerUser("nia", "pw");
+    bot = new ReceiptBot(await connectClient({ server: prosody, username: "rbot", password: "pw" }));
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await prosody?.stop();
+  });
+
+  it("sends raw stanzas, matches by children and body in any arrival order, captures ids and fills them in", async () => {
+    const result = await runSlixmppClient({
+      server: prosody,
+      jid: "nia@localhost",
+      password: "pw",
+      raw: {
+        steps: [
+          { send: `<message type="chat" to="${BOT}" id="m1"><body>hi &amp; bye</body></message>` },
+          // The pong arrives after the receipt; expecting it first must not lose the receipt.
+          {
+            expect: { stanza: "message", from: BOT, type: "chat", body: /^PONG: hi & bye$/i },
+            capture: { pong: "@id", pongTo: "@to" },
+          },
+          {
+            expect: { from: BOT, has: "{urn:xmpp:receipts}received[@id='m1']", lacks: "{jabber:client}body" },
+            capture: "receipt",
+          },
+          {
+            send: `<message type="chat" to="${BOT}" id="m2"><ping-back xmlns="urn:gangway:test" id="{last:pong}"/></message>`,
+          },
+          {
+            expect: {
+              from: `${BOT}/test`,
+              id: "fix-m2",
+              has: "{urn:xmpp:message-correct:0}replace[@id='{last:pong}']",
+            },
+            capture: { corrected: "{urn:xmpp:message-correct:0}replace@id" },
+          },
+          // IQs too: the raw IQ's result is reported although slixmpp itself waits for nothing.
+          {
+            send: `<iq type="get" id="d1" to="localhost"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`,
+          },
+          {
+            expect: {
+              stanza: "iq",
+              type: "result",
+              id: "d1",
+              has: "{http://jabber.org/protocol/disco#info}query/{http://jabber.org/protocol/disco#info}feature[@var='jabber:iq:version']",
+            },
+          },
+        ],
+      },
+    });
+    expect(result.errors, JSON.stringify(result.events)).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.captured).toEqual({
+      pong: "pong-m1",
+      pongTo: expect.stringMatching(/^nia@localhost\//),
+      receipt: "rcpt-m1",
+      corrected: "pong-m1",
+    });
+    expect(result.rawMatches.map((match) => match.stepIndex)).toEqual([1, 2, 4, 6]);
+    // The receipt arrived before the pong it was expected after.
+    const [pong, receipt] = result.rawMatches;
+    expect(receipt!.index).toBeLessThan(pong!.index);
+    // As it came over the wire: Prosody stamps the sender's stream language on its stanzas.
+    expect(canonicalXml(receipt!.xml)).toBe(
+      canonicalXml(
+        `<message xmlns="jabber:client" type="chat" id="rcpt-m1" from="${BOT}/test" to="${result.captured.pongTo}" xml:lang="en"><received xmlns="urn:xmpp:receipts" id="m1"/></message>`,
+      ),
+    );
+    // Every received stanza is reported raw, in order (with the bind result, the presences and, from
+    // this Prosody's mod_privilege, an empty XEP-0356 advertisement to the user).
+    expect(result.stanzas.map((stanza) => stanza.index)).toEqual(result.stanzas.map((_, i) => i));
+    const fromBot = result.stanzas.filter((s) => s.name === "message" && s.xml.includes(`from="${BOT}/`));
+    expect(fromBot.map((s) => s.xml)).toEqual([receipt!.xml, pong!.xml, result.rawMatches[2]!.xml]);
+    expect(result.events.filter((event) => event.event === "raw_sent").map((event) => event.xml)).toContain(
+      `<message type="chat" to="${BOT}" id="m2"><ping-back xmlns="urn:gangway:test" id="pong-m1"/></message>`,
+    );
+  });
+
+  it("fails an expect that nothing matches, listing the stanzas no step consumed", async () => {
+    const result = await runSlixmppClient({
+      server: prosody,
+      jid: "nia@localhost",
+      password: "pw",
+      raw: {
+        steps: [
+          { send: `<message type="chat" to="${BOT}" id="m3"><body>x</body></message>` },
+          { expect: { body: "^pong: x$" } },
+          { expect: { has: "{urn:xmpp:receipts}received[@id='other']" }, timeoutMs: 400 },
+          { send: `<message type="chat" to="${BOT}" id="never"><body>y</body></message>` },
+        ],
+      },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.rawError).toMatchObject({
+      stepIndex: 2,
+      condition: "timeout",
+      message: `raw step 2: no stanza matched {"has": ["{urn:xmpp:receipts}received[@id='other']"]} within 0.4 s`,
+    });
+    // The receipt for m3 was not consumed by step 1 (it has no body): it is listed.
+    expect(result.rawError?.unmatched.some((xml) => xml.includes('id="rcpt-m3"'))).toBe(true);
+    // The run stopped there: step 3 was never sent.
+    expect(result.events.filter((event) => event.event === "raw_sent")).toHaveLength(1);
+  });
+
+  it("refuses a placeholder nothing captured, before sending", async () => {
+    const result = await runSlixmppClient({
+      server: prosody,
+      jid: "nia@localhost",
+      password: "pw",
+      raw: { steps: [{ send: `<message to="${BOT}" id="{last:nope}"><body>z</body></message>` }] },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.rawError).toEqual({
+      stepIndex: 0,
+      condition: "bad-step",
+      message: "raw step 0: {last:nope} was never captured (captured: [])",
+      unmatched: [],
+    });
+    expect(result.events.some((event) => event.event === "raw_sent")).toBe(false);
+  });
+});

@@ -52,6 +52,12 @@ export interface SlixmppRunOptions {
   expectAdhocError?: boolean;
   /** A scripted chat dialogue, step by step. See {@link SlixmppChatOptions}. */
   chat?: SlixmppChatOptions;
+  /**
+   * A scripted exchange of raw stanzas (after `chat`, before the roster): send XML, expect stanzas
+   * by name, sender, type, id, child elements and body, capturing ids for later steps. Every
+   * message/presence/iq received since login is in `result.stanzas`. See {@link SlixmppRawOptions}.
+   */
+  raw?: SlixmppRawOptions;
   /** Whole-run budget in ms. Default 10 s. */
   timeoutMs?: number;
 }
@@ -97,6 +103,84 @@ export interface SlixmppChatOptions {
   /** The peer; a bare JID matches messages from any of its resources. */
   with: string;
   steps: readonly SlixmppChatStep[];
+}
+
+/**
+ * What a raw `expect` step waits for. Every given criterion must hold; strings may use `{last:NAME}`
+ * placeholders for values captured by earlier steps.
+ */
+export interface SlixmppRawMatch {
+  /** The stanza's element name. */
+  stanza?: "message" | "presence" | "iq";
+  /** A bare JID matches any resource, a full JID exactly. */
+  from?: string;
+  /** The `type` attribute; RFC 6120's defaults count when it is absent (`normal` message, `available` presence). */
+  type?: string;
+  /** The stanza's `id` attribute. */
+  id?: string;
+  /**
+   * ElementTree paths (Python's xml.etree "XPath-ish" subset) relative to the stanza, with namespaces
+   * in Clark notation, that must each find an element, e.g.
+   * `{urn:xmpp:receipts}received[@id='m1']` or `{urn:xmpp:reactions:0}reactions/{urn:xmpp:reactions:0}reaction`.
+   * The stanza's own children are in `jabber:client`: `{jabber:client}body`.
+   */
+  has?: string | readonly string[];
+  /** Paths that must find nothing. */
+  lacks?: string | readonly string[];
+  /** A regex (Python `re.search`, JS-compatible syntax; a RegExp's `i`, `m`, `s` are honoured) on the `<body/>`. */
+  body?: string | RegExp;
+}
+
+export type SlixmppRawStep =
+  | {
+      /** A raw stanza, written to the stream as is after filling in `{last:NAME}` placeholders. */
+      send: string;
+    }
+  | {
+      /**
+       * Waits for the earliest stanza received since login that matches and that no earlier `expect`
+       * consumed; stanzas skipped stay available to later steps (so the order in which independent
+       * stanzas arrive does not matter).
+       */
+      expect: SlixmppRawMatch;
+      /**
+       * Remembers values of the matched stanza for `{last:NAME}`: a name captures its `id`;
+       * `{ NAME: "PATH@ATTR" }` an attribute of the stanza (`@to`) or of the first element at an
+       * ElementTree path (`{urn:xmpp:sid:0}origin-id@id`).
+       */
+      capture?: string | Readonly<Record<string, string>>;
+      /** Default 5 s. */
+      timeoutMs?: number;
+    };
+
+export interface SlixmppRawOptions {
+  steps: readonly SlixmppRawStep[];
+}
+
+/** A stanza the client received (raw mode), in arrival order. */
+export interface SlixmppStanza {
+  index: number;
+  name: "message" | "presence" | "iq";
+  /** As slixmpp serialized it (with `xmlns="jabber:client"`); `canonicalXml` ignores that namespace. */
+  xml: string;
+}
+
+export interface SlixmppRawMatched {
+  stepIndex: number;
+  /** Index into `stanzas` of the matched stanza. */
+  index: number;
+  xml: string;
+  captured: Record<string, string>;
+}
+
+export interface SlixmppRawError {
+  /** Index into `raw.steps` of the failed step. */
+  stepIndex: number;
+  /** `timeout`, or `bad-step` (an unknown placeholder, a missing capture, a bad path or regex). */
+  condition: string;
+  message: string;
+  /** The last (up to 8) received stanzas no `expect` consumed. */
+  unmatched: string[];
 }
 
 export interface SlixmppCommandItem {
@@ -209,6 +293,14 @@ export interface SlixmppRunResult {
   chatMatches: Array<{ stepIndex: number; body: string }>;
   /** The chat `expect` step that timed out. */
   chatError: SlixmppChatError | undefined;
+  /** With `raw`: every message, presence and iq received since login, in order. */
+  stanzas: SlixmppStanza[];
+  /** The stanzas that satisfied the raw `expect` steps, in step order. */
+  rawMatches: SlixmppRawMatched[];
+  /** Every value the raw steps captured, by name. */
+  captured: Record<string, string>;
+  /** The raw step that failed. */
+  rawError: SlixmppRawError | undefined;
   stderr: string;
 }
 
@@ -279,6 +371,10 @@ export function runSlixmppClient(options: SlixmppRunOptions): Promise<SlixmppRun
     );
   }
 
+  if (options.raw) {
+    args.push("--raw-json", JSON.stringify({ steps: options.raw.steps.map(rawStepJson) }));
+  }
+
   return new Promise((resolve, reject) => {
     const child = spawn(pythonPath(), args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -302,6 +398,15 @@ export function runSlixmppClient(options: SlixmppRunOptions): Promise<SlixmppRun
       const presenceEvent = events.find((event) => event.event === "presence");
       const adhocErrorEvent = events.find((event) => event.event === "adhoc_error");
       const chatErrorEvent = events.find((event) => event.event === "error" && event.step === "chat");
+      const rawErrorEvent = events.find((event) => event.event === "error" && event.step === "raw");
+      const rawMatches = events
+        .filter((event) => event.event === "raw_matched")
+        .map((event) => ({
+          stepIndex: event.step_index as number,
+          index: event.index as number,
+          xml: String(event.xml),
+          captured: event.captured as Record<string, string>,
+        }));
       resolve({
         ok: exitCode === 0,
         exitCode,
@@ -350,6 +455,23 @@ export function runSlixmppClient(options: SlixmppRunOptions): Promise<SlixmppRun
               message: String(chatErrorEvent.message),
             }
           : undefined,
+        stanzas: events
+          .filter((event) => event.event === "stanza")
+          .map((event) => ({
+            index: event.index as number,
+            name: event.name as SlixmppStanza["name"],
+            xml: String(event.xml),
+          })),
+        rawMatches,
+        captured: Object.assign({}, ...rawMatches.map((match) => match.captured)),
+        rawError: rawErrorEvent
+          ? {
+              stepIndex: rawErrorEvent.step_index as number,
+              condition: String(rawErrorEvent.condition),
+              message: String(rawErrorEvent.message),
+              unmatched: rawErrorEvent.unmatched as string[],
+            }
+          : undefined,
         stderr,
       });
     });
@@ -362,6 +484,27 @@ function chatStepJson(step: SlixmppChatStep): Record<string, unknown> {
   const json: Record<string, unknown> =
     typeof expect === "string" ? { expect } : { expect: expect.source, flags: regexFlags(expect) };
   if (timeoutMs !== undefined) json.timeout_ms = timeoutMs;
+  return json;
+}
+
+function rawStepJson(step: SlixmppRawStep): Record<string, unknown> {
+  if ("send" in step) return { send: step.send };
+  const { stanza, from, type, id, has, lacks, body } = step.expect;
+  const expect: Record<string, unknown> = {};
+  if (stanza !== undefined) expect.stanza = stanza;
+  if (from !== undefined) expect.from = from;
+  if (type !== undefined) expect.type = type;
+  if (id !== undefined) expect.id = id;
+  if (has !== undefined) expect.has = typeof has === "string" ? [has] : [...has];
+  if (lacks !== undefined) expect.lacks = typeof lacks === "string" ? [lacks] : [...lacks];
+  if (typeof body === "string") expect.body = body;
+  else if (body !== undefined) {
+    expect.body = body.source;
+    expect.flags = regexFlags(body);
+  }
+  const json: Record<string, unknown> = { expect };
+  if (step.capture !== undefined) json.capture = step.capture;
+  if (step.timeoutMs !== undefined) json.timeout_ms = step.timeoutMs;
   return json;
 }
 

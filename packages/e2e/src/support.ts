@@ -1,0 +1,112 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { loadGatewayConfig } from "@gangway/core";
+import { DemoGateway } from "@gangway/demo-gateway";
+import { openStore, type Store } from "@gangway/store";
+import { ComponentTransport } from "@gangway/xmpp";
+import { type Logger, pino } from "pino";
+
+/**
+ * What the messaging and ejabberd e2e files share: the demo gateway started in this process
+ * against a real server's component port, as `runGateway` would, and pino logs kept in memory.
+ */
+
+export const GW = "demo.localhost";
+
+/** A server fixture with the gateway's component: `startProsody()` and `startEjabberd()` both fit. */
+export interface ComponentServer {
+  readonly componentPort: number;
+  readonly componentSecret: string;
+}
+
+/** Things a test started, undone in reverse order by `runCleanups()` (wire it to `afterEach`/`afterAll`). */
+export class Cleanups {
+  readonly #steps: Array<() => Promise<unknown>> = [];
+
+  add(step: () => Promise<unknown>): void {
+    this.#steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.#steps.splice(0).reverse()) await step().catch(() => {});
+  }
+}
+
+export async function tempDataDir(cleanups: Cleanups): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "gangway-e2e-"));
+  cleanups.add(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** pino lines written to memory, parsed. */
+export interface MemoryLog {
+  logger: Logger;
+  readonly entries: Array<{ level: number; msg: string; [key: string]: unknown }>;
+  /** Entries at `warn` (pino level 40). */
+  warnings(): Array<{ level: number; msg: string; [key: string]: unknown }>;
+}
+
+export function memoryLog(): MemoryLog {
+  const entries: MemoryLog["entries"] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n")) if (line.trim()) entries.push(JSON.parse(line));
+      done();
+    },
+  });
+  // Synchronous writes to the stream (pino's default for a plain stream), at debug so nothing relevant is lost.
+  const logger = pino({ level: "debug" }, stream);
+  return { logger, entries, warnings: () => entries.filter((entry) => entry.level === 40) };
+}
+
+export interface RunningGateway {
+  gateway: DemoGateway;
+  transport: ComponentTransport;
+  store: Store;
+  /** Stops the gateway (unavailable presences, clean close) and closes the store; idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartGatewayOptions {
+  /** The PGlite data dir; the same dir across two starts is a gateway restart. */
+  dataDir: string;
+  logger?: Logger;
+  /** Called with the opened store before the gateway starts: e.g. to create users it logs in at startup. */
+  beforeStart?: (store: Store) => Promise<void>;
+}
+
+/** Opens the store, starts the demo gateway on `server`'s component port and registers its stop. */
+export async function startDemoGateway(
+  server: ComponentServer,
+  cleanups: Cleanups,
+  options: StartGatewayOptions,
+): Promise<RunningGateway> {
+  const logger = options.logger ?? pino({ level: "silent" });
+  const config = loadGatewayConfig({
+    appName: "demo",
+    argv: ["--jid", GW, "--secret", server.componentSecret, "--port", String(server.componentPort)],
+    env: {},
+    appOptions: [{ name: "registration", description: "", choices: ["single", "2fa", "qr"] }],
+  });
+  const store = await openStore({ driver: "pglite", dataDir: options.dataDir }, logger);
+  await options.beforeStart?.(store);
+  const transport = new ComponentTransport({
+    service: `xmpp://127.0.0.1:${server.componentPort}`,
+    domain: GW,
+    password: server.componentSecret,
+    logger,
+  });
+  const gateway = new DemoGateway({ config, store, transport, logger });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await gateway.stop();
+    await store.close();
+  };
+  cleanups.add(stop);
+  await gateway.start();
+  return { gateway, transport, store, stop };
+}
