@@ -16,11 +16,34 @@ export {
   startEjabberd,
 } from "./ejabberd.js";
 export {
+  connectIrcBot,
+  type IrcBot,
+  IrcBotClosedError,
+  type IrcBotOptions,
+  type IrcCloseInfo,
+  IrcConnectError,
+  type IrcLine,
+  type IrcMessage,
+  type IrcMessageKind,
+  IrcReplyError,
+  IrcTimeoutError,
+  type IrcWhois,
+  parseLine as parseIrcLine,
+} from "./irc-bot.js";
+export {
   MemoryTransport,
   type MemoryTransportOptions,
   StanzaAssertionError,
   sequentialIds,
 } from "./memory-transport.js";
+export {
+  NgircdNotInstalledError,
+  type NgircdOptions,
+  type NgircdRestartOptions,
+  type NgircdServer,
+  NgircdStartError,
+  startNgircd,
+} from "./ngircd.js";
 export {
   acceptsConnections,
   type ComponentCredentials,
