@@ -131,7 +131,11 @@ forEachDriver((driver) => {
     expect(await store.pendingRegistrations.latest(USER, "adhoc")).toBeUndefined();
 
     // Registered now: register is gone from the list, the user commands are there.
-    expect(await listCommands(USER)).toEqual(["Unregister from this gateway", "Preferences"]);
+    expect(await listCommands(USER)).toEqual([
+      "Unregister from this gateway",
+      "Preferences",
+      "Search for legacy contacts",
+    ]);
     const again = await command(`node="jabber:iq:register" action="execute"`);
     expect(canonicalXml(again.getChild("error")!)).toBe(
       canonicalXml(`<error type="cancel"><conflict xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>

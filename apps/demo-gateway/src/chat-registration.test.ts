@@ -65,6 +65,7 @@ forEachDriver((driver) => {
         "Commands:",
         "unregister — stop using this gateway and delete your data",
         "preferences — change how the gateway behaves for you",
+        "find — search the legacy network for contacts",
         "help — this list",
       ].join("\n"),
     ]);

@@ -55,6 +55,8 @@ forEachDriver((driver) => {
           <feature var="urn:xmpp:ping"/>
           <feature var="jabber:iq:register"/>
           <feature var="http://jabber.org/protocol/commands"/>
+          <feature var="jabber:iq:search"/>
+          <feature var="jabber:iq:gateway"/>
         </query>
       </iq>`);
     transport.expectNothingSent();

@@ -19,6 +19,7 @@ const gateway = new DemoGateway({
   store,
   transport,
   logger: pino({ level: "silent" }),
+  privilegeWaitMs: 0,
 });
 await gateway.start();
 

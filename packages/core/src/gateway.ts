@@ -68,6 +68,11 @@ export interface GatewayDependencies {
   logger: Logger;
   /** Stanza id generator; tests pass a deterministic one. */
   newStanzaId?: () => string;
+  /**
+   * How long `start()` waits for the server's XEP-0356 advertisement before logging users in
+   * (default 1000 ms; servers send it right after the handshake). Tests without a server pass 0.
+   */
+  privilegeWaitMs?: number;
 }
 
 export type SessionClass<S extends AnySession> = new (gateway: AnyGateway, user: UserRow) => S;
@@ -146,12 +151,16 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   /** `input()` questions waiting for the user's next chat message to the gateway, by bare JID. */
   private readonly inputs = new Map<string, (answer: string) => void>();
   private pendingSweep: NodeJS.Timeout | undefined;
+  private readonly privilegeWaitMs: number;
+  /** Set while `start()` waits for the XEP-0356 advertisement. */
+  private privilegesArrived: (() => void) | undefined;
 
   constructor(deps: GatewayDependencies) {
     this.config = deps.config;
     this.store = deps.store;
     this.log = deps.logger;
     this.newStanzaId = deps.newStanzaId ?? (() => crypto.randomUUID());
+    this.privilegeWaitMs = deps.privilegeWaitMs ?? 1000;
     this.component = new XmppComponent(deps.transport, { logger: deps.logger });
     this.qr = new QrConfirmations(this.config.qrTimeoutMs);
     this.registrar = new Registrar({
@@ -281,6 +290,9 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   async start(): Promise<void> {
     await this.component.start();
     this.log.info({ jid: this.domain }, "component online");
+    // Logins sync rosters and may send carbons: both depend on what the server grants, which it
+    // says in a message that can trail the handshake. Late advertisements re-sync (onPrivileges).
+    await this.advertisementOrTimeout();
     await this.sweepPendingRegistrations();
     this.pendingSweep = setInterval(() => void this.sweepPendingRegistrations(), PENDING_SWEEP_MS);
     this.pendingSweep.unref();
@@ -639,8 +651,30 @@ ${text}`,
     await dispatchToContact(session, contact, stanza);
   }
 
+  private advertisementOrTimeout(): Promise<void> {
+    if (this.privileges || this.privilegeWaitMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.privilegeWaitMs);
+      this.privilegesArrived = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
   private onPrivileges(privileges: Privileges): void {
+    const late = this.privileges === undefined && this.privilegesArrived === undefined;
     this.privileges = privileges;
+    this.privilegesArrived?.();
+    this.privilegesArrived = undefined;
+    // Sessions that logged in without knowing the privileges synced by subscription requests.
+    if (late) {
+      for (const session of this.sessions.values()) {
+        if (session.isLoggedIn) {
+          void session.resyncRoster().catch((err) => session.log.warn({ err }, "roster re-sync failed"));
+        }
+      }
+    }
     const missing = describeMissingPrivileges(privileges);
     this.log.info(
       {

@@ -75,6 +75,8 @@ forEachDriver((driver) => {
       transport,
       logger: pino({ level: "silent" }),
       newStanzaId: sequentialIds("gw"),
+      // No server, so no XEP-0356 advertisement to wait for.
+      privilegeWaitMs: 0,
     });
     await gateway.start();
     while (transport.uncheckedCount > 0) transport.nextSent();

@@ -110,6 +110,8 @@ forEachDriver((driver) => {
       transport,
       logger: pino({ level: "silent" }),
       newStanzaId: sequentialIds("gw"),
+      // No server, so no XEP-0356 advertisement to wait for.
+      privilegeWaitMs: 0,
     });
     await gateway.start();
     // Login presences and the failed login's notice are not what these tests look at.

@@ -169,6 +169,11 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
     }
   }
 
+  /** Syncs the roster again (the server's privileges became known after this session logged in). */
+  async resyncRoster(): Promise<void> {
+    await syncRoster(this, [...this.contacts]);
+  }
+
   /** Logs out and shows everything as offline (shutdown or unregistration). */
   async stop(): Promise<void> {
     if (this.state === "logged-out") return;

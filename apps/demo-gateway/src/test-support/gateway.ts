@@ -23,6 +23,8 @@ export async function startTestGateway(
     transport,
     logger: pino({ level: "silent" }),
     newStanzaId: sequentialIds("gw"),
+    // No server, so no XEP-0356 advertisement to wait for.
+    privilegeWaitMs: 0,
   });
   await gateway.start();
   return { gateway, transport };
