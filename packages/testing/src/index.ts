@@ -72,9 +72,15 @@ export {
   type SlixmppFormField,
   type SlixmppFormValues,
   type SlixmppMessage,
+  type SlixmppRawError,
+  type SlixmppRawMatch,
+  type SlixmppRawMatched,
+  type SlixmppRawOptions,
+  type SlixmppRawStep,
   type SlixmppRosterItem,
   type SlixmppRunOptions,
   type SlixmppRunResult,
+  type SlixmppStanza,
   slixmppAvailable,
 } from "./slixmpp.js";
 export { waitForStatus } from "./transport-status.js";
