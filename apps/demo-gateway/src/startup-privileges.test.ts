@@ -74,10 +74,11 @@ forEachDriver((driver) => {
   it("an advertisement after the wait re-syncs the rosters of the sessions already logged in", async () => {
     // A gateway that did not wait (or a server that advertised late).
     await gateway.stop();
+    transport = new MemoryTransport({ domain: GW });
     gateway = new DemoGateway({
       config: loadGatewayConfig({ appName: "demo", argv: ["--jid", GW, "--secret", "s"], env: {} }),
       store,
-      transport: (transport = new MemoryTransport({ domain: GW })),
+      transport,
       logger: pino({ level: "silent" }),
       newStanzaId: sequentialIds("gw"),
       privilegeWaitMs: 0,
