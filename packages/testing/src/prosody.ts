@@ -592,6 +592,8 @@ modules_enabled = {
 }
 admins = { ${input.admins.map((admin) => `${lua(admin)}; `).join("")}}
 modules_disabled = { "s2s"; "tls" }
+-- Small stanzas in quick succession would otherwise wait ~40 ms for delayed ACKs (see echo.bench.ts).
+network_settings = { nagle = false }
 
 c2s_require_encryption = false
 -- Test clients log in with SASL PLAIN: SCRAM costs ~700 ms per login in xmpp.js.
