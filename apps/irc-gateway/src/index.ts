@@ -1,0 +1,52 @@
+export {
+  DEFAULT_TLS_PORT,
+  type IrcServer,
+  isValidHost,
+  parseIrcServer,
+  parsePort,
+} from "./config.js";
+export {
+  ANSWERED_CTCP,
+  answerCtcp,
+  CTCP_DELIMITER,
+  type CtcpMessage,
+  ctcpVersionText,
+  formatAction,
+  formatCtcp,
+  parseAction,
+  parseCtcp,
+} from "./ctcp.js";
+export {
+  IRC_FORMAT,
+  ircFormattingCodeLength,
+  ircToXmpp,
+  parseStylingSpans,
+  type StylingStyle,
+  stripIrcFormatting,
+  xmppToIrc,
+} from "./formatting.js";
+export {
+  type AlternativeNickOptions,
+  alternativeNicks,
+  type CaseMapping,
+  caseMappingFromIsupport,
+  isValidNick,
+  type NickRules,
+  nickProblem,
+  nicksEqual,
+  normalizeNick,
+} from "./nicks.js";
+export {
+  IRC_REGISTRATION_FIELDS,
+  type IrcAccount,
+  ircAccountFromForm,
+  PASSWORD_LABEL,
+  registrationFields,
+} from "./registration-fields.js";
+export {
+  IRC_LINE_BYTES,
+  type IrcPayloadBudgetOptions,
+  ircPayloadBudget,
+  type SplitOptions,
+  splitForIrc,
+} from "./split.js";
