@@ -102,9 +102,18 @@ describe("XMPP test clients against a real Prosody", () => {
     const perms = advertisement
       ?.getChild("privilege", "urn:xmpp:privilege:2")
       ?.getChildren("perm")
-      .map((perm) => `${perm.attrs.access}=${perm.attrs.type}`)
+      .map((perm) => {
+        // The IQ permission lists namespaces instead of a type (XEP-0356 v2).
+        const namespaces = perm.getChildren("namespace").map((ns) => `${ns.attrs.ns}:${ns.attrs.type}`);
+        return `${perm.attrs.access}=${perm.attrs.type ?? namespaces.join(",")}`;
+      })
       .sort();
-    expect(perms).toEqual(["message=outgoing", "presence=roster", "roster=both"]);
+    expect(perms).toEqual([
+      "iq=urn:xmpp:http:upload:0:get",
+      "message=outgoing",
+      "presence=roster",
+      "roster=both",
+    ]);
   });
 
   it("registers with prosodyctl and logs in with SASL PLAIN", async () => {
