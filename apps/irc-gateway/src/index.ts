@@ -25,6 +25,8 @@ export {
   stripIrcFormatting,
   xmppToIrc,
 } from "./formatting.js";
+export { IrcContact, IrcGateway, IrcRoster, IrcSession, VERSION } from "./gateway.js";
+export { connectIrc, type IrcConnectOptions } from "./irc-connection.js";
 export {
   type AlternativeNickOptions,
   alternativeNicks,

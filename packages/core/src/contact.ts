@@ -132,9 +132,18 @@ export class LegacyContact {
     return `${this.jid}/${(this.constructor as typeof LegacyContact).RESOURCE}`;
   }
 
-  /** True when this contact's class overrides the hook (so the feature is advertised and used). */
+  /** True when this contact's class overrides the hook. */
   implements(hook: ContactHook): boolean {
     return this[hook] !== LegacyContact.prototype[hook];
+  }
+
+  /**
+   * Whether the feature behind `hook` works for this contact now: what its disco#info and caps
+   * advertise. The default is `implements(hook)`; override it when it depends on the network
+   * (an IRC server without message tags has no typing notifications).
+   */
+  supports(hook: ContactHook): boolean {
+    return this.implements(hook);
   }
 
   // ---- hooks the app overrides (XMPP → legacy) ----

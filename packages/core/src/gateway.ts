@@ -249,6 +249,14 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     throw new XmppError("feature-not-implemented", "This gateway does not register with QR codes.");
   }
 
+  /**
+   * The registration form's fields; the default is REGISTRATION_FIELDS. Apps whose form depends
+   * on their options (an operator who pinned the server) override it. Called from the constructor.
+   */
+  protected registrationFields(): readonly FormField[] {
+    return this.meta.REGISTRATION_FIELDS;
+  }
+
   /** The app's own commands, served beside the built-in ones (ad-hoc and chat). */
   protected extraCommands(): Command[] {
     return [];
@@ -275,7 +283,7 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
       },
       {
         componentName: meta.COMPONENT_NAME,
-        fields: meta.REGISTRATION_FIELDS,
+        fields: this.registrationFields(),
         instructions: meta.REGISTRATION_INSTRUCTIONS,
         twoFactorTitle: meta.REGISTRATION_2FA_TITLE,
         twoFactorInstructions: meta.REGISTRATION_2FA_INSTRUCTIONS,

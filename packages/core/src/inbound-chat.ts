@@ -79,7 +79,7 @@ export async function dispatchToContact(
 
   if (parsed.chatState) {
     // A chat state riding along with content is a courtesy: only a bare one asks for the hook.
-    if (contact.implements("onChatState")) await contact.onChatState(parsed.chatState);
+    if (contact.supports("onChatState")) await contact.onChatState(parsed.chatState);
     else if (!parsed.hasContent) await contact.onChatState(parsed.chatState);
   }
 }

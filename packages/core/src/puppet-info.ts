@@ -35,10 +35,10 @@ const HOOK_FEATURES: Record<ContactHook, readonly string[]> = {
 export async function puppetDiscoInfo(contact: LegacyContact): Promise<DiscoInfo> {
   const features = [...BASE_FEATURES];
   for (const [hook, provides] of Object.entries(HOOK_FEATURES) as [ContactHook, readonly string[]][]) {
-    if (contact.implements(hook)) features.push(...provides);
+    if (contact.supports(hook)) features.push(...provides);
   }
   const forms = [];
-  const allowed = contact.implements("onReact") ? await contact.availableReactions() : undefined;
+  const allowed = contact.supports("onReact") ? await contact.availableReactions() : undefined;
   if (allowed) {
     forms.push(
       buildForm({

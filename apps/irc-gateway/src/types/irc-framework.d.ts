@@ -364,6 +364,8 @@ declare module "irc-framework" {
     "cap nak": [event: CapEvent];
     "cap new": [event: CapEvent];
     "cap del": [event: CapEvent];
+    /** RPL_ISON (303): which of the nicks an ISON asked about are online. */
+    "users online": [event: { nicks: string[]; tags: MessageTags }];
     raw: [event: RawEvent];
     debug: [message: string];
   }

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { runGateway } from "@gangway/core";
+import { IrcGateway, VERSION } from "./gateway.js";
+
+await runGateway(IrcGateway, {
+  appName: "irc",
+  command: "gangway-irc",
+  version: VERSION,
+  description: "Gangway IRC gateway: IRC users as XMPP contacts, private messages both ways",
+  appOptions: [
+    {
+      name: "irc-server",
+      description:
+        "pin one IRC server for every user, host:port[:plain] (TLS unless :plain); the registration form then asks only for a nickname and password",
+    },
+  ],
+});

@@ -1,0 +1,380 @@
+import {
+  BaseGateway,
+  BaseSession,
+  type ContactHook,
+  LegacyContact,
+  LegacyRoster,
+  type OutgoingMessage,
+  type SearchResult,
+} from "@gangway/core";
+import { type ChatState, type FormField, type FormValues, XmppError } from "@gangway/xmpp";
+import type { Client, MessageEvent, TagmsgEvent } from "irc-framework";
+import { parseIrcServer } from "./config.js";
+import { answerCtcp, ctcpVersionText, parseCtcp } from "./ctcp.js";
+import { ircToXmpp, xmppToIrc } from "./formatting.js";
+import { connectIrc } from "./irc-connection.js";
+import { type CaseMapping, caseMappingFromIsupport, isValidNick, normalizeNick } from "./nicks.js";
+import { type IrcAccount, ircAccountFromForm, registrationFields } from "./registration-fields.js";
+import { ircPayloadBudget, splitForIrc } from "./split.js";
+
+export const VERSION = "0.0.0";
+/** What we ask servers for; each is used only when the server grants it. */
+const CAPABILITIES = ["message-tags", "server-time", "away-notify"];
+/** Reconnection backoff after a lost connection: 1 s, 2 s, 4 s … up to a minute. */
+const MAX_BACKOFF_MS = 60_000;
+/** A worst-case host part of our own prefix before the server told us ours (RFC 1123). */
+const UNKNOWN_HOST = "x".repeat(63);
+
+/** One IRC user as a contact: `<nick>@gateway`, the legacy id being the case-folded nick. */
+export class IrcContact extends LegacyContact {
+  declare session: IrcSession;
+  /** The nick as the server last spelled it (the legacy id is its case-folded form). */
+  nick: string | undefined;
+
+  override async updateInfo(): Promise<void> {
+    if (!isValidNick(this.legacyId)) {
+      throw new XmppError("item-not-found", `"${this.legacyId}" is not a valid IRC nickname.`);
+    }
+    this.nick ??= this.legacyId;
+    this.name = this.nick;
+  }
+
+  override async onMessage(message: OutgoingMessage): Promise<undefined> {
+    this.session.sendText(this.nick ?? this.legacyId, message.body);
+    return undefined;
+  }
+
+  override async onChatState(state: ChatState): Promise<void> {
+    const typing = state === "composing" ? "active" : state === "paused" ? "paused" : "done";
+    this.session.sendTags(this.nick ?? this.legacyId, { "+typing": typing });
+  }
+
+  override async onReact(legacyId: string, emojis: readonly string[]): Promise<void> {
+    // IRC reactions are additions, one emoji each; the last one stands for the set.
+    const emoji = emojis.at(-1);
+    if (!emoji) throw new XmppError("feature-not-implemented", "IRC cannot take a reaction back.");
+    this.session.sendTags(this.nick ?? this.legacyId, { "+draft/react": emoji, "+draft/reply": legacyId });
+  }
+
+  /** Typing and reactions travel in IRCv3 client tags: only servers with message-tags carry them. */
+  override supports(hook: ContactHook): boolean {
+    if (hook === "onChatState" || hook === "onReact") return this.session.hasMessageTags;
+    return super.supports(hook);
+  }
+}
+
+export class IrcRoster extends LegacyRoster<IrcContact> {
+  declare session: IrcSession;
+
+  /** The legacy id of a nick is its case-folded form, with the server's case mapping. */
+  override jidLocalToLegacyId(jidLocal: string): string {
+    return normalizeNick(super.jidLocalToLegacyId(jidLocal), this.session.caseMapping);
+  }
+
+  /** People the user talked to or added: IRC has no friend list, the gateway remembers them. */
+  override async *fill(): AsyncIterable<IrcContact> {
+    const { gateway, user } = this.session;
+    for (const row of await gateway.store.contacts.listForUser(user.id)) yield this.byLegacyId(row.legacyId);
+  }
+
+  /** The contact for a nick as the server spells it. */
+  async byNick(nick: string): Promise<IrcContact> {
+    const contact = await this.byLegacyId(normalizeNick(nick, this.session.caseMapping));
+    contact.nick = nick;
+    return contact;
+  }
+}
+
+/** One user's IRC connection. */
+export class IrcSession extends BaseSession<IrcContact> {
+  static override Contact = IrcContact;
+  static override Roster = IrcRoster as typeof LegacyRoster;
+  /** Presence polling: one ISON for all contacts this often (IRC has no subscriptions). */
+  static PRESENCE_POLL_MS = 30_000;
+  declare gateway: IrcGateway;
+
+  private client: Client | undefined;
+  private stopping = false;
+  private reconnectAttempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+
+  get caseMapping(): CaseMapping {
+    return caseMappingFromIsupport(this.client?.network.options.CASEMAPPING);
+  }
+
+  get hasMessageTags(): boolean {
+    return this.client?.network.cap.isEnabled("message-tags") ?? false;
+  }
+
+  get account(): IrcAccount {
+    return ircAccountFromForm(this.registration as FormValues, this.gateway.pinnedServer);
+  }
+
+  override async login(): Promise<string> {
+    this.stopping = false;
+    await this.connect();
+    return this.connectedStatus();
+  }
+
+  override async logout(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.pollTimer);
+    this.client?.quit("Gangway: logged out");
+    this.client?.removeAllListeners();
+    this.client = undefined;
+  }
+
+  private connectedStatus(): string {
+    const account = this.account;
+    return `Connected to ${account.host} as ${this.client?.user.nick ?? account.nickname}`;
+  }
+
+  private async connect(): Promise<void> {
+    const client = await connectIrc({
+      account: this.account,
+      version: ctcpVersionText(VERSION),
+      capabilities: CAPABILITIES,
+    });
+    this.client = client;
+    this.reconnectAttempt = 0;
+    this.listen(client);
+    clearInterval(this.pollTimer);
+    this.pollTimer = setInterval(
+      () => this.pollPresences(),
+      (this.constructor as typeof IrcSession).PRESENCE_POLL_MS,
+    );
+    this.pollTimer.unref();
+    // The roster is filled after login(); poll once it is there.
+    setImmediate(() => this.pollPresences());
+  }
+
+  /** Sends a text as PRIVMSGs: IRC formatting from XEP-0393, `/me` as an ACTION, lines split safely. */
+  sendText(nick: string, body: string): void {
+    const client = this.requireClient();
+    const action = body.startsWith("/me ");
+    const text = xmppToIrc(action ? body.slice(4) : body);
+    const maxBytes = ircPayloadBudget({
+      nick: client.user.nick,
+      user: client.user.username,
+      host: client.user.host || UNKNOWN_HOST,
+      target: nick,
+      command: "PRIVMSG",
+      action,
+    });
+    for (const line of splitForIrc(text, { maxBytes })) {
+      if (action) client.action(nick, line);
+      else client.say(nick, line);
+    }
+  }
+
+  sendTags(nick: string, tags: Record<string, string>): void {
+    this.requireClient().tagmsg(nick, tags);
+  }
+
+  private requireClient(): Client {
+    if (!this.client?.connected) {
+      throw new XmppError("recipient-unavailable", "The gateway is not connected to IRC right now.");
+    }
+    return this.client;
+  }
+
+  private listen(client: Client): void {
+    const relay = (what: string, work: () => Promise<void>) => {
+      work().catch((err) => this.log.warn({ err }, `could not relay an IRC ${what}`));
+    };
+    const isForUs = (event: { target: string }) => client.caseCompare(event.target, client.user.nick);
+    const from = (event: MessageEvent) => (this.contacts as IrcRoster).byNick(event.nick);
+    const when = (event: { time: number | undefined }) =>
+      // server-time: only history the server replays is worth a delay stamp.
+      event.time !== undefined && Date.now() - event.time > 5000 ? new Date(event.time) : undefined;
+
+    client.on("privmsg", (event) => {
+      if (!isForUs(event) || event.from_server) return;
+      relay("message", async () => {
+        const contact = await from(event);
+        if (contact.currentPresence.available === false) await contact.online();
+        await contact.sendText(ircToXmpp(event.message), {
+          ...(event.tags.msgid ? { id: event.tags.msgid } : {}),
+          ...(when(event) ? { when: when(event)! } : {}),
+        });
+      });
+    });
+    client.on("action", (event) => {
+      if (!isForUs(event)) return;
+      relay("action", async () => (await from(event)).sendText(`/me ${ircToXmpp(event.message)}`));
+    });
+    client.on("notice", (event) => {
+      if (!isForUs(event)) return;
+      relay("notice", async () => {
+        // Server notices (and services before registration) are the network talking to the user.
+        if (event.from_server || !event.nick) await this.sendGatewayMessage(ircToXmpp(event.message));
+        else await (await from(event)).sendText(ircToXmpp(event.message));
+      });
+    });
+    client.on("ctcp request", (event) => {
+      // `message` is everything between the \x01s ("PING 1234").
+      const request = parseCtcp(`\x01${event.message}\x01`);
+      if (!request || !event.nick) return;
+      // answerCtcp returns the whole \x01…\x01 reply, which goes out as a NOTICE.
+      const answer = answerCtcp(request, { version: VERSION });
+      if (answer !== undefined) client.raw("NOTICE", event.nick, answer);
+    });
+    client.on("tagmsg", (event) => relay("tag message", () => this.onTags(event)));
+    client.on("nick", (event) => relay("nick change", () => this.onNickChange(event.nick, event.new_nick)));
+    // Presence news about people who are no contact (yet) creates nothing.
+    client.on("away", (event) => {
+      if (!event.self) relay("away", async () => this.known(event.nick)?.away(event.message));
+    });
+    client.on("back", (event) => {
+      if (!event.self) relay("back", async () => this.known(event.nick)?.online());
+    });
+    client.on("quit", (event) =>
+      relay("quit", async () => this.known(event.nick)?.offline(event.message || undefined)),
+    );
+    client.on("users online", (event) => relay("presence", () => this.onIson(event.nicks.filter(Boolean))));
+    client.on("socket close", () => this.onConnectionLost(client));
+  }
+
+  private async onTags(event: TagmsgEvent): Promise<void> {
+    const contact = await (this.contacts as IrcRoster).byNick(event.nick);
+    const typing = event.tags["+typing"];
+    if (typing === "active") await contact.composing();
+    else if (typing === "paused") await contact.paused();
+    else if (typing === "done") await contact.active();
+    const react = event.tags["+draft/react"];
+    const reply = event.tags["+draft/reply"];
+    if (react && reply) await contact.react(reply, [react]);
+  }
+
+  private async onNickChange(oldNick: string, newNick: string): Promise<void> {
+    if (this.client?.caseCompare(oldNick, this.client.user.nick) || newNick === this.client?.user.nick)
+      return;
+    const before = this.known(oldNick);
+    if (!before) return;
+    const after = await (this.contacts as IrcRoster).byNick(newNick);
+    // JIDs follow nicks: the old one says where it went, the new one comes online.
+    await before.sendText(`(I am now known as ${newNick}: ${after.jid})`);
+    await before.offline(`now known as ${newNick}`);
+    await after.online();
+  }
+
+  private pollPresences(): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    const nicks = [...this.contacts].map((c) => c.nick ?? c.legacyId);
+    // ISON takes as many nicks as fit in one line.
+    for (let i = 0; i < nicks.length; i += 40) client.raw("ISON", nicks.slice(i, i + 40).join(" "));
+  }
+
+  private async onIson(online: string[]): Promise<void> {
+    const mapping = this.caseMapping;
+    const here = new Set(online.map((nick) => normalizeNick(nick, mapping)));
+    for (const contact of this.contacts) {
+      if (here.has(contact.legacyId)) {
+        if (!contact.currentPresence.available) await contact.online();
+      } else if (contact.currentPresence.available) {
+        await contact.offline();
+      }
+    }
+  }
+
+  /** The contact for a nick, if there is one already. */
+  private known(nick: string): IrcContact | undefined {
+    const id = normalizeNick(nick, this.caseMapping);
+    for (const contact of this.contacts) if (contact.legacyId === id) return contact;
+    return undefined;
+  }
+
+  private onConnectionLost(client: Client): void {
+    if (this.stopping || client !== this.client) return;
+    client.removeAllListeners();
+    this.client = undefined;
+    clearInterval(this.pollTimer);
+    for (const contact of this.contacts) if (contact.currentPresence.available) void contact.offline();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const delay = Math.min(1000 * 2 ** this.reconnectAttempt, MAX_BACKOFF_MS);
+    this.reconnectAttempt++;
+    void this.sendGatewayStatus(`Lost the connection to IRC; reconnecting in ${Math.round(delay / 1000)} s`, {
+      show: "dnd",
+    });
+    this.reconnectTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.connect()
+        .then(() => this.sendGatewayStatus(this.connectedStatus()))
+        .catch((err) => {
+          this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "IRC reconnection failed");
+          if (!this.stopping) this.scheduleReconnect();
+        });
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  /** WHOIS as a search (XEP-0055, XEP-0100 prompt, `find`): one nick, exactly. */
+  override async onSearch(values: FormValues): Promise<SearchResult> {
+    const nick = String(values.nick ?? "").trim();
+    const client = this.requireClient();
+    const found = await new Promise<{ nick: string; real_name?: string } | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), 10_000);
+      client.whois(nick, (event) => {
+        clearTimeout(timer);
+        resolve(event.error ? undefined : event);
+      });
+    });
+    const items = [];
+    if (found) {
+      const contact = await (this.contacts as IrcRoster).byNick(found.nick);
+      items.push({ jid: contact.jid, nick: found.nick, name: found.real_name ?? "" });
+    }
+    return {
+      fields: [
+        { var: "jid", label: "JID" },
+        { var: "nick", label: "Nickname" },
+        { var: "name", label: "Real name" },
+      ],
+      items,
+    };
+  }
+}
+
+export class IrcGateway extends BaseGateway<IrcSession> {
+  static override COMPONENT_NAME = "IRC (Gangway)";
+  static override COMPONENT_TYPE = "irc";
+  static override ROSTER_GROUP = "IRC";
+  static override REGISTRATION_INSTRUCTIONS =
+    "Enter the IRC server and your nickname. The password, if any, is used for SASL PLAIN or as the server password.";
+  static override SEARCH_FIELDS: readonly FormField[] = [
+    { var: "nick", type: "text-single", label: "Nickname", required: true },
+  ];
+  static override SEARCH_TITLE = "Find an IRC user";
+  static override SEARCH_INSTRUCTIONS = "The exact nickname (WHOIS).";
+  /** IRC has no delivery reports: a message the server took is as delivered as we can know. */
+  static override PROPER_RECEIPTS = false;
+  static override WELCOME_MESSAGE =
+    "Welcome to the IRC gateway. Write to nick@this-gateway to talk to someone; add them to your roster to see when they are online.";
+
+  readonly Session = IrcSession;
+
+  /** `--irc-server host:port[:plain]`: every user connects there, and the form does not ask for it. */
+  get pinnedServer() {
+    const pinned = this.config.app["irc-server"];
+    return pinned ? parseIrcServer(pinned) : undefined;
+  }
+
+  protected override registrationFields(): readonly FormField[] {
+    return registrationFields(this.pinnedServer);
+  }
+
+  /** Logs in once with the form's values: a wrong password or an unreachable server is said now. */
+  override async validate(_userJid: string, form: FormValues): Promise<undefined> {
+    const account = ircAccountFromForm(form, this.pinnedServer);
+    const client = await connectIrc({ account, version: ctcpVersionText(VERSION), timeoutMs: 15_000 });
+    client.quit("Gangway: registration checked");
+    client.removeAllListeners();
+    return undefined;
+  }
+}
