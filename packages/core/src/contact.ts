@@ -117,6 +117,11 @@ export class LegacyContact {
   vcard: VCardInfo | undefined;
   /** undefined: not known (yet); null: the contact has no picture. Set with `setAvatar`. */
   private picture: ContactAvatar | null | undefined;
+  /**
+   * Legacy → XMPP actions run one after the other, in call order: each may wait for the id map
+   * before it sends, and a receipt must not overtake the message it confirms.
+   */
+  private outbox: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly session: AnySession,
@@ -208,64 +213,76 @@ export class LegacyContact {
 
   /** Shows a message from this contact to the user (or, with `carbon`, one the user sent it). */
   async sendText(body: string, options: SendTextOptions = {}): Promise<void> {
-    const { gateway } = this.session;
-    const xmppId = gateway.newStanzaId();
-    if (options.id !== undefined) {
-      await this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
-      if (!options.carbon) this.unreadLegacyIds.push(options.id);
-    }
-    const replyTo = options.replyTo === undefined ? undefined : await this.referenceTo(options.replyTo);
-    await this.emit(
-      {
-        id: xmppId,
-        body,
-        originId: true,
-        markable: !options.carbon,
-        ...(replyTo && {
-          replyTo: {
-            id: replyTo.xmppId,
-            to: replyTo.fromUser ? this.session.userJid : this.jid,
-            ...(options.replyFallback !== undefined && { fallbackText: options.replyFallback }),
-          },
-        }),
-        ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
-      },
-      options.carbon,
-    );
+    return this.inOrder(async () => {
+      const { gateway } = this.session;
+      const xmppId = gateway.newStanzaId();
+      if (options.id !== undefined) {
+        await this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
+        if (!options.carbon) this.unreadLegacyIds.push(options.id);
+      }
+      const replyTo = options.replyTo === undefined ? undefined : await this.referenceTo(options.replyTo);
+      await this.emit(
+        {
+          id: xmppId,
+          body,
+          originId: true,
+          markable: !options.carbon,
+          ...(replyTo && {
+            replyTo: {
+              id: replyTo.xmppId,
+              to: replyTo.fromUser ? this.session.userJid : this.jid,
+              ...(options.replyFallback !== undefined && { fallbackText: options.replyFallback }),
+            },
+          }),
+          ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
+        },
+        options.carbon,
+      );
+    });
   }
 
   /** The message `legacyId` was edited to `body` (XEP-0308: the correction replaces the first XMPP id). */
   async correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
-    const target = await this.requireXmppId(legacyId);
-    await this.emit({ id: this.session.gateway.newStanzaId(), body, correctionOf: target }, options.carbon);
+    return this.inOrder(async () => {
+      const target = await this.requireXmppId(legacyId);
+      await this.emit({ id: this.session.gateway.newStanzaId(), body, correctionOf: target }, options.carbon);
+    });
   }
 
   /** The message `legacyId` was deleted for everyone (XEP-0424). */
   async retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
-    const target = await this.requireXmppId(legacyId);
-    await this.emit({ id: this.session.gateway.newStanzaId(), retractionOf: target }, options.carbon);
+    return this.inOrder(async () => {
+      const target = await this.requireXmppId(legacyId);
+      await this.emit({ id: this.session.gateway.newStanzaId(), retractionOf: target }, options.carbon);
+    });
   }
 
   /** The contact's (or, with `carbon`, the user's) reactions to `legacyId` are now `emojis`. */
   async react(legacyId: string, emojis: readonly string[], options: CarbonOption = {}): Promise<void> {
-    const target = await this.requireXmppId(legacyId);
-    await this.emit(
-      { id: this.session.gateway.newStanzaId(), reactions: { id: target, emojis } },
-      options.carbon,
-    );
+    return this.inOrder(async () => {
+      const target = await this.requireXmppId(legacyId);
+      await this.emit(
+        { id: this.session.gateway.newStanzaId(), reactions: { id: target, emojis } },
+        options.carbon,
+      );
+    });
   }
 
   /** The user's message `legacyId` reached the contact (XEP-0184 and XEP-0333 received). */
   async received(legacyId: string): Promise<void> {
-    const target = await this.xmppId(legacyId);
-    if (target) await this.emit({ id: this.session.gateway.newStanzaId(), received: target });
+    return this.inOrder(async () => {
+      const target = await this.xmppId(legacyId);
+      if (target) await this.emit({ id: this.session.gateway.newStanzaId(), received: target });
+    });
   }
 
   /** The contact read the user's messages up to `legacyId` (or, with `carbon`, the user read the contact's). */
   async displayed(legacyId: string, options: CarbonOption = {}): Promise<void> {
-    const target = await this.xmppId(legacyId);
-    if (target)
-      await this.emit({ id: this.session.gateway.newStanzaId(), displayed: target }, options.carbon);
+    return this.inOrder(async () => {
+      const target = await this.xmppId(legacyId);
+      if (target)
+        await this.emit({ id: this.session.gateway.newStanzaId(), displayed: target }, options.carbon);
+    });
   }
 
   composing(): Promise<void> {
@@ -364,14 +381,16 @@ export class LegacyContact {
    * is logged in it is only cached: the roster sync sends it after the contact is in the roster.
    */
   private async setPresence(presence: ContactPresence): Promise<void> {
-    const previous = this.presence;
-    this.presence = presence;
-    const changed =
-      previous.available !== presence.available ||
-      previous.show !== presence.show ||
-      previous.status !== presence.status ||
-      previous.lastSeen?.getTime() !== presence.lastSeen?.getTime();
-    if (changed && this.session.isLoggedIn) await this.sendPresence();
+    return this.inOrder(async () => {
+      const previous = this.presence;
+      this.presence = presence;
+      const changed =
+        previous.available !== presence.available ||
+        previous.show !== presence.show ||
+        previous.status !== presence.status ||
+        previous.lastSeen?.getTime() !== presence.lastSeen?.getTime();
+      if (changed && this.session.isLoggedIn) await this.sendPresence();
+    });
   }
 
   /** Sends the cached presence to the user (also the answer to a probe). */
@@ -393,6 +412,13 @@ export class LegacyContact {
         : xml("x", { xmlns: "vcard-temp:x:update" }, xml("photo", {}, this.picture?.id ?? "")),
       lastSeen ? xml("idle", { xmlns: "urn:xmpp:idle:1", since: lastSeen.toISOString() }) : null,
     );
+  }
+
+  /** Runs `work` after every action called before it has finished (see `outbox`). */
+  inOrder<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.outbox.then(work, work);
+    this.outbox = run.catch(() => undefined);
+    return run;
   }
 
   // ---- id maps ----
@@ -437,7 +463,7 @@ export class LegacyContact {
   }
 
   private chatState(state: ChatState): Promise<void> {
-    return this.emit({ id: this.session.gateway.newStanzaId(), chatState: state });
+    return this.inOrder(() => this.emit({ id: this.session.gateway.newStanzaId(), chatState: state }));
   }
 
   /** Sends from the contact to the user, or as a carbon from the user to the contact. */

@@ -25,8 +25,13 @@ export async function dispatchToContact(
     if (legacyId === undefined) throw new XmppError("item-not-found", UNKNOWN_MESSAGE_TEXT);
     return legacyId;
   };
+  // Through the contact's outbox: the network's receipt for this message (a `received()` call
+  // right after the send) then waits until the ids it must look up are stored.
   const remember = async (legacyId: string | undefined | void) => {
-    if (legacyId) for (const id of xmppIds) await contact.mapMessage(legacyId, id, "out");
+    if (!legacyId) return;
+    await contact.inOrder(async () => {
+      for (const id of xmppIds) await contact.mapMessage(legacyId, id, "out");
+    });
   };
 
   if (parsed.retraction !== undefined) {
