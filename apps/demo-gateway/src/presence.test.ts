@@ -3,7 +3,7 @@ import { forEachDriver } from "@gangway/store/testing";
 import { canonicalXml, type MemoryTransport } from "@gangway/testing";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { DemoGateway } from "./gateway.js";
-import { GW, startTestGateway } from "./test-support/gateway.js";
+import { GW, startWithRomeoLoggedIn } from "./test-support/gateway.js";
 
 const USER = "romeo@localhost";
 const ECHO = `echo@${GW}`;
@@ -17,10 +17,7 @@ forEachDriver((driver) => {
 
   beforeEach(async () => {
     store = await driver.openStore();
-    await store.users.create({ jid: USER, registration: { username: "romeo", password: "pw" } });
-    ({ gateway, transport } = await startTestGateway(store));
-    await transport.waitForSent((s) => s.getChildText("status") === "Logged in as romeo");
-    while (transport.uncheckedCount > 0) transport.nextSent();
+    ({ gateway, transport } = await startWithRomeoLoggedIn(store));
     caps = (await gateway.sessionFor(USER)!.contacts.byLegacyId("echo")).capabilities!.caps().toString();
   });
   afterEach(async () => {

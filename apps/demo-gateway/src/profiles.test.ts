@@ -5,7 +5,7 @@ import type { Element } from "@gangway/xmpp";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { DemoGateway } from "./gateway.js";
 import { DEMO_CONTACTS } from "./network.js";
-import { GW, startTestGateway } from "./test-support/gateway.js";
+import { GW, startWithRomeoLoggedIn } from "./test-support/gateway.js";
 
 const USER = "romeo@localhost";
 const ALICE = `alice@${GW}`;
@@ -21,10 +21,7 @@ forEachDriver((driver) => {
 
   beforeEach(async () => {
     store = await driver.openStore();
-    await store.users.create({ jid: USER, registration: { username: "romeo", password: "pw" } });
-    ({ gateway, transport } = await startTestGateway(store));
-    await transport.waitForSent((s) => s.getChildText("status") === "Logged in as romeo");
-    while (transport.uncheckedCount > 0) transport.nextSent();
+    ({ gateway, transport } = await startWithRomeoLoggedIn(store));
   });
   afterEach(async () => {
     await gateway.stop();

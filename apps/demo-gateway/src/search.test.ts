@@ -3,7 +3,7 @@ import { forEachDriver } from "@gangway/store/testing";
 import { canonicalXml, type MemoryTransport } from "@gangway/testing";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { DemoGateway } from "./gateway.js";
-import { GW, sayToGateway, startTestGateway } from "./test-support/gateway.js";
+import { GW, sayToGateway, startWithRomeoLoggedIn } from "./test-support/gateway.js";
 
 const USER = "romeo@localhost";
 
@@ -15,10 +15,7 @@ forEachDriver((driver) => {
 
   beforeEach(async () => {
     store = await driver.openStore();
-    await store.users.create({ jid: USER, registration: { username: "romeo", password: "pw" } });
-    ({ gateway, transport } = await startTestGateway(store));
-    await transport.waitForSent((s) => s.getChildText("status") === "Logged in as romeo");
-    while (transport.uncheckedCount > 0) transport.nextSent();
+    ({ gateway, transport } = await startWithRomeoLoggedIn(store));
   });
   afterEach(async () => {
     await gateway.stop();

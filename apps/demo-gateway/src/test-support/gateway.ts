@@ -30,6 +30,19 @@ export async function startTestGateway(
   return { gateway, transport };
 }
 
+/** romeo, already registered: the gateway logs him in at startup; what it sent by then is consumed. */
+export const ROMEO = "romeo@localhost";
+
+export async function startWithRomeoLoggedIn(
+  store: Store,
+): Promise<{ gateway: DemoGateway; transport: MemoryTransport }> {
+  await store.users.create({ jid: ROMEO, registration: { username: "romeo", password: "pw" } });
+  const started = await startTestGateway(store);
+  await started.transport.waitForSent((s) => s.getChildText("status") === "Logged in as romeo");
+  while (started.transport.uncheckedCount > 0) started.transport.nextSent();
+  return started;
+}
+
 /** Says `text` to the gateway's chat bot and returns the bodies of what the gateway answered `from`. */
 export async function sayToGateway(
   transport: MemoryTransport,
