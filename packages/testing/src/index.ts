@@ -1,3 +1,12 @@
+export {
+  BiboumiNotInstalledError,
+  type BiboumiOptions,
+  type BiboumiServer,
+  type BiboumiServerSettings,
+  BiboumiStartError,
+  biboumiAvailable,
+  startBiboumi,
+} from "./biboumi.js";
 export { canonicalXml } from "./canonical-xml.js";
 export {
   AccountRegistrationError,
