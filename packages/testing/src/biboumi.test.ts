@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { type BiboumiServer, biboumiAvailable, startBiboumi } from "./biboumi.js";
+import { type BiboumiServer, startBiboumi } from "./biboumi.js";
 import { connectClient, registerAccount, type TestClient } from "./clients.js";
 import { connectIrcBot, type IrcBot } from "./irc-bot.js";
 import { type NgircdServer, startNgircd } from "./ngircd.js";
@@ -46,7 +46,8 @@ async function setUp(options: { fixedIrcServer?: boolean; ircPassword?: string }
 const body = (text: string) => (s: { is(n: string): boolean; getChildText(n: string): string | null }) =>
   s.is("message") && s.getChildText("body") === text;
 
-describe.skipIf(!biboumiAvailable())("startBiboumi (biboumi 9 as a component of a test Prosody)", () => {
+// No skip when biboumi is missing: .ci/run installs it, and a missing server must fail loudly.
+describe("startBiboumi (biboumi 9 as a component of a test Prosody)", () => {
   it("relays a private message XMPP → IRC and the IRC answer back, with fixed_irc_server JIDs nick@domain", async () => {
     const { irc, biboumi, alice, bob } = await setUp({ ircPassword: "letmein" });
     const config = readFileSync(biboumi.configPath, "utf8");
