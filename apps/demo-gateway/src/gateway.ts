@@ -6,6 +6,7 @@ import {
   type OutgoingMessage,
   RegistrationType,
   type SearchResult,
+  type UserAvatar,
   type UserPresence,
 } from "@gangway/core";
 import { type ChatState, type FormValues, XmppError } from "@gangway/xmpp";
@@ -118,6 +119,11 @@ export class DemoSession extends BaseSession<DemoContact> {
       ],
       items,
     };
+  }
+
+  /** The user's picture, kept by the demo network as a profile picture. */
+  override async onAvatar(avatar: UserAvatar | null): Promise<void> {
+    this.client.setOwnAvatar(avatar ? { type: avatar.type, bytes: avatar.data.byteLength } : null);
   }
 
   /** The demo network shows the user's status to nobody, but keeps it, as a real one would. */

@@ -172,6 +172,13 @@ export class DemoClient extends EventEmitter<DemoEvents> {
     this.ownPresence = { show, status };
   }
 
+  /** The user's profile picture on the demo network (type and size are all it keeps). */
+  ownAvatar: { type: string; bytes: number } | null = null;
+
+  setOwnAvatar(avatar: { type: string; bytes: number } | null): void {
+    this.ownAvatar = avatar;
+  }
+
   logout(): void {
     this.loggedIn = false;
     this.removeAllListeners();

@@ -71,4 +71,29 @@ forEachDriver((driver) => {
       error.getChild("error")?.getChild("registration-required", "urn:ietf:params:xml:ns:xmpp-stanzas"),
     ).toBeDefined();
   });
+
+  it("fetches the user's vCard photo when its XEP-0153 hash changes, and hands it to the network", async () => {
+    const client = gateway.sessionFor(USER)!.client;
+    const png = Buffer.from("89504e470d0a1a0a", "hex");
+    // Not awaited yet: handling the presence waits for the vCard answer injected below.
+    const handled = transport.inject(`<presence from="${USER}/phone" to="${GW}">
+      <x xmlns="vcard-temp:x:update"><photo>abc123</photo></x></presence>`);
+    const request = await transport.waitForSent(
+      (s) => s.is("iq") && s.getChild("vCard", "vcard-temp") !== undefined,
+    );
+    expect(request.attrs).toMatchObject({ type: "get", to: USER, from: GW });
+    await transport.inject(`<iq type="result" id="${request.attrs.id}" from="${USER}" to="${GW}">
+      <vCard xmlns="vcard-temp"><PHOTO><TYPE>image/png</TYPE><BINVAL>${png.toString("base64")}</BINVAL></PHOTO></vCard></iq>`);
+    await handled;
+    expect(client.ownAvatar).toEqual({ type: "image/png", bytes: png.byteLength });
+    // The same hash again: nothing fetched. An empty photo: the picture is removed.
+    await transport.inject(
+      `<presence from="${USER}/pc" to="${GW}"><x xmlns="vcard-temp:x:update"><photo>abc123</photo></x></presence>`,
+    );
+    expect(transport.sent.filter((s) => s.getChild("vCard", "vcard-temp")).length).toBe(1);
+    await transport.inject(
+      `<presence from="${USER}/pc" to="${GW}"><x xmlns="vcard-temp:x:update"><photo/></x></presence>`,
+    );
+    expect(client.ownAvatar).toBeNull();
+  });
 });

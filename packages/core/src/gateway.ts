@@ -758,13 +758,55 @@ ${text}`,
    * passed to the app's `onPresence` unless the user turned `sync_presence` off.
    */
   private async relayUserPresence(session: S, stanza: Element): Promise<void> {
-    if (!session.isLoggedIn || this.preferencesOf(session.user).sync_presence === false) return;
+    if (!session.isLoggedIn) return;
+    await this.relayUserAvatar(session, stanza);
+    if (this.preferencesOf(session.user).sync_presence === false) return;
     const show = stanza.getChildText("show");
     await session.onPresence({
       available: stanza.attrs.type !== "unavailable",
       show: show === "away" || show === "xa" || show === "dnd" || show === "chat" ? show : undefined,
       status: stanza.getChildText("status") ?? undefined,
       resource: JID.parse(String(stanza.attrs.from)).resource || undefined,
+    });
+  }
+
+  /**
+   * XEP-0153: the user's presence carries the hash of their vCard photo. When it changes (and
+   * `sync_avatar` is on), the gateway fetches the vCard and hands the picture to `onAvatar`.
+   */
+  private async relayUserAvatar(session: S, stanza: Element): Promise<void> {
+    const update = stanza.getChild("x", "vcard-temp:x:update");
+    const photo = update?.getChild("photo");
+    // No element: the client says nothing about the avatar (XEP-0153 §4.3), not "no avatar".
+    if (!photo || this.preferencesOf(session.user).sync_avatar === false) return;
+    const hash = photo.text().trim();
+    if (hash === session.userAvatarHash) return;
+    session.userAvatarHash = hash;
+    if (!hash) {
+      await session.onAvatar(null);
+      return;
+    }
+    let result: Element;
+    try {
+      result = await this.request(
+        xml("iq", { type: "get", to: session.userJid }, xml("vCard", { xmlns: "vcard-temp" })),
+        10_000,
+      );
+    } catch (err) {
+      // The user's server may not serve vCards: the avatar just stays as it was on the network.
+      session.log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        "could not fetch the user's vCard",
+      );
+      return;
+    }
+    const picture = result.getChild("vCard", "vcard-temp")?.getChild("PHOTO");
+    const base64 = picture?.getChildText("BINVAL")?.replace(/\s+/g, "");
+    if (!base64) return;
+    await session.onAvatar({
+      data: Buffer.from(base64, "base64"),
+      type: picture?.getChildText("TYPE") ?? "image/png",
+      hash,
     });
   }
 

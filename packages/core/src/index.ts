@@ -64,5 +64,6 @@ export {
   SEARCH_NOT_IMPLEMENTED_TEXT,
   type SearchResult,
   type SessionState,
+  type UserAvatar,
   type UserPresence,
 } from "./session.js";

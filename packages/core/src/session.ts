@@ -15,6 +15,14 @@ export interface UserPresence {
   resource?: string | undefined;
 }
 
+/** The user's own picture, as `onAvatar` receives it. */
+export interface UserAvatar {
+  data: Uint8Array;
+  type: string;
+  /** SHA-1 hex, as XEP-0153 advertised it. */
+  hash: string;
+}
+
 export type SessionState = "logging-in" | "logged-in" | "failed" | "logged-out";
 
 /** What `onSearch` found: the columns (one of them `jid`, e.g. `contact.jid`) and one row per contact. */
@@ -75,6 +83,15 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
    * The default does nothing: not every network has presence.
    */
   async onPresence(_presence: UserPresence): Promise<void> {}
+
+  /** SHA-1 of the user's last vCard photo the gateway saw (XEP-0153); `onAvatar` runs on change. */
+  userAvatarHash: string | undefined;
+
+  /**
+   * The user's XMPP avatar changed (null: removed), for networks that show the user's picture.
+   * Only called while the user's `sync_avatar` is on. The default does nothing.
+   */
+  async onAvatar(_avatar: UserAvatar | null): Promise<void> {}
 
   /**
    * Searches the legacy network for contacts (XEP-0055 and the `find` command). `values` are the
