@@ -227,4 +227,26 @@ forEachDriver((driver) => {
     await userSays("alice", "back again", "m2");
     await alice.waitForMessage((m) => m.text === "back again");
   });
+
+  it("follows a contact's nick change when IRC shows it (a channel in common)", async () => {
+    await registered();
+    const alice = await bot("alice");
+    await alice.say("romeo", "hi");
+    await transport.waitForSent((s) => s.getChildText("body") === "hi");
+    // IRC tells about nick changes only to people who share a channel: make them share one.
+    const client = (gateway.sessionFor(USER) as unknown as { client: { join(channel: string): void } })
+      .client;
+    client.join("#gangway");
+    await alice.join("#gangway");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await alice.changeNick("alicia");
+    const moved = await transport.waitForSent((s) =>
+      /now known as alicia/.test(s.getChildText("body") ?? ""),
+    );
+    expect(moved.attrs.from).toBe(`alice@${GW}/gangway`);
+    expect(moved.getChildText("body")).toBe(`(I am now known as alicia: alicia@${GW})`);
+    await transport.waitForSent(
+      (s) => s.is("presence") && s.attrs.from === `alicia@${GW}/gangway` && !s.attrs.type,
+    );
+  });
 });
