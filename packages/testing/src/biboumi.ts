@@ -1,12 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants as fsConstants, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import type { Element } from "@gangway/xmpp";
 import type { TestClient } from "./clients.js";
 import type { ProsodyServer } from "./prosody.js";
-import { ConsoleLog, sleep } from "./server-process.js";
+import {
+  ConsoleLog,
+  resolveExecutable,
+  type ServerProcess,
+  SpawnFailedError,
+  spawnServer,
+} from "./server-process.js";
 
 /**
  * A throwaway biboumi (Debian 12: biboumi 9.0), the reference XMPP ↔ IRC gateway, as an XEP-0114
@@ -119,25 +124,6 @@ const LOOPBACK = "127.0.0.1";
 const READY_LINE = "Authenticated with the XMPP server";
 const COMMANDS_NS = "http://jabber.org/protocol/commands";
 
-/** Every biboumi this process started and has not stopped yet: the exit hook kills them. */
-const liveProcesses = new Set<{ pid: number; dir: string }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const entry of liveProcesses) {
-      try {
-        process.kill(entry.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-      rmSync(entry.dir, { recursive: true, force: true });
-    }
-  });
-}
-
 /** Is this path-safe and config-safe (one `key=value` line)? */
 function assertConfigValue(name: string, value: string): void {
   if (/[\r\n]/.test(value)) throw new Error(`biboumi ${name} must be one line: ${JSON.stringify(value)}`);
@@ -197,7 +183,6 @@ export async function startBiboumi(options: BiboumiOptions): Promise<BiboumiServ
       dir,
     }),
   );
-  installExitHook();
   const consoleLog = new ConsoleLog();
   const stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
   const running = await launch({
@@ -221,13 +206,6 @@ export async function startBiboumi(options: BiboumiOptions): Promise<BiboumiServ
   });
 }
 
-interface RunningProcess {
-  child: ChildProcess;
-  watchdog: ChildProcess;
-  exited: Promise<void>;
-  registration: { pid: number; dir: string };
-}
-
 class RunningBiboumi implements BiboumiServer {
   readonly domain: string;
   readonly ircServer: { readonly host: string; readonly port: number; readonly password?: string };
@@ -238,7 +216,7 @@ class RunningBiboumi implements BiboumiServer {
   readonly pid: number;
   readonly #consoleLog: ConsoleLog;
   readonly #stopTimeoutMs: number;
-  readonly #running: RunningProcess;
+  readonly #running: ServerProcess;
   #stopped: Promise<void> | undefined;
 
   constructor(init: {
@@ -250,7 +228,7 @@ class RunningBiboumi implements BiboumiServer {
     dbPath: string;
     consoleLog: ConsoleLog;
     stopTimeoutMs: number;
-    running: RunningProcess;
+    running: ServerProcess;
   }) {
     this.domain = init.domain;
     this.ircServer = init.ircServer;
@@ -261,7 +239,7 @@ class RunningBiboumi implements BiboumiServer {
     this.#consoleLog = init.consoleLog;
     this.#stopTimeoutMs = init.stopTimeoutMs;
     this.#running = init.running;
-    this.pid = init.running.registration.pid;
+    this.pid = init.running.pid;
   }
 
   get serverJid(): string {
@@ -357,7 +335,8 @@ class RunningBiboumi implements BiboumiServer {
 
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
-      await terminate(this.#running, this.#stopTimeoutMs);
+      // SIGTERM: biboumi QUITs every IRC connection and exits once the servers acknowledge (≤ 2 s).
+      await this.#running.stop({ timeoutMs: this.#stopTimeoutMs });
       await rm(this.dir, { recursive: true, force: true });
     })();
     return this.#stopped;
@@ -371,90 +350,50 @@ async function launch(input: {
   consoleLog: ConsoleLog;
   startTimeoutMs: number;
   stopTimeoutMs: number;
-}): Promise<RunningProcess> {
+}): Promise<ServerProcess> {
   const { biboumiPath, configPath, dir, consoleLog } = input;
-  // biboumi never daemonizes: child.pid is biboumi itself; with no log_file it logs to stdout.
-  const child = spawn(biboumiPath, [configPath], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  const spawnFailed = new Promise<Error>((resolve) => child.once("error", resolve));
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  child.stdout?.on("data", (chunk: Buffer) => consoleLog.append(chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => consoleLog.append(chunk.toString()));
-  if (child.pid === undefined) {
-    const error = await spawnFailed;
-    await rm(dir, { recursive: true, force: true });
-    throw new BiboumiStartError(
-      `Could not spawn ${biboumiPath}: ${error.message}`,
-      configPath,
-      consoleLog.text(),
-    );
-  }
-  const registration = { pid: child.pid, dir };
-  liveProcesses.add(registration);
-  const running: RunningProcess = { child, watchdog: spawnWatchdog(child.pid, dir), exited, registration };
-  let exitedEarly = false;
-  void exited.then(() => {
-    exitedEarly = true;
-  });
-  const deadline = Date.now() + input.startTimeoutMs;
+  let running: ServerProcess;
   try {
-    for (;;) {
-      const output = consoleLog.text();
+    // biboumi never daemonizes: the child's PID is biboumi itself; with no log_file it logs to stdout.
+    running = await spawnServer({
+      name: "biboumi",
+      command: biboumiPath,
+      args: [configPath],
+      cwd: dir,
+      dir,
+      consoleLog,
+      watchdogGraceTenths: 30,
+    });
+  } catch (error) {
+    if (!(error instanceof SpawnFailedError)) throw error;
+    await rm(dir, { recursive: true, force: true });
+    throw new BiboumiStartError(error.message, configPath, consoleLog.text());
+  }
+  try {
+    await running.waitUntilReady({
+      timeoutMs: input.startTimeoutMs,
+      intervalMs: 5,
       // Logged after the component handshake succeeded: Prosody routes the domain to us from now on.
-      if (output.includes(READY_LINE)) return running;
-      if (exitedEarly) {
-        throw new BiboumiStartError(
-          `biboumi exited during startup (code ${child.exitCode}, signal ${child.signalCode})`,
+      ready: () => consoleLog.text().includes(READY_LINE),
+      onExit: () =>
+        new BiboumiStartError(
+          `biboumi exited during startup (code ${running.exitCode}, signal ${running.signalCode})`,
           configPath,
-          output,
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new BiboumiStartError(
+          consoleLog.text(),
+        ),
+      onTimeout: () =>
+        new BiboumiStartError(
           `biboumi did not log "${READY_LINE}" within ${input.startTimeoutMs} ms`,
           configPath,
-          output,
-        );
-      }
-      await sleep(5);
-    }
+          consoleLog.text(),
+        ),
+    });
+    return running;
   } catch (error) {
-    await terminate(running, input.stopTimeoutMs);
+    await running.stop({ timeoutMs: input.stopTimeoutMs });
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-}
-
-async function terminate(running: RunningProcess, stopTimeoutMs: number): Promise<void> {
-  const { child, watchdog, exited, registration } = running;
-  // Disarm the watchdog first: once biboumi is gone its PID could be reused by an unrelated process.
-  watchdog.kill("SIGKILL");
-  if (child.exitCode === null && child.signalCode === null) {
-    // SIGTERM: biboumi QUITs every IRC connection and exits once the servers acknowledge (≤ 2 s).
-    child.kill("SIGTERM");
-    const killTimer = setTimeout(() => child.kill("SIGKILL"), stopTimeoutMs);
-    await exited;
-    clearTimeout(killTimer);
-  }
-  liveProcesses.delete(registration);
-}
-
-/**
- * A tiny shell holding the read end of a pipe only this process writes to: if this process dies
- * without running exit hooks (SIGKILL, a crashed worker), the pipe reaches EOF and the shell
- * terminates the orphaned biboumi by PID and removes its temp dir.
- */
-function spawnWatchdog(pid: number, dir: string): ChildProcess {
-  const script =
-    'read -r _; kill -TERM "$1" 2>/dev/null || exit 0; ' +
-    'i=0; while [ $i -lt 30 ] && kill -0 "$1" 2>/dev/null && ! grep -qs "^State:.Z" "/proc/$1/status"; ' +
-    "do sleep 0.1; i=$((i+1)); done; " +
-    'kill -KILL "$1" 2>/dev/null; rm -rf "$2"; exit 0';
-  const watchdog = spawn("/bin/sh", ["-c", script, "gangway-biboumi-watchdog", String(pid), dir], {
-    stdio: ["pipe", "ignore", "ignore"],
-  });
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
 }
 
 function renderConfig(input: {
@@ -516,21 +455,13 @@ function escapeXml(value: string): string {
 }
 
 function resolveBiboumiPath(explicit: string | undefined): string {
-  const configured = explicit ?? process.env.GANGWAY_BIBOUMI;
-  const candidates = configured
-    ? [configured]
-    : [...(process.env.PATH ?? "").split(delimiter).filter(Boolean), "/usr/bin"].map((dir) =>
-        join(dir, "biboumi"),
-      );
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new BiboumiNotInstalledError(configured ?? "biboumi on PATH and in /usr/bin");
+  return resolveExecutable({
+    name: "biboumi",
+    explicit,
+    envVar: "GANGWAY_BIBOUMI",
+    fallbackDirs: ["/usr/bin"],
+    notInstalled: (searched) => new BiboumiNotInstalledError(searched),
+  });
 }
 
 /** Whether a biboumi executable can be found (for `describe.skipIf`). */

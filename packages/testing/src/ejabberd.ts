@@ -1,12 +1,20 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, constants as fsConstants, rmSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import type { ComponentCredentials, ExtraComponentOptions, PrivilegeGrant } from "./prosody.js";
 import { FULL_PRIVILEGES } from "./prosody.js";
-import { acceptsConnections, ConsoleLog, pickFreePorts, sleep } from "./server-process.js";
+import {
+  acceptsConnections,
+  ConsoleLog,
+  resolveExecutable,
+  retryOnPortCollision,
+  ServerLifecycle,
+  type ServerProcess,
+  SpawnFailedError,
+  spawnServer,
+} from "./server-process.js";
 
 /**
  * The XEP-0356 namespace ejabberd 23.01 (Debian 12) speaks. Prosody's mod_privilege speaks
@@ -113,24 +121,6 @@ const PORT_COLLISION_ATTEMPTS = 3;
 const ERROR_TAIL_LINES = 60;
 
 /**
- * Process groups of every ejabberd this process started and has not stopped yet: the exit hook
- * kills them when the test process exits without calling stop(); the watchdog covers SIGKILL.
- */
-const liveServers = new Set<{ processGroup: number; dir: string }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const server of liveServers) {
-      killGroup(server.processGroup, "SIGKILL");
-      rmSync(server.dir, { recursive: true, force: true });
-    }
-  });
-}
-
-/**
  * Starts a throwaway ejabberd (Debian's 23.01) on free loopback ports in a fresh temp dir, as its
  * own Erlang node (own name, cookie and distribution port, no epmd), independent of any system one.
  *
@@ -190,40 +180,37 @@ export async function startEjabberd(options: EjabberdOptions = {}): Promise<Ejab
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
   };
   const consoleLog = new ConsoleLog();
-  installExitHook();
 
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= PORT_COLLISION_ATTEMPTS; attempt++) {
-    const [c2sPort, componentPort, httpPort, distributionPort] = (await pickFreePorts(4)) as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    const ports: Ports = { c2sPort, componentPort, httpPort, distributionPort, upload };
-    await writeFile(paths.ctlConfig, renderCtlConfig({ nodeName, distributionPort, pidFile: paths.pidFile }));
-    await writeFile(
-      paths.config,
-      renderConfig({
-        ports,
-        components,
-        uploadDomain,
-        uploadDir: paths.upload,
-        allowRegistration: options.allowRegistration ?? true,
-      }),
-    );
-    const launcher: Launcher = { ctlPath, paths, nodeName, ports, consoleLog, timing };
-    try {
+  return retryOnPortCollision(
+    {
+      count: 4,
+      attempts: PORT_COLLISION_ATTEMPTS,
+      dir,
+      isCollision: (error) => error instanceof PortCollisionError,
+      onCollision: () => consoleLog.append("--- gangway: a port was taken, retrying with new ports ---\n"),
+    },
+    async (picked) => {
+      const [c2sPort, componentPort, httpPort, distributionPort] = picked as [number, number, number, number];
+      const ports: Ports = { c2sPort, componentPort, httpPort, distributionPort, upload };
+      await writeFile(
+        paths.ctlConfig,
+        renderCtlConfig({ nodeName, distributionPort, pidFile: paths.pidFile }),
+      );
+      await writeFile(
+        paths.config,
+        renderConfig({
+          ports,
+          components,
+          uploadDomain,
+          uploadDir: paths.upload,
+          allowRegistration: options.allowRegistration ?? true,
+        }),
+      );
+      const launcher: Launcher = { ctlPath, paths, nodeName, ports, consoleLog, timing };
       const running = await launch(launcher);
       return new RunningEjabberd(launcher, components, uploadDomain, running);
-    } catch (error) {
-      lastError = error;
-      if (!(error instanceof PortCollisionError)) break;
-      consoleLog.append("--- gangway: a port was taken, retrying with new ports ---\n");
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
-  throw lastError;
+    },
+  );
 }
 
 interface ComponentSpec {
@@ -260,15 +247,13 @@ interface Launcher {
   timing: { startTimeoutMs: number; stopTimeoutMs: number };
 }
 
-/** One ejabberd node: the ejabberdctl shell (process group leader), its beam, and our watchdog. */
+/**
+ * One ejabberd node: the ejabberdctl shell, leader of the process group `foreground` runs in
+ * (the shell, beam.smp and beam's port programs), and its beam.
+ */
 interface RunningProcess {
-  child: ChildProcess;
-  /** The group `ejabberdctl foreground` leads: the shell, beam.smp and beam's port programs. */
-  processGroup: number;
+  server: ServerProcess;
   beamPid: number;
-  watchdog: ChildProcess;
-  exited: Promise<void>;
-  registration: { processGroup: number; dir: string };
 }
 
 class RunningEjabberd implements EjabberdServer {
@@ -288,8 +273,7 @@ class RunningEjabberd implements EjabberdServer {
   readonly configPath: string;
   readonly logFile: string;
   readonly #launcher: Launcher;
-  #running: RunningProcess | undefined;
-  #stopped = false;
+  readonly #lifecycle: ServerLifecycle<RunningProcess>;
 
   constructor(
     launcher: Launcher,
@@ -298,7 +282,18 @@ class RunningEjabberd implements EjabberdServer {
     running: RunningProcess,
   ) {
     this.#launcher = launcher;
-    this.#running = running;
+    this.#lifecycle = new ServerLifecycle(
+      {
+        label: "ejabberd",
+        dir: launcher.paths.dir,
+        consoleLog: launcher.consoleLog,
+        // restart: graceful, so Mnesia closes its disc tables and the restarted node finds every
+        // account. stop: no graceful shutdown (~1 s): the spool is deleted right after.
+        terminate: (current, why) =>
+          terminate(current, why === "restart" ? "graceful" : "kill", launcher.timing.stopTimeoutMs),
+      },
+      running,
+    );
     const { ports, paths } = launcher;
     this.c2sPort = ports.c2sPort;
     this.componentPort = ports.componentPort;
@@ -315,7 +310,7 @@ class RunningEjabberd implements EjabberdServer {
   }
 
   get pid(): number {
-    return this.#running?.beamPid ?? -1;
+    return this.#lifecycle.current?.beamPid ?? -1;
   }
 
   logs(): string {
@@ -323,7 +318,7 @@ class RunningEjabberd implements EjabberdServer {
   }
 
   async registerUser(name: string, password: string): Promise<void> {
-    if (this.#stopped) throw new Error("ejabberd was stopped");
+    this.#lifecycle.assertNotStopped();
     if (!PRINTABLE.test(name) || !PRINTABLE.test(password)) {
       throw new Error("registerUser: name and password must be non-empty printable ASCII without spaces");
     }
@@ -339,23 +334,11 @@ class RunningEjabberd implements EjabberdServer {
   }
 
   async restart(): Promise<void> {
-    if (this.#stopped) throw new Error("ejabberd was stopped");
-    const running = this.#running;
-    this.#running = undefined;
-    // Graceful, so Mnesia closes its disc tables and the restarted node finds every account.
-    if (running) await terminate(running, "graceful", this.#launcher.timing.stopTimeoutMs);
-    this.#launcher.consoleLog.append("--- gangway: restarting ejabberd ---\n");
-    this.#running = await launch(this.#launcher);
+    await this.#lifecycle.restart(() => launch(this.#launcher));
   }
 
-  async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    const running = this.#running;
-    this.#running = undefined;
-    // No graceful shutdown (~1 s): the spool is deleted right after, so nothing needs flushing.
-    if (running) await terminate(running, "kill", this.#launcher.timing.stopTimeoutMs);
-    await rm(this.dir, { recursive: true, force: true });
+  stop(): Promise<void> {
+    return this.#lifecycle.stop();
   }
 }
 
@@ -395,80 +378,62 @@ async function launch(launcher: Launcher): Promise<RunningProcess> {
   const { ctlPath, paths, nodeName, ports, consoleLog, timing } = launcher;
   // A stale pidfile from the previous run must not be mistaken for the new beam.
   await rm(paths.pidFile, { force: true });
-  // `detached` makes the ejabberdctl shell a process-group leader: beam.smp and the port programs
-  // it forks (memsup, inet_gethost, …) join that group, so one group signal reaches exactly them.
-  const child = spawn(ctlPath, [...ctlArgs(launcher), "foreground"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: ctlEnv(launcher),
-    detached: true,
-  });
-  const spawnFailed = new Promise<Error>((resolve) => child.once("error", resolve));
-  // 'close' fires once every holder of the stdout/stderr pipes (the shell and beam) has exited.
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  child.stdout?.on("data", (chunk: Buffer) => consoleLog.append(chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => consoleLog.append(chunk.toString()));
-  if (child.pid === undefined) {
-    const error = await spawnFailed;
-    throw new EjabberdStartError(
-      `Could not spawn ${ctlPath}: ${error.message}`,
-      paths.logs,
-      consoleLog.tail(20),
-    );
+  let server: ServerProcess;
+  try {
+    // A process group of its own: beam.smp and the port programs it forks (memsup, inet_gethost, …)
+    // join the ejabberdctl shell's group, so one group signal reaches exactly them.
+    server = await spawnServer({
+      name: "ejabberd",
+      command: ctlPath,
+      args: [...ctlArgs(launcher), "foreground"],
+      env: ctlEnv(launcher),
+      dir: paths.dir,
+      consoleLog,
+      processGroup: true,
+    });
+  } catch (error) {
+    if (error instanceof SpawnFailedError)
+      throw new EjabberdStartError(error.message, paths.logs, consoleLog.tail(20));
+    throw error;
   }
-  const processGroup = child.pid;
-  const registration = { processGroup, dir: paths.dir };
-  liveServers.add(registration);
-  const running: RunningProcess = {
-    child,
-    processGroup,
-    beamPid: -1,
-    watchdog: spawnWatchdog(processGroup, paths.dir),
-    exited,
-    registration,
-  };
-  const startOffset = consoleLog.length;
-  let exitedEarly = false;
-  void exited.then(() => {
-    exitedEarly = true;
-  });
+  const running: RunningProcess = { server, beamPid: -1 };
   const logFile = join(paths.logs, "ejabberd.log");
-  const deadline = Date.now() + timing.startTimeoutMs;
   const wanted = [ports.c2sPort, ports.componentPort, ...(ports.upload ? [ports.httpPort] : [])];
   try {
-    for (;;) {
-      const output = consoleLog.textSince(startOffset);
-      if (exitedEarly) {
-        const reason = `ejabberd exited during startup (code ${child.exitCode}, signal ${child.signalCode})`;
+    await server.waitUntilReady({
+      timeoutMs: timing.startTimeoutMs,
+      intervalMs: 25,
+      onExit: (output) => {
+        const reason = `ejabberd exited during startup (code ${server.exitCode}, signal ${server.signalCode})`;
         // "Failed to open socket … address already in use" (a listener) or
         // "register/listen error: eaddrinuse" (the distribution port).
         if (/eaddrinuse|address already in use/.test(output)) {
-          throw new PortCollisionError(
+          return new PortCollisionError(
             `${reason}: a port is in use`,
             logFile,
             consoleLog.tail(ERROR_TAIL_LINES),
           );
         }
-        throw new EjabberdStartError(reason, logFile, consoleLog.tail(ERROR_TAIL_LINES));
-      }
+        return new EjabberdStartError(reason, logFile, consoleLog.tail(ERROR_TAIL_LINES));
+      },
       // The console must confirm that this node started and that ejabberd itself opened each
       // listener: a port check alone could be fooled by another process on a colliding port.
-      if (started(output, nodeName, ports)) {
+      ready: async (output) => {
+        if (!started(output, nodeName, ports)) return false;
         const accepting = await Promise.all(wanted.map((port) => acceptsConnections(port)));
         const beamPid = await readPid(paths.pidFile);
-        if (accepting.every(Boolean) && beamPid !== undefined) {
-          running.beamPid = beamPid;
-          return running;
-        }
-      }
-      if (Date.now() > deadline) {
-        throw new EjabberdStartError(
+        if (!accepting.every(Boolean) || beamPid === undefined) return false;
+        running.beamPid = beamPid;
+        return true;
+      },
+      onTimeout: () =>
+        new EjabberdStartError(
           `ejabberd did not accept connections on ports ${wanted.join(", ")} within ${timing.startTimeoutMs} ms`,
           logFile,
           consoleLog.tail(ERROR_TAIL_LINES),
-        );
-      }
-      await sleep(25);
-    }
+        ),
+    });
+    return running;
   } catch (error) {
     await terminate(running, "kill", timing.stopTimeoutMs);
     throw error;
@@ -507,59 +472,17 @@ async function terminate(
   mode: "graceful" | "kill",
   stopTimeoutMs: number,
 ): Promise<void> {
-  const { child, processGroup, beamPid, watchdog, exited, registration } = running;
-  // Disarm the watchdog first: once the group is gone its id could be reused by unrelated processes.
-  watchdog.kill("SIGKILL");
-  if (child.exitCode === null && child.signalCode === null) {
-    let killTimer: NodeJS.Timeout | undefined;
-    if (beamPid > 0) {
-      signal(beamPid, mode === "graceful" ? "SIGTERM" : "SIGKILL");
-      killTimer = setTimeout(
-        () => killGroup(processGroup, "SIGKILL"),
-        mode === "graceful" ? stopTimeoutMs : 2000,
-      );
-    } else {
-      // Failed before beam wrote its pidfile: nothing to shut down gracefully.
-      killGroup(processGroup, "SIGKILL");
-    }
-    await exited;
-    clearTimeout(killTimer);
+  const { server, beamPid } = running;
+  if (beamPid > 0) {
+    await server.stop({
+      pid: beamPid,
+      signal: mode === "graceful" ? "SIGTERM" : "SIGKILL",
+      timeoutMs: mode === "graceful" ? stopTimeoutMs : 2000,
+    });
+  } else {
+    // Failed before beam wrote its pidfile: nothing to shut down gracefully.
+    await server.stop({ signal: "SIGKILL", timeoutMs: 2000 });
   }
-  killGroup(processGroup, "SIGKILL");
-  liveServers.delete(registration);
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // already gone
-  }
-}
-
-function killGroup(processGroup: number, name: NodeJS.Signals): void {
-  signal(-processGroup, name);
-}
-
-/**
- * A tiny shell that holds the read end of a pipe only this process writes to. If this process
- * dies without running exit hooks (SIGKILL, a crashed test worker), the pipe reaches EOF and the
- * shell terminates the orphaned node's process group and removes its temp dir. It runs in the
- * test process's group, not in the node's, so it survives its own signal. `kill -SIG -PGID`
- * addresses the group; dash's kill builtin rejects the `--` bash would accept there.
- */
-function spawnWatchdog(processGroup: number, dir: string): ChildProcess {
-  const script =
-    'read -r _; kill -TERM "-$1" 2>/dev/null || exit 0; ' +
-    'i=0; while [ $i -lt 50 ] && kill -0 "-$1" 2>/dev/null; do sleep 0.1; i=$((i+1)); done; ' +
-    'kill -KILL "-$1" 2>/dev/null; rm -rf "$2"; exit 0';
-  const watchdog = spawn("/bin/sh", ["-c", script, "gangway-ejabberd-watchdog", String(processGroup), dir], {
-    stdio: ["pipe", "ignore", "ignore"],
-  });
-  // The watchdog must never keep the test process alive on its own.
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
 }
 
 /**
@@ -730,19 +653,11 @@ function randomHex(bytes: number): string {
 }
 
 function resolveEjabberdctl(explicit: string | undefined): string {
-  const configured = explicit ?? process.env.GANGWAY_EJABBERDCTL;
-  const candidates = configured
-    ? [configured]
-    : [...(process.env.PATH ?? "").split(delimiter).filter(Boolean), "/usr/sbin", "/usr/bin"].map((dir) =>
-        join(dir, "ejabberdctl"),
-      );
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new EjabberdNotInstalledError(configured ?? "ejabberdctl on PATH and in /usr/sbin");
+  return resolveExecutable({
+    name: "ejabberdctl",
+    explicit,
+    envVar: "GANGWAY_EJABBERDCTL",
+    fallbackDirs: ["/usr/sbin", "/usr/bin"],
+    notInstalled: (searched) => new EjabberdNotInstalledError(searched),
+  });
 }

@@ -1,9 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants as fsConstants, rmSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { ConsoleLog, pickFreePorts, sleep } from "./server-process.js";
+import { join } from "node:path";
+import {
+  ConsoleLog,
+  resolveExecutable,
+  retryOnPortCollision,
+  ServerLifecycle,
+  type ServerProcess,
+  SpawnFailedError,
+  spawnServer,
+} from "./server-process.js";
 
 /**
  * A throwaway ngIRCd (Debian 12: ngircd 26.1) for IRC gateway tests: its own config in a fresh temp
@@ -91,25 +97,6 @@ const NGIRCD_MAX_NICK_LENGTH = 31;
 const PORT_COLLISION_ATTEMPTS = 3;
 const SERVER_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
 
-/** Every ngircd this process started and has not stopped yet: the exit hook kills them. */
-const liveServers = new Set<{ pid: number; dir: string }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const server of liveServers) {
-      try {
-        process.kill(server.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-      rmSync(server.dir, { recursive: true, force: true });
-    }
-  });
-}
-
 /**
  * Starts a throwaway ngircd on a free loopback port.
  *
@@ -132,13 +119,17 @@ export async function startNgircd(options: NgircdOptions = {}): Promise<NgircdSe
     startTimeoutMs: options.startTimeoutMs ?? 10_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
   };
-  installExitHook();
 
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= PORT_COLLISION_ATTEMPTS; attempt++) {
-    const [port] = (await pickFreePorts(1)) as [number];
-    await writeFile(configPath, renderConfig({ ...settings, dir, port }));
-    try {
+  return retryOnPortCollision(
+    {
+      count: 1,
+      attempts: PORT_COLLISION_ATTEMPTS,
+      dir,
+      isCollision: (error) => error instanceof PortCollisionError,
+    },
+    async (picked) => {
+      const [port] = picked as [number];
+      await writeFile(configPath, renderConfig({ ...settings, dir, port }));
       const running = await launch({
         ngircdPath,
         configPath,
@@ -149,13 +140,8 @@ export async function startNgircd(options: NgircdOptions = {}): Promise<NgircdSe
         timing,
       });
       return new RunningNgircd({ ngircdPath, dir, configPath, port, settings, consoleLog, timing, running });
-    } catch (error) {
-      lastError = error;
-      if (!(error instanceof PortCollisionError)) break;
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
-  throw lastError;
+    },
+  );
 }
 
 interface Settings {
@@ -168,13 +154,6 @@ interface Settings {
 interface Timing {
   startTimeoutMs: number;
   stopTimeoutMs: number;
-}
-
-interface RunningProcess {
-  child: ChildProcess;
-  watchdog: ChildProcess;
-  exited: Promise<void>;
-  registration: { pid: number; dir: string };
 }
 
 interface LaunchInput {
@@ -199,8 +178,7 @@ class RunningNgircd implements NgircdServer {
   readonly #ngircdPath: string;
   readonly #consoleLog: ConsoleLog;
   readonly #timing: Timing;
-  #running: RunningProcess | undefined;
-  #stopped = false;
+  readonly #lifecycle: ServerLifecycle<ServerProcess>;
 
   constructor(init: {
     ngircdPath: string;
@@ -210,7 +188,7 @@ class RunningNgircd implements NgircdServer {
     settings: Settings;
     consoleLog: ConsoleLog;
     timing: Timing;
-    running: RunningProcess;
+    running: ServerProcess;
   }) {
     this.#ngircdPath = init.ngircdPath;
     this.dir = init.dir;
@@ -221,12 +199,21 @@ class RunningNgircd implements NgircdServer {
     this.maxNickLength = init.settings.maxNickLength;
     this.#consoleLog = init.consoleLog;
     this.#timing = init.timing;
-    this.#running = init.running;
+    this.#lifecycle = new ServerLifecycle(
+      {
+        label: "ngircd",
+        dir: init.dir,
+        consoleLog: init.consoleLog,
+        terminate: (running) => running.stop({ timeoutMs: init.timing.stopTimeoutMs }),
+      },
+      init.running,
+    );
   }
 
   get pid(): number {
-    if (!this.#running?.child.pid) throw new Error("ngircd is not running");
-    return this.#running.child.pid;
+    const running = this.#lifecycle.current;
+    if (!running) throw new Error("ngircd is not running");
+    return running.pid;
   }
 
   logs(): string {
@@ -234,149 +221,76 @@ class RunningNgircd implements NgircdServer {
   }
 
   async restart(options: NgircdRestartOptions = {}): Promise<void> {
-    if (this.#stopped) throw new Error("ngircd was stopped");
-    await this.#terminate();
-    if (options.downMs) await sleep(options.downMs);
-    this.#consoleLog.append("--- gangway: restarting ngircd ---\n");
     // Same port on purpose (reconnect tests); if something took it meanwhile this fails clearly.
-    this.#running = await launch({
-      ngircdPath: this.#ngircdPath,
-      configPath: this.configPath,
-      dir: this.dir,
-      port: this.port,
-      name: this.name,
-      consoleLog: this.#consoleLog,
-      timing: this.#timing,
-    });
+    await this.#lifecycle.restart(
+      () =>
+        launch({
+          ngircdPath: this.#ngircdPath,
+          configPath: this.configPath,
+          dir: this.dir,
+          port: this.port,
+          name: this.name,
+          consoleLog: this.#consoleLog,
+          timing: this.#timing,
+        }),
+      options.downMs,
+    );
   }
 
-  async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    await this.#terminate();
-    await rm(this.dir, { recursive: true, force: true });
-  }
-
-  async #terminate(): Promise<void> {
-    const running = this.#running;
-    if (!running) return;
-    this.#running = undefined;
-    await terminate(running, this.#timing.stopTimeoutMs);
+  stop(): Promise<void> {
+    return this.#lifecycle.stop();
   }
 }
 
-async function launch(input: LaunchInput): Promise<RunningProcess> {
+async function launch(input: LaunchInput): Promise<ServerProcess> {
   const { ngircdPath, configPath, dir, port, name, consoleLog, timing } = input;
-  // -n: stay in the foreground (no fork), so child.pid is ngircd itself and the log goes to the
-  // console. ngircd started as root drops to "nobody" after binding; it reads nothing afterwards.
-  const child = spawn(ngircdPath, ["-n", "-f", configPath], { stdio: ["ignore", "pipe", "pipe"] });
-  const spawnFailed = new Promise<Error>((resolve) => child.once("error", resolve));
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  child.stdout?.on("data", (chunk: Buffer) => consoleLog.append(chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => consoleLog.append(chunk.toString()));
-  if (child.pid === undefined) {
-    const error = await spawnFailed;
-    throw new NgircdStartError(
-      `Could not spawn ${ngircdPath}: ${error.message}`,
-      configPath,
-      consoleLog.text(),
-    );
-  }
-  const registration = { pid: child.pid, dir };
-  liveServers.add(registration);
-  const running: RunningProcess = { child, watchdog: spawnWatchdog(child.pid, dir), exited, registration };
-  const startOffset = consoleLog.length;
-
-  let exitedEarly = false;
-  void exited.then(() => {
-    exitedEarly = true;
-  });
-  const deadline = Date.now() + timing.startTimeoutMs;
+  let running: ServerProcess;
   try {
-    for (;;) {
-      const output = consoleLog.textSince(startOffset);
-      if (output.includes(`Can't bind socket to address ${LOOPBACK}:${port}`)) {
-        throw new PortCollisionError(
-          `ngircd could not bind ${LOOPBACK}:${port} (in use)`,
+    // -n: stay in the foreground (no fork), so the child's PID is ngircd itself and the log goes to
+    // the console. ngircd started as root drops to "nobody" after binding; it reads nothing afterwards.
+    running = await spawnServer({
+      name: "ngircd",
+      command: ngircdPath,
+      args: ["-n", "-f", configPath],
+      dir,
+      consoleLog,
+      watchdogGraceTenths: 30,
+    });
+  } catch (error) {
+    if (error instanceof SpawnFailedError)
+      throw new NgircdStartError(error.message, configPath, consoleLog.text());
+    throw error;
+  }
+  try {
+    await running.waitUntilReady({
+      timeoutMs: timing.startTimeoutMs,
+      intervalMs: 5,
+      failure: (output) =>
+        output.includes(`Can't bind socket to address ${LOOPBACK}:${port}`)
+          ? new PortCollisionError(`ngircd could not bind ${LOOPBACK}:${port} (in use)`, configPath, output)
+          : undefined,
+      onExit: (output) =>
+        new NgircdStartError(
+          `ngircd exited during startup (code ${running.exitCode}, signal ${running.signalCode})`,
           configPath,
           output,
-        );
-      }
-      if (exitedEarly) {
-        throw new NgircdStartError(
-          `ngircd exited during startup (code ${child.exitCode}, signal ${child.signalCode})`,
-          configPath,
-          output,
-        );
-      }
+        ),
       // Both lines come from our child's own console, so another process on a colliding port
       // cannot fake readiness; "listening" is logged after listen(), so the port accepts already.
-      if (
-        output.includes(`Now listening on [${LOOPBACK}]:${port}`) &&
-        output.includes(`Server "${name}" (on `)
-      ) {
-        return running;
-      }
-      if (Date.now() > deadline) {
-        throw new NgircdStartError(
+      ready: (output) =>
+        output.includes(`Now listening on [${LOOPBACK}]:${port}`) && output.includes(`Server "${name}" (on `),
+      onTimeout: (output) =>
+        new NgircdStartError(
           `ngircd did not report listening on ${LOOPBACK}:${port} within ${timing.startTimeoutMs} ms`,
           configPath,
           output,
-        );
-      }
-      await sleep(5);
-    }
+        ),
+    });
+    return running;
   } catch (error) {
-    await terminate(running, timing.stopTimeoutMs);
+    await running.stop({ timeoutMs: timing.stopTimeoutMs });
     throw error;
   }
-}
-
-async function terminate(running: RunningProcess, stopTimeoutMs: number): Promise<void> {
-  const { child, watchdog, exited, registration } = running;
-  // Disarm the watchdog first: once ngircd is gone its PID could be reused by an unrelated process.
-  watchdog.kill("SIGKILL");
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill("SIGTERM");
-    const killTimer = setTimeout(() => child.kill("SIGKILL"), stopTimeoutMs);
-    await exited;
-    clearTimeout(killTimer);
-  }
-  liveServers.delete(registration);
-  // "close" means Node reaped the child; a PID that still answers is a bug worth failing loudly on.
-  if (registration.pid && pidAlive(registration.pid)) {
-    throw new Error(`ngircd PID ${registration.pid} is still alive after it exited`);
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
- * A tiny shell that holds the read end of a pipe only this process writes to. If this process
- * dies without running exit hooks (SIGKILL, a crashed test worker), the pipe reaches EOF and the
- * shell terminates the orphaned ngircd by PID and removes its temp dir.
- */
-function spawnWatchdog(ngircdPid: number, dir: string): ChildProcess {
-  const script =
-    'read -r _; kill -TERM "$1" 2>/dev/null || exit 0; ' +
-    // A zombie (an orphan waiting for a PID 1 that reaps slowly) still answers kill -0: stop waiting.
-    'i=0; while [ $i -lt 30 ] && kill -0 "$1" 2>/dev/null && ! grep -qs "^State:.Z" "/proc/$1/status"; ' +
-    "do sleep 0.1; i=$((i+1)); done; " +
-    'kill -KILL "$1" 2>/dev/null; rm -rf "$2"; exit 0';
-  const watchdog = spawn("/bin/sh", ["-c", script, "gangway-ngircd-watchdog", String(ngircdPid), dir], {
-    stdio: ["pipe", "ignore", "ignore"],
-  });
-  // The watchdog must never keep the test process alive on its own.
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
 }
 
 function validateOptions(options: NgircdOptions): Settings {
@@ -435,19 +349,11 @@ ${input.password === undefined ? "" : `  Password = ${input.password}\n`}
 }
 
 function resolveNgircdPath(explicit: string | undefined): string {
-  const configured = explicit ?? process.env.GANGWAY_NGIRCD;
-  const candidates = configured
-    ? [configured]
-    : [...(process.env.PATH ?? "").split(delimiter).filter(Boolean), "/usr/sbin", "/usr/bin"].map((dir) =>
-        join(dir, "ngircd"),
-      );
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new NgircdNotInstalledError(configured ?? "ngircd on PATH and in /usr/sbin");
+  return resolveExecutable({
+    name: "ngircd",
+    explicit,
+    envVar: "GANGWAY_NGIRCD",
+    fallbackDirs: ["/usr/sbin", "/usr/bin"],
+    notInstalled: (searched) => new NgircdNotInstalledError(searched),
+  });
 }

@@ -1,10 +1,20 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, constants as fsConstants, rmSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createConnection, createServer } from "node:net";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import {
+  acceptsConnections,
+  ConsoleLog,
+  resolveExecutable,
+  retryOnPortCollision,
+  ServerLifecycle,
+  type ServerProcess,
+  SpawnFailedError,
+  spawnServer,
+} from "./server-process.js";
+
+export { acceptsConnections };
 
 /** XEP-0356 permissions granted to a component, in Prosody mod_privilege's vocabulary. */
 export interface PrivilegeGrant {
@@ -119,32 +129,8 @@ export class ProsodyStartError extends Error {
 const XMPP_DOMAIN = "localhost";
 const LOOPBACK = "127.0.0.1";
 const DOMAIN_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
-/** Cap on captured console output, so a chatty server in a long test cannot eat the heap. */
-const MAX_CONSOLE_CHARS = 512 * 1024;
 /** Port collisions (another process grabbing a port between our probe and Prosody's bind) are retried. */
 const PORT_COLLISION_ATTEMPTS = 3;
-
-/**
- * Every Prosody this process started and has not stopped yet. The exit hook kills them when the
- * test process exits without calling stop(); the per-server watchdog covers harder deaths (SIGKILL).
- */
-const liveServers = new Set<{ pid: number; dir: string }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const server of liveServers) {
-      try {
-        process.kill(server.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-      rmSync(server.dir, { recursive: true, force: true });
-    }
-  });
-}
 
 /**
  * Starts a throwaway Prosody on free loopback ports in a fresh temp dir.
@@ -199,26 +185,30 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
   };
   const consoleLog = new ConsoleLog();
-  installExitHook();
 
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= PORT_COLLISION_ATTEMPTS; attempt++) {
-    const [c2sPort, componentPort, httpPort] = (await pickFreePorts(3)) as [number, number, number];
-    const config = renderConfig({
+  return retryOnPortCollision(
+    {
+      count: 3,
+      attempts: PORT_COLLISION_ATTEMPTS,
       dir,
-      logFile,
-      c2sPort,
-      componentPort,
-      httpPort,
-      components,
-      uploadDomain,
-      allowRegistration: options.allowRegistration ?? true,
-      extraModules,
-      admins,
-    });
-    await writeFile(configPath, config);
-    const ports = { c2sPort, componentPort, httpPort: upload ? httpPort : undefined };
-    try {
+      isCollision: (error) => error instanceof PortCollisionError,
+    },
+    async (picked) => {
+      const [c2sPort, componentPort, httpPort] = picked as [number, number, number];
+      const config = renderConfig({
+        dir,
+        logFile,
+        c2sPort,
+        componentPort,
+        httpPort,
+        components,
+        uploadDomain,
+        allowRegistration: options.allowRegistration ?? true,
+        extraModules,
+        admins,
+      });
+      await writeFile(configPath, config);
+      const ports = { c2sPort, componentPort, httpPort: upload ? httpPort : undefined };
       const running = await launch(prosodyPath, configPath, logFile, ports, consoleLog, dir, timing);
       return new RunningProsody({
         prosodyPath,
@@ -235,13 +225,8 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
         timing,
         running,
       });
-    } catch (error) {
-      lastError = error;
-      if (!(error instanceof PortCollisionError)) break;
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
-  throw lastError;
+    },
+  );
 }
 
 interface ComponentSpec {
@@ -262,14 +247,6 @@ interface ListeningPorts {
   httpPort: number | undefined;
 }
 
-/** One Prosody process plus the watchdog that kills it if this test process dies abruptly. */
-interface RunningProcess {
-  child: ChildProcess;
-  watchdog: ChildProcess;
-  exited: Promise<void>;
-  registration: { pid: number; dir: string };
-}
-
 class PortCollisionError extends ProsodyStartError {}
 
 class RunningProsody implements ProsodyServer {
@@ -287,8 +264,7 @@ class RunningProsody implements ProsodyServer {
   readonly #ports: ListeningPorts;
   readonly #consoleLog: ConsoleLog;
   readonly #timing: Timing;
-  #running: RunningProcess | undefined;
-  #stopped = false;
+  readonly #lifecycle: ServerLifecycle<ServerProcess>;
 
   constructor(init: {
     prosodyPath: string;
@@ -303,7 +279,7 @@ class RunningProsody implements ProsodyServer {
     uploadDomain: string | undefined;
     consoleLog: ConsoleLog;
     timing: Timing;
-    running: RunningProcess;
+    running: ServerProcess;
   }) {
     this.#prosodyPath = init.prosodyPath;
     this.dir = init.dir;
@@ -317,7 +293,15 @@ class RunningProsody implements ProsodyServer {
     this.uploadDomain = init.uploadDomain;
     this.#consoleLog = init.consoleLog;
     this.#timing = init.timing;
-    this.#running = init.running;
+    this.#lifecycle = new ServerLifecycle(
+      {
+        label: "Prosody",
+        dir: init.dir,
+        consoleLog: init.consoleLog,
+        terminate: (running) => running.stop({ timeoutMs: init.timing.stopTimeoutMs }),
+      },
+      init.running,
+    );
   }
 
   get componentDomain(): string {
@@ -329,8 +313,9 @@ class RunningProsody implements ProsodyServer {
   }
 
   get pid(): number {
-    if (!this.#running?.child.pid) throw new Error("Prosody is not running");
-    return this.#running.child.pid;
+    const running = this.#lifecycle.current;
+    if (!running) throw new Error("Prosody is not running");
+    return running.pid;
   }
 
   logs(): string {
@@ -338,7 +323,7 @@ class RunningProsody implements ProsodyServer {
   }
 
   async registerUser(name: string, password: string): Promise<void> {
-    if (this.#stopped) throw new Error("Prosody was stopped");
+    this.#lifecycle.assertNotStopped();
     await new Promise<void>((resolve, reject) => {
       execFile(
         prosodyctlPath(this.#prosodyPath),
@@ -356,32 +341,21 @@ class RunningProsody implements ProsodyServer {
   }
 
   async restart(): Promise<void> {
-    if (this.#stopped) throw new Error("Prosody was stopped");
-    await this.#terminate();
-    this.#consoleLog.append("--- gangway: restarting Prosody ---\n");
-    this.#running = await launch(
-      this.#prosodyPath,
-      this.configPath,
-      this.logFile,
-      this.#ports,
-      this.#consoleLog,
-      this.dir,
-      this.#timing,
+    await this.#lifecycle.restart(() =>
+      launch(
+        this.#prosodyPath,
+        this.configPath,
+        this.logFile,
+        this.#ports,
+        this.#consoleLog,
+        this.dir,
+        this.#timing,
+      ),
     );
   }
 
-  async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    await this.#terminate();
-    await rm(this.dir, { recursive: true, force: true });
-  }
-
-  async #terminate(): Promise<void> {
-    const running = this.#running;
-    if (!running) return;
-    this.#running = undefined;
-    await terminate(running, this.#timing.stopTimeoutMs);
+  stop(): Promise<void> {
+    return this.#lifecycle.stop();
   }
 }
 
@@ -393,61 +367,51 @@ async function launch(
   consoleLog: ConsoleLog,
   dir: string,
   timing: Timing,
-): Promise<RunningProcess> {
-  const child = spawn(prosodyPath, ["-F", "--config", configPath], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const spawnFailed = new Promise<Error>((resolve) => child.once("error", resolve));
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  child.stdout?.on("data", (chunk: Buffer) => consoleLog.append(chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => consoleLog.append(chunk.toString()));
-  if (child.pid === undefined) {
-    const error = await spawnFailed;
-    throw new ProsodyStartError(
-      `Could not spawn ${prosodyPath}: ${error.message}`,
-      logFile,
-      consoleLog.text(),
-    );
+): Promise<ServerProcess> {
+  let running: ServerProcess;
+  try {
+    running = await spawnServer({
+      name: "prosody",
+      command: prosodyPath,
+      args: ["-F", "--config", configPath],
+      dir,
+      consoleLog,
+    });
+  } catch (error) {
+    if (error instanceof SpawnFailedError)
+      throw new ProsodyStartError(error.message, logFile, consoleLog.text());
+    throw error;
   }
-  const registration = { pid: child.pid, dir };
-  liveServers.add(registration);
-  const running: RunningProcess = { child, watchdog: spawnWatchdog(child.pid, dir), exited, registration };
-  const startOffset = consoleLog.length;
-
-  let exitedEarly = false;
-  void exited.then(() => {
-    exitedEarly = true;
-  });
-  const deadline = Date.now() + timing.startTimeoutMs;
   const wanted = [ports.c2sPort, ports.componentPort, ports.httpPort].filter((p) => p !== undefined);
   try {
-    for (;;) {
-      const output = consoleLog.textSince(startOffset);
-      if (output.includes("Failed to open server port")) {
-        throw new PortCollisionError("Prosody could not bind a port (in use)", logFile, consoleLog.text());
-      }
-      if (exitedEarly) {
-        throw new ProsodyStartError(
-          `Prosody exited during startup (code ${child.exitCode}, signal ${child.signalCode})`,
+    await running.waitUntilReady({
+      timeoutMs: timing.startTimeoutMs,
+      intervalMs: 20,
+      failure: (output) =>
+        output.includes("Failed to open server port")
+          ? new PortCollisionError("Prosody could not bind a port (in use)", logFile, consoleLog.text())
+          : undefined,
+      onExit: () =>
+        new ProsodyStartError(
+          `Prosody exited during startup (code ${running.exitCode}, signal ${running.signalCode})`,
           logFile,
           consoleLog.text(),
-        );
-      }
-      const accepting = await Promise.all(wanted.map((port) => acceptsConnections(port)));
+        ),
       // The port check alone could be fooled by another process on a colliding port, so the
       // console must also confirm that Prosody itself activated the c2s and component services.
-      if (accepting.every(Boolean) && servicesActivated(output, ports)) return running;
-      if (Date.now() > deadline) {
-        throw new ProsodyStartError(
+      ready: async (output) =>
+        (await Promise.all(wanted.map((port) => acceptsConnections(port)))).every(Boolean) &&
+        servicesActivated(output, ports),
+      onTimeout: () =>
+        new ProsodyStartError(
           `Prosody did not accept connections on ports ${wanted.join(", ")} within ${timing.startTimeoutMs} ms`,
           logFile,
           consoleLog.text(),
-        );
-      }
-      await sleep(20);
-    }
+        ),
+    });
+    return running;
   } catch (error) {
-    await terminate(running, timing.stopTimeoutMs);
+    await running.stop({ timeoutMs: timing.stopTimeoutMs });
     throw error;
   }
 }
@@ -457,64 +421,6 @@ function servicesActivated(output: string, ports: ListeningPorts): boolean {
     output.includes(`Activated service 'c2s' on [${LOOPBACK}]:${ports.c2sPort}`) &&
     output.includes(`Activated service 'component' on [${LOOPBACK}]:${ports.componentPort}`)
   );
-}
-
-async function terminate(running: RunningProcess, stopTimeoutMs: number): Promise<void> {
-  const { child, watchdog, exited, registration } = running;
-  // Disarm the watchdog first: once Prosody is gone its PID could be reused by an unrelated process.
-  watchdog.kill("SIGKILL");
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill("SIGTERM");
-    const killTimer = setTimeout(() => child.kill("SIGKILL"), stopTimeoutMs);
-    await exited;
-    clearTimeout(killTimer);
-  }
-  liveServers.delete(registration);
-}
-
-/**
- * A tiny shell that holds the read end of a pipe only this process writes to. If this process
- * dies without running exit hooks (SIGKILL, a crashed test worker), the pipe reaches EOF and the
- * shell terminates the orphaned Prosody by PID and removes its temp dir.
- */
-function spawnWatchdog(prosodyPid: number, dir: string): ChildProcess {
-  const script =
-    'read -r _; kill -TERM "$1" 2>/dev/null || exit 0; ' +
-    'i=0; while [ $i -lt 50 ] && kill -0 "$1" 2>/dev/null; do sleep 0.1; i=$((i+1)); done; ' +
-    'kill -KILL "$1" 2>/dev/null; rm -rf "$2"; exit 0';
-  const watchdog = spawn("/bin/sh", ["-c", script, "gangway-prosody-watchdog", String(prosodyPid), dir], {
-    stdio: ["pipe", "ignore", "ignore"],
-  });
-  // The watchdog must never keep the test process alive on its own.
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
-}
-
-class ConsoleLog {
-  #text = "";
-  #dropped = 0;
-
-  get length(): number {
-    return this.#dropped + this.#text.length;
-  }
-
-  append(chunk: string): void {
-    this.#text += chunk;
-    if (this.#text.length > MAX_CONSOLE_CHARS) {
-      const excess = this.#text.length - MAX_CONSOLE_CHARS;
-      this.#text = this.#text.slice(excess);
-      this.#dropped += excess;
-    }
-  }
-
-  text(): string {
-    return this.#dropped > 0 ? `[… ${this.#dropped} earlier characters dropped]\n${this.#text}` : this.#text;
-  }
-
-  textSince(offset: number): string {
-    return this.#text.slice(Math.max(0, offset - this.#dropped));
-  }
 }
 
 function renderConfig(input: {
@@ -637,68 +543,16 @@ function randomSecret(): string {
 }
 
 function resolveProsodyPath(explicit: string | undefined): string {
-  const configured = explicit ?? process.env.GANGWAY_PROSODY;
-  const candidates = configured
-    ? [configured]
-    : [...(process.env.PATH ?? "").split(delimiter).filter(Boolean), "/usr/bin", "/usr/sbin"].map((dir) =>
-        join(dir, "prosody"),
-      );
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new ProsodyNotInstalledError(configured ?? "prosody on PATH and in /usr/bin");
+  return resolveExecutable({
+    name: "prosody",
+    explicit,
+    envVar: "GANGWAY_PROSODY",
+    fallbackDirs: ["/usr/bin", "/usr/sbin"],
+    notInstalled: (searched) => new ProsodyNotInstalledError(searched),
+  });
 }
 
 /** prosodyctl ships next to prosody in every distribution package. */
 function prosodyctlPath(prosodyPath: string): string {
   return `${prosodyPath}ctl`;
-}
-
-/**
- * Asks the OS for `count` distinct free loopback ports. All probe sockets stay open until every
- * port is picked, so the kernel cannot hand out the same port twice; a collision with another
- * process between here and Prosody's bind is still possible and is retried by the caller.
- */
-async function pickFreePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once("error", reject);
-          server.listen(0, LOOPBACK, () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    if (address === null || typeof address === "string") throw new Error("unexpected server address");
-    return address.port;
-  });
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
-/** Resolves true when something accepts a TCP connection on the loopback port. */
-export function acceptsConnections(port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: LOOPBACK, port });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,7 +2,7 @@ import type { Element } from "@gangway/xmpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalXml } from "./canonical-xml.js";
 import { connectClient, type TestClient } from "./clients.js";
-import { type ProsodyServer, startProsody } from "./prosody.js";
+import { type ProsodyOptions, type ProsodyServer, startProsody } from "./prosody.js";
 import { runSlixmppClient } from "./slixmpp.js";
 
 // These tests drive Debian's python3-slixmpp against a real Prosody: the script's XEP-0050 and
@@ -13,26 +13,44 @@ const ADD_USER = "http://jabber.org/protocol/admin#add-user";
 const ONLINE_USERS = "http://jabber.org/protocol/admin#get-online-users-list";
 const RELOAD_MODULES = "http://prosody.im/protocol/modules#reload";
 
-describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
-  let prosody: ProsodyServer;
-
+/**
+ * One Prosody for the enclosing describe block (no upload service unless `options` says so) with
+ * `users` registered (password "pw") and, if given, a bot started on it; both stopped afterwards.
+ */
+function prosodyForSuite(setup: {
+  users: readonly string[];
+  options?: ProsodyOptions;
+  bot?: (prosody: ProsodyServer) => Promise<{ stop(): Promise<void> }>;
+}): { readonly prosody: ProsodyServer } {
+  let prosody: ProsodyServer | undefined;
+  let bot: { stop(): Promise<void> } | undefined;
   beforeAll(async () => {
-    // mod_uptime offers one command to everyone; mod_admin_adhoc multi-stage forms to admins.
-    prosody = await startProsody({
-      extraModules: ["admin_adhoc", "uptime"],
-      admins: ["root@localhost"],
-      upload: false,
-    });
-    await prosody.registerUser("root", "pw");
-    await prosody.registerUser("ivan", "pw");
+    prosody = await startProsody({ upload: false, ...setup.options });
+    for (const user of setup.users) await prosody.registerUser(user, "pw");
+    bot = await setup.bot?.(prosody);
   });
   afterAll(async () => {
+    await bot?.stop();
     await prosody?.stop();
+  });
+  return {
+    get prosody() {
+      if (!prosody) throw new Error("Prosody is not started yet");
+      return prosody;
+    },
+  };
+}
+
+describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
+  // mod_uptime offers one command to everyone; mod_admin_adhoc multi-stage forms to admins.
+  const suite = prosodyForSuite({
+    users: ["root", "ivan"],
+    options: { extraModules: ["admin_adhoc", "uptime"], admins: ["root@localhost"] },
   });
 
   it("lists the commands, filtered by Prosody by who asks", async () => {
     const admin = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "root@localhost",
       password: "pw",
       listCommands: "localhost",
@@ -44,7 +62,7 @@ describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
 
     // A non-admin sees only the command with permission "any".
     const user = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "ivan@localhost",
       password: "pw",
       listCommands: "localhost",
@@ -55,7 +73,7 @@ describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
 
   it("runs a single-stage command: completed at once, with an info note", async () => {
     const result = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "ivan@localhost",
       password: "pw",
       adhoc: { jid: "localhost", node: "uptime" },
@@ -83,7 +101,7 @@ describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
 
   it("answers a form in a second stage with the same session: Add User creates an account", async () => {
     const result = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "root@localhost",
       password: "pw",
       adhoc: {
@@ -161,14 +179,14 @@ describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
       form: null,
     });
     // The account really exists now.
-    const judy = await connectClient({ server: prosody, username: "judy", password: "judy-pw" });
+    const judy = await connectClient({ server: suite.prosody, username: "judy", password: "judy-pw" });
     await judy.stop();
   });
 
   it("submits booleans as 1/0 and list-single values; the result form comes back as a text-multi", async () => {
     const online = async (details: boolean) =>
       runSlixmppClient({
-        server: prosody,
+        server: suite.prosody,
         jid: "root@localhost",
         password: "pw",
         adhoc: { jid: "localhost", node: ONLINE_USERS, stages: [{ values: { max_items: "25", details } }] },
@@ -198,7 +216,7 @@ describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
 
   it("submits a list-multi as several values", async () => {
     const result = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "root@localhost",
       password: "pw",
       adhoc: {
@@ -227,7 +245,7 @@ describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
 
   it("cancels a command", async () => {
     const result = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "root@localhost",
       password: "pw",
       adhoc: {
@@ -246,7 +264,7 @@ describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
 
   it("reports an IQ error for a node that does not exist, failing the run unless expected", async () => {
     const unexpected = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "ivan@localhost",
       password: "pw",
       adhoc: { jid: "localhost", node: "no-such-command" },
@@ -262,7 +280,7 @@ describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
     expect(unexpected.adhocStages).toEqual([]);
 
     const expected = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "ivan@localhost",
       password: "pw",
       adhoc: { jid: "localhost", node: "no-such-command" },
@@ -275,7 +293,7 @@ describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
 
   it("reports forbidden for an admin command run by a user, and fails a run that expected an error in vain", async () => {
     const forbidden = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "ivan@localhost",
       password: "pw",
       adhoc: { jid: "localhost", node: ADD_USER },
@@ -290,7 +308,7 @@ describe("slixmpp runs Prosody's own XEP-0050 commands", () => {
     });
 
     const noError = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "ivan@localhost",
       password: "pw",
       adhoc: { jid: "localhost", node: "uptime" },
@@ -375,20 +393,11 @@ function escapeXml(text: string): string {
 }
 
 describe("slixmpp with forms Prosody does not produce (a client answering commands)", () => {
-  let prosody: ProsodyServer;
-
-  beforeAll(async () => {
-    prosody = await startProsody({ upload: false });
-    await prosody.registerUser("kim", "pw");
-    await prosody.registerUser("leo", "pw");
-  });
-  afterAll(async () => {
-    await prosody?.stop();
-  });
+  const suite = prosodyForSuite({ users: ["kim", "leo"] });
 
   it("parses XEP-0221 media and result tables, goes back with prev, and submits exactly the given values", async () => {
     const client = await connectClient({
-      server: prosody,
+      server: suite.prosody,
       username: "kim",
       password: "pw",
       resource: "commands",
@@ -430,7 +439,7 @@ describe("slixmpp with forms Prosody does not produce (a client answering comman
     });
     try {
       const result = await runSlixmppClient({
-        server: prosody,
+        server: suite.prosody,
         jid: "leo@localhost",
         password: "pw",
         adhoc: {
@@ -554,23 +563,15 @@ describe("slixmpp with forms Prosody does not produce (a client answering comman
 });
 
 describe("slixmpp chat dialogues", () => {
-  let prosody: ProsodyServer;
-  let bot: PongBot;
-
-  beforeAll(async () => {
-    prosody = await startProsody({ upload: false });
-    await prosody.registerUser("bot", "pw");
-    await prosody.registerUser("mia", "pw");
-    bot = new PongBot(await connectClient({ server: prosody, username: "bot", password: "pw" }));
-  });
-  afterAll(async () => {
-    await bot?.stop();
-    await prosody?.stop();
+  const suite = prosodyForSuite({
+    users: ["bot", "mia"],
+    bot: async (prosody) =>
+      new PongBot(await connectClient({ server: prosody, username: "bot", password: "pw" })),
   });
 
   it("sends and expects in order", async () => {
     const result = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "mia@localhost",
       password: "pw",
       chat: {
@@ -597,7 +598,7 @@ describe("slixmpp chat dialogues", () => {
 
   it("fails an expect that nothing matches, naming the step, the regex and what did arrive", async () => {
     const result = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "mia@localhost",
       password: "pw",
       chat: {
@@ -622,7 +623,7 @@ describe("slixmpp chat dialogues", () => {
 
   it("reports the XEP-0066 URL of a message", async () => {
     const result = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "mia@localhost",
       password: "pw",
       chat: { with: "bot@localhost", steps: [{ send: "oob please" }, { expect: "^pong: oob please$" }] },
@@ -685,24 +686,16 @@ class ReceiptBot {
 }
 
 describe("slixmpp raw stanza scripts", () => {
-  let prosody: ProsodyServer;
-  let bot: ReceiptBot;
   const BOT = "rbot@localhost";
-
-  beforeAll(async () => {
-    prosody = await startProsody({ upload: false });
-    await prosody.registerUser("rbot", "pw");
-    await prosody.registerUser("nia", "pw");
-    bot = new ReceiptBot(await connectClient({ server: prosody, username: "rbot", password: "pw" }));
-  });
-  afterAll(async () => {
-    await bot?.stop();
-    await prosody?.stop();
+  const suite = prosodyForSuite({
+    users: ["rbot", "nia"],
+    bot: async (prosody) =>
+      new ReceiptBot(await connectClient({ server: prosody, username: "rbot", password: "pw" })),
   });
 
   it("sends raw stanzas, matches by children and body in any arrival order, captures ids and fills them in", async () => {
     const result = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "nia@localhost",
       password: "pw",
       raw: {
@@ -773,7 +766,7 @@ describe("slixmpp raw stanza scripts", () => {
 
   it("fails an expect that nothing matches, listing the stanzas no step consumed", async () => {
     const result = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "nia@localhost",
       password: "pw",
       raw: {
@@ -799,7 +792,7 @@ describe("slixmpp raw stanza scripts", () => {
 
   it("refuses a placeholder nothing captured, before sending", async () => {
     const result = await runSlixmppClient({
-      server: prosody,
+      server: suite.prosody,
       jid: "nia@localhost",
       password: "pw",
       raw: { steps: [{ send: `<message to="${BOT}" id="{last:nope}"><body>z</body></message>` }] },
