@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Element } from "@gangway/xmpp";
+import { buildForm, type Element, escapeLocalpart, xml } from "@gangway/xmpp";
 import type { TestClient } from "./clients.js";
 import type { ProsodyServer } from "./prosody.js";
 import {
@@ -248,12 +248,12 @@ class RunningBiboumi implements BiboumiServer {
 
   jidFor(nick: string): string {
     // JID localparts are case-folded by the XMPP server; IRC nicks are case-insensitive.
-    const local = escapeLocal(nick.toLowerCase());
+    const local = escapeLocalpart(nick.toLowerCase());
     return this.fixedIrcServer ? `${local}@${this.domain}` : `${local}%${this.ircServer.host}@${this.domain}`;
   }
 
   channelJid(channel: string): string {
-    const local = escapeLocal(channel.toLowerCase());
+    const local = escapeLocalpart(channel.toLowerCase());
     return this.fixedIrcServer ? `${local}@${this.domain}` : `${local}%${this.ircServer.host}@${this.domain}`;
   }
 
@@ -286,14 +286,17 @@ class RunningBiboumi implements BiboumiServer {
     if (settings.nickname !== undefined) values.set("nick", [settings.nickname]);
     if (settings.username !== undefined) values.set("username", [settings.username]);
     if (settings.realname !== undefined) values.set("realname", [settings.realname]);
-    const form = [...values]
-      .map(
-        ([name, list]) =>
-          `<field var="${escapeXml(name)}">${list.map((value) => `<value>${escapeXml(value)}</value>`).join("")}</field>`,
-      )
-      .join("");
+    const form = buildForm({
+      type: "submit",
+      fields: [...values.keys()].map((name) => ({ var: name, type: "text-multi" as const })),
+      values: Object.fromEntries([...values].map(([name, list]) => [name, [...list]])),
+    });
     const done = await client.request(
-      `<iq type="set" to="${this.serverJid}"><command xmlns="${COMMANDS_NS}" node="${node}" sessionid="${escapeXml(sessionid)}" action="complete"><x xmlns="jabber:x:data" type="submit">${form}</x></command></iq>`,
+      xml(
+        "iq",
+        { type: "set", to: this.serverJid },
+        xml("command", { xmlns: COMMANDS_NS, node, sessionid, action: "complete" }, form),
+      ),
     );
     const status = done.getChild("command", COMMANDS_NS)?.attrs.status;
     if (status !== "completed") throw new Error(`biboumi's ${node} did not complete: ${done.toString()}`);
@@ -303,7 +306,11 @@ class RunningBiboumi implements BiboumiServer {
     const room = this.channelJid(channel);
     const occupant = `${room}/${nick}`;
     await client.send(
-      `<presence to="${escapeXml(occupant)}"><x xmlns="http://jabber.org/protocol/muc"><history maxstanzas="0"/></x></presence>`,
+      xml(
+        "presence",
+        { to: occupant },
+        xml("x", { xmlns: "http://jabber.org/protocol/muc" }, xml("history", { maxstanzas: "0" })),
+      ),
     );
     const self = await client.waitFor(
       (s) =>
@@ -427,31 +434,6 @@ function renderConfig(input: {
     `policy_directory=${input.dir}`,
     "",
   ].join("\n");
-}
-
-/** XEP-0106 escaping of the characters a JID localpart cannot hold. */
-function escapeLocal(local: string): string {
-  const map: Record<string, string> = {
-    " ": "\\20",
-    '"': "\\22",
-    "&": "\\26",
-    "'": "\\27",
-    "/": "\\2f",
-    ":": "\\3a",
-    "<": "\\3c",
-    ">": "\\3e",
-    "@": "\\40",
-  };
-  return local.replace(/[ "&'/:<>@]/g, (c) => map[c]!);
-}
-
-function escapeXml(value: string): string {
-  return value
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
 }
 
 function resolveBiboumiPath(explicit: string | undefined): string {
