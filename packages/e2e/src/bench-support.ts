@@ -289,37 +289,37 @@ export interface ThroughputResult {
 }
 
 /**
- * Sends `count` chat messages to `to` with at most `window` unanswered, and counts the
- * "echo: <body>" replies: lost (never answered within `idleTimeoutMs` of the last reply),
- * duplicated, and reordered (answered after a later message's reply).
+ * Windowed one-way throughput: `send(batch)` puts texts `${tag}-${i}` on the wire in order, at most
+ * `window` not yet seen by the receiving side; `listen(handler)` gets every text the receiving
+ * side sees. Counts lost (missing `idleTimeoutMs` after the last arrival), duplicated and reordered
+ * texts (arriving after a later one).
  */
-export function measureThroughput(
-  client: TestClient,
-  tap: StanzaTap,
-  options: { to: string; count: number; window: number; tag: string; idleTimeoutMs?: number },
-): Promise<ThroughputResult> {
-  const { to, count, window, tag } = options;
+export function measureWindowed(options: {
+  count: number;
+  window: number;
+  tag: string;
+  send(texts: string[]): void;
+  listen(handler: ((text: string) => void) | undefined): void;
+  idleTimeoutMs?: number;
+}): Promise<ThroughputResult> {
+  const { count, window, tag } = options;
   const idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
-  const prefix = `echo: ${tag}-`;
-  const seen = new Uint16Array(count);
+  const prefix = `${tag}-`;
+  const seen = new Uint8Array(count);
   let sent = 0;
   let unique = 0;
   let duplicated = 0;
   let reordered = 0;
   let highest = -1;
   let maxInFlight = 0;
-  let lastReplyAt = 0;
-  let chain: Promise<void> = Promise.resolve();
-  let sendError: unknown;
+  let lastAt = 0;
   const started = performance.now();
-
   return new Promise((resolve) => {
     let idle: NodeJS.Timeout | undefined;
     const finish = () => {
       clearTimeout(idle);
-      tap.handler = () => {};
-      const elapsedMs = (unique === count ? lastReplyAt : performance.now()) - started;
-      if (sendError) console.error(`sending to ${to} failed:`, sendError);
+      options.listen(undefined);
+      const elapsedMs = (unique === count ? lastAt : performance.now()) - started;
       resolve({
         sent,
         received: unique,
@@ -337,34 +337,22 @@ export function measureThroughput(
       idle = setTimeout(finish, idleTimeoutMs);
     };
     const pump = () => {
-      while (sent < count && sent - unique < window) {
-        const i = sent++;
-        // One chain keeps the wire order; writes do not wait for replies.
-        chain = chain
-          .then(() =>
-            client.send(
-              `<message type="chat" to="${to}" id="${tag}-${i}"><body>${tag}-${i}</body></message>`,
-            ),
-          )
-          .catch((err) => {
-            sendError ??= err;
-          });
-      }
+      const batch: string[] = [];
+      while (sent < count && sent - unique < window) batch.push(`${tag}-${sent++}`);
+      if (batch.length) options.send(batch);
       maxInFlight = Math.max(maxInFlight, sent - unique);
     };
-    tap.handler = (stanza) => {
-      if (!stanza.is("message")) return;
-      const body = stanza.getChildText("body");
-      if (!body?.startsWith(prefix)) return;
-      const i = Number(body.slice(prefix.length));
+    options.listen((text) => {
+      if (!text.startsWith(prefix)) return;
+      const i = Number(text.slice(prefix.length));
       if (!Number.isInteger(i) || i < 0 || i >= count) return;
-      if (seen[i]! > 0) {
+      if (seen[i]) {
         duplicated++;
         return;
       }
       seen[i] = 1;
       unique++;
-      lastReplyAt = performance.now();
+      lastAt = performance.now();
       if (i < highest) reordered++;
       else highest = i;
       if (unique === count) finish();
@@ -372,30 +360,95 @@ export function measureThroughput(
         armIdle();
         pump();
       }
-    };
+    });
     armIdle();
     pump();
   });
 }
 
-/** One message at a time; resolves with each round trip in ms (a reply missing for 5 s throws). */
+/** XMPP messages, one chain so the wire order is the call order; errors are kept, not thrown. */
+export function xmppSender(
+  client: TestClient,
+  to: string,
+): { send(texts: string[]): void; error(): unknown } {
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  return {
+    send(texts) {
+      for (const text of texts) {
+        chain = chain
+          .then(() => client.send(`<message type="chat" to="${to}"><body>${text}</body></message>`))
+          .catch((err) => {
+            failure ??= err;
+          });
+      }
+    },
+    error: () => failure,
+  };
+}
+
+/** Message bodies the client receives from `fromJid` (bare JID match) go to the handler. */
+export function xmppListener(tap: StanzaTap, fromJid: string) {
+  return (handler: ((text: string) => void) | undefined) => {
+    tap.handler = handler
+      ? (stanza) => {
+          if (!stanza.is("message") || stanza.attrs.type === "error") return;
+          if (String(stanza.attrs.from).split("/")[0] !== fromJid) return;
+          const body = stanza.getChildText("body");
+          if (body !== null) handler(body);
+        }
+      : () => {};
+  };
+}
+
+/**
+ * Sends `count` chat messages to `to` with at most `window` unanswered, and counts the
+ * "echo: <body>" replies (see {@link measureWindowed}).
+ */
+export async function measureThroughput(
+  client: TestClient,
+  tap: StanzaTap,
+  options: { to: string; count: number; window: number; tag: string; idleTimeoutMs?: number },
+): Promise<ThroughputResult> {
+  const sender = xmppSender(client, options.to);
+  const result = await measureWindowed({
+    ...options,
+    send: sender.send,
+    listen: (handler) => {
+      tap.handler = handler
+        ? (stanza) => {
+            const body = stanza.is("message") ? stanza.getChildText("body") : null;
+            if (body?.startsWith("echo: ")) handler(body.slice("echo: ".length));
+          }
+        : () => {};
+    },
+  });
+  if (sender.error()) console.error(`sending to ${options.to} failed:`, sender.error());
+  return result;
+}
+
+/**
+ * One message at a time; resolves with each round trip in ms (a reply missing for `timeoutMs`
+ * throws). `reply(body)` is the body the far end answers with: "echo: body" unless said otherwise.
+ */
 export async function measureRoundTrips(
   client: TestClient,
   tap: StanzaTap,
-  options: { to: string; samples: number; tag: string; timeoutMs?: number },
+  options: { to: string; samples: number; tag: string; timeoutMs?: number; reply?: (body: string) => string },
 ): Promise<number[]> {
   const { to, samples, tag } = options;
   const timeoutMs = options.timeoutMs ?? 5000;
+  const reply = options.reply ?? ((body: string) => `echo: ${body}`);
   const rtts: number[] = [];
   try {
     for (let i = 0; i < samples; i++) {
       const body = `${tag}-${i}`;
-      const expected = `echo: ${body}`;
+      const expected = reply(body);
       let timer: NodeJS.Timeout | undefined;
       const started = performance.now();
       const arrived = new Promise<number>((resolve, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`no echo of ${body} from ${to} in ${timeoutMs} ms`)),
+          () => reject(new Error(`no answer to ${body} via ${to} in ${timeoutMs} ms`)),
           timeoutMs,
         );
         tap.handler = (stanza) => {

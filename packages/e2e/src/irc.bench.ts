@@ -10,20 +10,34 @@ import {
   type TestClient,
 } from "@gangway/testing";
 import { bench, describe } from "vitest";
-import { markdownTable, mb, type Percentiles, percentiles, StanzaTap } from "./bench-support.js";
+import {
+  markdownTable,
+  mb,
+  measureRoundTrips,
+  measureWindowed,
+  type Percentiles,
+  percentiles,
+  StanzaTap,
+  xmppListener,
+  xmppSender,
+} from "./bench-support.js";
 import {
   BareTarget,
   BiboumiTarget,
   type DirectionResult,
   type FarEnd,
   type GatewayUnderTest,
-  measureDirection,
-  measureEchoRoundTrips,
   OursTarget,
   procCpuMs,
-  xmppListener,
-  xmppSender,
 } from "./irc-bench-support.js";
+
+/** One direction of traffic, labelled for the tables. */
+async function withDirection(
+  direction: DirectionResult["direction"],
+  options: Parameters<typeof measureWindowed>[0],
+): Promise<DirectionResult> {
+  return { direction, ...(await measureWindowed(options)) };
+}
 
 /**
  * IRC gateway figures against one throwaway Prosody and one ngircd on 127.0.0.1:
@@ -201,8 +215,7 @@ async function runTarget(
     const toIrc = xmppSender(bencher, farJid);
     const fromIrc = xmppListener(tap, farJid);
     const xmppToIrc = (count: number, tag: string) =>
-      measureDirection({
-        direction: "xmpp→irc",
+      withDirection("xmpp→irc", {
         count,
         window: WINDOW,
         tag,
@@ -210,8 +223,7 @@ async function runTarget(
         listen: (handler) => far.listen(key, handler),
       });
     const ircToXmpp = (count: number, tag: string) =>
-      measureDirection({
-        direction: "irc→xmpp",
+      withDirection("irc→xmpp", {
         count,
         window: WINDOW,
         tag,
@@ -233,20 +245,20 @@ async function runTarget(
     if (toIrc.error()) console.error(`${target.name}: sending failed:`, toIrc.error());
 
     await far.setEcho(true);
-    await measureEchoRoundTrips({
-      client: bencher,
-      tap,
+    await measureRoundTrips(bencher, tap, {
       to: farJid,
       samples: RTT_WARMUP,
       tag: `${short}-rttw`,
+      // The far end echoes the text as it is.
+      reply: (body) => body,
     });
     const rtt = percentiles(
-      await measureEchoRoundTrips({
-        client: bencher,
-        tap,
+      await measureRoundTrips(bencher, tap, {
         to: farJid,
         samples: RTT_SAMPLES,
         tag: `${short}-rtt`,
+        // The far end echoes the text as it is.
+        reply: (body) => body,
       }),
     );
 
