@@ -1,6 +1,6 @@
 import { type Command, confirmation, preferencesPage, result } from "@gangway/registration";
 import { JID, XmppError } from "@gangway/xmpp";
-import type { AnyGateway } from "./gateway.js";
+import { type AnyGateway, NOT_REGISTERED_TEXT } from "./gateway.js";
 
 /**
  * The built-in commands that need sessions or the whole gateway (registration's own, register and
@@ -31,7 +31,7 @@ export function gatewayCommands(gateway: AnyGateway): Command[] {
     access: "user",
     async run(requester) {
       const user = await gateway.store.users.get(requester.jid);
-      if (!user) throw new XmppError("registration-required", "You are not registered to this gateway.");
+      if (!user) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
       return preferencesPage(
         gateway.preferencesForm,
         requester.jid,

@@ -435,12 +435,8 @@ export class LegacyContact {
 
   /** The first XMPP id of a legacy message (the one corrections and reactions must reference). */
   async xmppId(legacyId: string): Promise<string | undefined> {
-    const ids = await this.session.gateway.store.messageIds.xmppIds(
-      this.session.user.id,
-      this.legacyId,
-      legacyId,
-    );
-    return ids[0];
+    const { gateway, user } = this.session;
+    return (await gateway.store.messageIds.first(user.id, this.legacyId, legacyId))?.xmppId;
   }
 
   /** The legacy id behind an XMPP id the user's client refers to (a correction, a reaction, a marker). */

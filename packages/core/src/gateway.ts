@@ -334,6 +334,18 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     return this.sessions.get(bareJid);
   }
 
+  /**
+   * The session of a registered user, or the error a stranger gets (`registration-required`);
+   * with `loggedIn`, also `recipient-unavailable` until the session is logged in.
+   */
+  requireSession(bareJid: string, need: { loggedIn?: boolean } = {}): S {
+    const session = this.sessions.get(bareJid);
+    if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
+    if (need.loggedIn && !session.isLoggedIn)
+      throw new XmppError("recipient-unavailable", NOT_LOGGED_IN_TEXT);
+    return session;
+  }
+
   // ---- helpers for apps ----
 
   /**
@@ -651,12 +663,8 @@ ${text}`,
       await this.chatCommands.handle(userJid, text);
       return;
     }
-    if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
-    if (!session.isLoggedIn) {
-      throw new XmppError("recipient-unavailable", NOT_LOGGED_IN_TEXT);
-    }
-    const contact = await session.contacts.byJidLocal(to.local);
-    await dispatchToContact(session, contact, stanza);
+    const loggedIn = this.requireSession(userJid, { loggedIn: true });
+    await dispatchToContact(loggedIn, await loggedIn.contacts.byJidLocal(to.local), stanza);
   }
 
   private advertisementOrTimeout(): Promise<void> {
@@ -759,8 +767,9 @@ ${text}`,
    */
   private async relayUserPresence(session: S, stanza: Element): Promise<void> {
     if (!session.isLoggedIn) return;
-    await this.relayUserAvatar(session, stanza);
-    if (this.preferencesOf(session.user).sync_presence === false) return;
+    const preferences = this.preferencesOf(session.user);
+    if (preferences.sync_avatar !== false) await this.relayUserAvatar(session, stanza);
+    if (preferences.sync_presence === false) return;
     const show = stanza.getChildText("show");
     await session.onPresence({
       available: stanza.attrs.type !== "unavailable",
@@ -778,7 +787,7 @@ ${text}`,
     const update = stanza.getChild("x", "vcard-temp:x:update");
     const photo = update?.getChild("photo");
     // No element: the client says nothing about the avatar (XEP-0153 §4.3), not "no avatar".
-    if (!photo || this.preferencesOf(session.user).sync_avatar === false) return;
+    if (!photo) return;
     const hash = photo.text().trim();
     if (hash === session.userAvatarHash) return;
     session.userAvatarHash = hash;

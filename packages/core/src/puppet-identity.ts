@@ -15,19 +15,16 @@ import {
   xml,
 } from "@gangway/xmpp";
 import type { LegacyContact } from "./contact.js";
-import { type AnyGateway, NOT_LOGGED_IN_TEXT, NOT_REGISTERED_TEXT } from "./gateway.js";
+import type { AnyGateway } from "./gateway.js";
 
 /** XEP-0292's PEP node: clients that know vCard4 read it there rather than with an IQ. */
 const NODE_VCARD4 = "urn:xmpp:vcard4";
 
 /** The contact a user's request to a puppet is about; the errors say why there is none. */
 async function contactFor(gateway: AnyGateway, { from, to }: IqContext): Promise<LegacyContact> {
-  const session = gateway.sessionFor(from.bare().toString());
-  if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
-  if (!session.isLoggedIn || !to.local) {
-    throw new XmppError("recipient-unavailable", NOT_LOGGED_IN_TEXT);
-  }
-  return session.contacts.byJidLocal(to.local);
+  const session = gateway.requireSession(from.bare().toString(), { loggedIn: true });
+  // Routed here only for `local@gateway` addresses, so the local part is there.
+  return session.contacts.byJidLocal(to.local!);
 }
 
 async function profile(contact: LegacyContact): Promise<VCardInfo> {

@@ -11,7 +11,7 @@ import {
   XmppError,
   xml,
 } from "@gangway/xmpp";
-import { type AnyGateway, NOT_LOGGED_IN_TEXT, NOT_REGISTERED_TEXT } from "./gateway.js";
+import type { AnyGateway } from "./gateway.js";
 import { type AnySession, BaseSession, SEARCH_NOT_IMPLEMENTED_TEXT, type SearchResult } from "./session.js";
 
 /**
@@ -82,7 +82,7 @@ export function serveSearch(gateway: AnyGateway): void {
   });
 
   iq.handle({ namespace: NS_GATEWAY, type: "get", to: "domain" }, ({ from }) => {
-    registeredSession(gateway, from.bare().toString());
+    gateway.requireSession(from.bare().toString());
     const prompt = promptLabel(meta().SEARCH_FIELDS);
     return xml(
       "query",
@@ -94,7 +94,7 @@ export function serveSearch(gateway: AnyGateway): void {
 
   iq.handle({ namespace: NS_GATEWAY, type: "set", to: "domain" }, ({ from, child }) => {
     // Only the mapping is needed, not the legacy connection: no login required.
-    const session = registeredSession(gateway, from.bare().toString());
+    const session = gateway.requireSession(from.bare().toString());
     // escapeLocalpart refuses leading/trailing spaces anyway; a client's stray ones are dropped.
     const address = (child.getChildText("prompt") ?? "").trim();
     if (!address) {
@@ -140,18 +140,12 @@ export function searchCommand(gateway: AnyGateway): Command {
   };
 }
 
-function registeredSession(gateway: AnyGateway, bareJid: string): AnySession {
-  const session = gateway.sessionFor(bareJid);
-  if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
-  return session;
-}
-
 /** The requester's session, refused before anything is parsed when it cannot search (now). */
 function searchingSession(gateway: AnyGateway, bareJid: string, need: { loggedIn: boolean }): AnySession {
-  const session = registeredSession(gateway, bareJid);
+  // Registered first, then able to search at all, then logged in: the most useful refusal wins.
+  const session = gateway.requireSession(bareJid);
   if (!sessionCanSearch(session)) throw new XmppError("feature-not-implemented", SEARCH_NOT_IMPLEMENTED_TEXT);
-  if (need.loggedIn && !session.isLoggedIn) throw new XmppError("recipient-unavailable", NOT_LOGGED_IN_TEXT);
-  return session;
+  return need.loggedIn ? gateway.requireSession(bareJid, { loggedIn: true }) : session;
 }
 
 /** What XEP-0100 asks the user for: the first field a user types into. */
