@@ -1,9 +1,7 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadGatewayConfig } from "@gangway/core";
-import { DemoGateway, network } from "@gangway/demo-gateway";
-import { generateKeyMaterial, openStore, SecretBox, type Store } from "@gangway/store";
+import { network } from "@gangway/demo-gateway";
+import { generateKeyMaterial, SecretBox } from "@gangway/store";
 import {
   connectClient,
   type ProsodyServer,
@@ -12,19 +10,17 @@ import {
   type SlixmppRunOptions,
   startProsody,
 } from "@gangway/testing";
-import { ComponentTransport, type Element, parseXml } from "@gangway/xmpp";
-import { pino } from "pino";
+import { type Element, parseXml } from "@gangway/xmpp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Cleanups, GW, type RunningGateway, startDemoGateway, tempDataDir } from "./support.js";
 
 /**
  * Registration as people do it: Debian's slixmpp (an independent client) drives the ad-hoc
  * commands and the chat bot of the demo gateway through a real Prosody, for every flow.
  */
 
-const GW = "demo.localhost";
 const CMD = "http://jabber.org/protocol/commands";
 const REGISTER = "jabber:iq:register";
-const silent = pino({ level: "silent" });
 /** Sealing as in production (`runGateway` does the same from --secret-key or the key file). */
 const KEY = generateKeyMaterial();
 const PREFERENCES_PROMPT = "^Show my XMPP presence on the legacy network\\? \\(yes/no\\)";
@@ -38,55 +34,23 @@ afterAll(async () => {
   await prosody?.stop();
 });
 
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups = new Cleanups();
 afterEach(async () => {
   network.qrScanDelayMs = 2000;
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  await cleanups.run();
 });
 
-interface Running {
-  gateway: DemoGateway;
-  store: Store;
-  stop(): Promise<void>;
-}
-
+/** The demo gateway with this registration flow; the same `dataDir` twice is a restart. */
 async function startGateway(
   registration: string,
   extraArgs: string[] = [],
   dataDir?: string,
-): Promise<Running> {
-  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "gangway-e2e-reg-")));
-  if (!dataDir) cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const config = loadGatewayConfig({
-    appName: "demo",
-    argv: [
-      ...["--jid", GW, "--secret", prosody.componentSecret, "--port", String(prosody.componentPort)],
-      ...["--registration", registration, ...extraArgs],
-    ],
-    env: {},
-    appOptions: [{ name: "registration", description: "", choices: ["single", "2fa", "qr"] }],
+): Promise<RunningGateway> {
+  return startDemoGateway(prosody, cleanups, {
+    dataDir: dataDir ?? (await tempDataDir(cleanups)),
+    args: ["--registration", registration, ...extraArgs],
+    secretBox: SecretBox.fromMaterial(KEY),
   });
-  const store = await openStore(
-    { driver: "pglite", dataDir: dir, secretBox: SecretBox.fromMaterial(KEY) },
-    silent,
-  );
-  const transport = new ComponentTransport({
-    service: `xmpp://127.0.0.1:${prosody.componentPort}`,
-    domain: GW,
-    password: prosody.componentSecret,
-    logger: silent,
-  });
-  const gateway = new DemoGateway({ config, store, transport, logger: silent });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await gateway.stop();
-    await store.close();
-  };
-  cleanups.push(stop);
-  await gateway.start();
-  return { gateway, store, stop };
 }
 
 /** A fresh XMPP account for each test: the gateway sees a new user every time. */
@@ -312,13 +276,12 @@ describe("chat registration with slixmpp", () => {
 
 describe("a gateway restart in the middle of a registration", () => {
   it("ad-hoc: the same session goes on after the restart, with the password sealed on disk meanwhile", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "gangway-e2e-reg-restart-"));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await tempDataDir(cleanups);
     let running = await startGateway("2fa", [], dataDir);
     const { name, jid } = newAccount();
     await registerAccount(prosody, name, "pw");
     const client = await connectClient({ server: prosody, username: name, password: "pw" });
-    cleanups.push(() => client.stop());
+    cleanups.add(() => client.stop());
     const execute = async (id: string, attrs: string, payload = ""): Promise<Element> => {
       await client.send(
         parseXml(

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { loadGatewayConfig } from "@gangway/core";
 import { DemoGateway } from "@gangway/demo-gateway";
-import { openStore, type Store } from "@gangway/store";
+import { openStore, type SecretBox, type Store } from "@gangway/store";
 import { ComponentTransport } from "@gangway/xmpp";
 import { type Logger, pino } from "pino";
 
@@ -75,6 +75,10 @@ export interface StartGatewayOptions {
   logger?: Logger;
   /** Called with the opened store before the gateway starts: e.g. to create users it logs in at startup. */
   beforeStart?: (store: Store) => Promise<void>;
+  /** More command-line options, e.g. `["--registration", "2fa"]`. */
+  args?: readonly string[];
+  /** Seals secrets at rest, as `runGateway` does with --secret-key or the key file. */
+  secretBox?: SecretBox;
 }
 
 /** Opens the store, starts the demo gateway on `server`'s component port and registers its stop. */
@@ -86,11 +90,21 @@ export async function startDemoGateway(
   const logger = options.logger ?? pino({ level: "silent" });
   const config = loadGatewayConfig({
     appName: "demo",
-    argv: ["--jid", GW, "--secret", server.componentSecret, "--port", String(server.componentPort)],
+    argv: [
+      ...["--jid", GW, "--secret", server.componentSecret, "--port", String(server.componentPort)],
+      ...(options.args ?? []),
+    ],
     env: {},
     appOptions: [{ name: "registration", description: "", choices: ["single", "2fa", "qr"] }],
   });
-  const store = await openStore({ driver: "pglite", dataDir: options.dataDir }, logger);
+  const store = await openStore(
+    {
+      driver: "pglite",
+      dataDir: options.dataDir,
+      ...(options.secretBox && { secretBox: options.secretBox }),
+    },
+    logger,
+  );
   await options.beforeStart?.(store);
   const transport = new ComponentTransport({
     service: `xmpp://127.0.0.1:${server.componentPort}`,
