@@ -4,6 +4,8 @@ import {
   type Command,
   type LegacyData,
   NOT_ALLOWED_TEXT,
+  NS_COMMANDS,
+  NS_REGISTER,
   type PreferencesForm,
   QrConfirmations,
   Registrar,
@@ -22,6 +24,7 @@ import {
   type FormField,
   type FormValues,
   JID,
+  NS_DISCO_INFO,
   NS_HTTP_UPLOAD,
   outOfBandMessage,
   requestUploadSlot,
@@ -50,11 +53,8 @@ import { CapabilitiesCache } from "./puppet-info.js";
 import { searchCommand, searchFeatures, serveSearch } from "./search.js";
 import type { AnySession, BaseSession } from "./session.js";
 
-const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
 const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
 const NS_PING = "urn:xmpp:ping";
-const NS_REGISTER = "jabber:iq:register";
-const NS_COMMANDS = "http://jabber.org/protocol/commands";
 /** Pending registrations past their timeout are swept this often (they are also hidden on read). */
 const PENDING_SWEEP_MS = 10 * 60_000;
 
