@@ -3,16 +3,15 @@ import {
   avatarHash,
   avatarMetadataItem,
   buildChatMessage,
+  buildPresence,
   type ChatMessage,
   type ChatMessageOptions,
   type ChatState,
   type Element,
   type EntityCapabilities,
   imageSize,
-  sanitizeXmlText,
   type VCardInfo,
   XmppError,
-  xml,
 } from "@gangway/xmpp";
 import type { AnySession } from "./session.js";
 
@@ -400,18 +399,18 @@ export class LegacyContact {
 
   presenceStanza(): Element {
     const { available, show, status, lastSeen } = this.presence;
-    return xml(
-      "presence",
-      { from: this.fullJid, to: this.session.userJid, ...(available ? {} : { type: "unavailable" }) },
-      show ? xml("show", {}, show) : null,
-      status ? xml("status", {}, sanitizeXmlText(status)) : null,
-      available && this.capabilities ? this.capabilities.caps() : null,
+    const caps = available ? this.capabilities : undefined;
+    return buildPresence({
+      from: this.fullJid,
+      to: this.session.userJid,
+      ...(available ? {} : { type: "unavailable" }),
+      ...(show && { show }),
+      ...(status !== undefined && { status }),
+      ...(caps && { caps: { node: caps.node, ver: caps.ver, hash: "sha-1" } }),
       // XEP-0153: clients compare the hash with their cache and fetch the picture when it differs.
-      this.picture === undefined
-        ? null
-        : xml("x", { xmlns: "vcard-temp:x:update" }, xml("photo", {}, this.picture?.id ?? "")),
-      lastSeen ? xml("idle", { xmlns: "urn:xmpp:idle:1", since: lastSeen.toISOString() }) : null,
-    );
+      ...(this.picture !== undefined && { avatarHash: this.picture?.id ?? null }),
+      ...(lastSeen && { idleSince: lastSeen }),
+    });
   }
 
   /** Runs `work` after every action called before it has finished (see `outbox`). */

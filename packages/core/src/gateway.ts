@@ -649,7 +649,6 @@ ${text}`,
       return;
     }
     const userJid = from.bare().toString();
-    const session = this.sessions.get(userJid);
     if (!to.local) {
       // To the gateway itself: an answer to `input()`, or the chat bot.
       const text = stanza.getChildText("body");
@@ -663,8 +662,8 @@ ${text}`,
       await this.chatCommands.handle(userJid, text);
       return;
     }
-    const loggedIn = this.requireSession(userJid, { loggedIn: true });
-    await dispatchToContact(loggedIn, await loggedIn.contacts.byJidLocal(to.local), stanza);
+    const session = this.requireSession(userJid, { loggedIn: true });
+    await dispatchToContact(session, await session.contacts.byJidLocal(to.local), stanza);
   }
 
   private advertisementOrTimeout(): Promise<void> {

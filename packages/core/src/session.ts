@@ -1,5 +1,5 @@
 import type { UserRow } from "@gangway/store";
-import { type FormValues, sanitizeXmlText, XmppError, xml } from "@gangway/xmpp";
+import { buildPresence, type FormValues, XmppError } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { LegacyContact, PresenceShow } from "./contact.js";
 import type { AnyGateway } from "./gateway.js";
@@ -126,12 +126,13 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
   async sendGatewayPresence(): Promise<void> {
     const { show, status, available } = this.gatewayPresence;
     await this.gateway.send(
-      xml(
-        "presence",
-        { from: this.gateway.domain, to: this.userJid, ...(available ? {} : { type: "unavailable" }) },
-        show ? xml("show", {}, show) : null,
-        status ? xml("status", {}, sanitizeXmlText(status)) : null,
-      ),
+      buildPresence({
+        from: this.gateway.domain,
+        to: this.userJid,
+        ...(available ? {} : { type: "unavailable" }),
+        ...(show && { show }),
+        status,
+      }),
     );
   }
 
