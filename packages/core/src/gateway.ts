@@ -20,6 +20,7 @@ import {
 } from "@gangway/registration";
 import type { Store, UserRow } from "@gangway/store";
 import {
+  buildChatMessage,
   type Element,
   type FormField,
   type FormValues,
@@ -29,7 +30,6 @@ import {
   outOfBandMessage,
   requestUploadSlot,
   type StanzaTransport,
-  sanitizeXmlText,
   uploadToSlot,
   validateSubmission,
   wrapPrivilegedMessage,
@@ -505,13 +505,7 @@ ${text}`,
 
   /** A chat message from the gateway itself. */
   sendChat(to: string, text: string): Promise<void> {
-    return this.send(
-      xml(
-        "message",
-        { from: this.domain, to, type: "chat", id: this.newStanzaId() },
-        xml("body", {}, sanitizeXmlText(text)),
-      ),
-    );
+    return this.send(buildChatMessage({ from: this.domain, to, id: this.newStanzaId(), body: text }));
   }
 
   private async onUserModified(user: UserRow): Promise<void> {
