@@ -1,10 +1,12 @@
 import { DrizzleQueryError } from "drizzle-orm/errors";
+import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { StoreError, StoreQueryError, StoreUnavailableError } from "./errors.js";
 import type { StoreDriverName } from "./options.js";
+import * as sqliteTables from "./schema/sqlite.js";
 
 /**
  * What we keep of a driver error. Deliberately NOT the error itself: drizzle's DrizzleQueryError
- * and PGlite's DatabaseError carry the query parameters (registration credentials, message bodies),
+ * carries the query parameters (registration credentials, message bodies),
  * and PostgreSQL's `detail` can echo a whole failing row. Anything that reaches a log must not.
  */
 interface DriverFailure {
@@ -30,6 +32,55 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_DESTROYED",
 ]);
 
+/**
+ * better-sqlite3's extended result codes, as the SQLSTATE PostgreSQL gives for the same failure:
+ * callers handle one vocabulary whatever the driver.
+ */
+const SQLITE_AS_SQLSTATE: Record<string, string> = {
+  SQLITE_CONSTRAINT_UNIQUE: "23505",
+  SQLITE_CONSTRAINT_PRIMARYKEY: "23505",
+  SQLITE_CONSTRAINT_FOREIGNKEY: "23503",
+  SQLITE_CONSTRAINT_NOTNULL: "23502",
+  SQLITE_CONSTRAINT_CHECK: "23514",
+};
+
+/** SQLite codes meaning the file cannot be used (locked by another process, unreadable, full…). */
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|READONLY|IOERR|FULL|CORRUPT|NOTADB|PERM)/;
+
+/**
+ * SQLite names the columns of a failed unique constraint ("UNIQUE constraint failed: users.jid"),
+ * PostgreSQL the constraint: this maps the former to the latter, from the schema itself.
+ */
+const sqliteUniqueConstraints: ReadonlyMap<string, string> = new Map(
+  Object.values(sqliteTables).flatMap((table: SQLiteTable) => {
+    const config = getTableConfig(table);
+    const columnsOf = (columns: readonly { name: string }[]) =>
+      columns.map((column) => `${config.name}.${column.name}`).join(", ");
+    return [
+      ...config.uniqueConstraints.map((u) => [columnsOf(u.columns), u.name ?? ""] as const),
+      ...config.indexes
+        .filter((index) => index.config.unique)
+        .map((index) => [columnsOf(index.config.columns as { name: string }[]), index.config.name] as const),
+      ...config.columns
+        .filter((column) => column.isUnique)
+        .map((column) => [`${config.name}.${column.name}`, column.uniqueName ?? ""] as const),
+      ...config.columns
+        .filter((column) => column.primary)
+        .map((column) => [`${config.name}.${column.name}`, `${config.name}_pkey`] as const),
+    ];
+  }),
+);
+
+/** What SQLite's message says failed: a constraint name (CHECK) or the unique columns' constraint. */
+function sqliteConstraint(code: string, message: string): string | undefined {
+  const subject = /constraint failed: (.+)$/.exec(message)?.[1];
+  if (subject === undefined) return undefined;
+  if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+    return sqliteUniqueConstraints.get(subject);
+  }
+  return code === "SQLITE_CONSTRAINT_CHECK" ? subject : undefined;
+}
+
 /** SQLSTATEs meaning the server is there but will not serve us. */
 function isUnavailableSqlState(code: string): boolean {
   return (
@@ -50,6 +101,13 @@ function describeFailure(error: unknown): DriverFailure {
     return { message: String(current), code: undefined, constraint: undefined };
   const fields = current as Error & { code?: unknown; constraint?: unknown; constraint_name?: unknown };
   const code = typeof fields.code === "string" ? fields.code : undefined;
+  if (code?.startsWith("SQLITE_")) {
+    return {
+      message: current.message || code,
+      code: SQLITE_AS_SQLSTATE[code] ?? code,
+      constraint: sqliteConstraint(code, current.message),
+    };
+  }
   const constraint = fields.constraint_name ?? fields.constraint;
   return {
     message: current.message || code || current.name,
@@ -76,7 +134,9 @@ export function toStoreError(error: unknown, driver: StoreDriverName, target: st
   if (
     CONNECTION_CODES.has(code) ||
     isUnavailableSqlState(code) ||
-    /pglite is closed/i.test(failure.message)
+    SQLITE_UNAVAILABLE.test(code) ||
+    // better-sqlite3 after close(); postgres.js after end() says CONNECTION_ENDED instead.
+    /database connection is not open/i.test(failure.message)
   ) {
     return new StoreUnavailableError(driver, target, failure.message);
   }

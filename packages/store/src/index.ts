@@ -7,9 +7,10 @@ export {
   StoreQueryError,
   StoreUnavailableError,
 } from "./errors.js";
-export type { StoreDriverName, StoreLogger, StoreOptions } from "./options.js";
+export type { MessageIdCacheOptions, StoreDriverName, StoreLogger, StoreOptions } from "./options.js";
 export type { ContactRepository, ContactRow, ContactUpsert } from "./repositories/contacts.js";
 export type {
+  IdMapStats,
   MessageDirection,
   MessageIdPair,
   MessageIdRepository,
@@ -20,6 +21,5 @@ export type {
   RegistrationFrontEnd,
 } from "./repositories/pending-registrations.js";
 export type { ListUsersOptions, NewUser, UserPatch, UserRepository, UserRow } from "./repositories/users.js";
-export * as schema from "./schema.js";
 export { generateKeyMaterial, keyFromMaterial, SEALED_PREFIX, SecretBox } from "./secret-box.js";
 export { openStore, type Store } from "./store.js";

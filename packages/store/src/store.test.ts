@@ -1,37 +1,62 @@
-import { readFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readFile, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import BetterSqlite3 from "better-sqlite3";
 import postgres from "postgres";
 import { describe, expect, it, vi } from "vitest";
 import { StoreConfigError, StoreUnavailableError } from "./errors.js";
 import { migrationsFolder } from "./migrations.js";
-import type { StoreOptions } from "./options.js";
+import type { StoreDriverName, StoreOptions } from "./options.js";
 import { openStore } from "./store.js";
 import { forEachDriver } from "./test-support/drivers.js";
 
-async function journalEntryCount(): Promise<number> {
-  const journal = JSON.parse(await readFile(join(migrationsFolder, "meta", "_journal.json"), "utf8"));
+async function journalEntryCount(driver: StoreDriverName): Promise<number> {
+  const journal = JSON.parse(await readFile(join(migrationsFolder(driver), "meta", "_journal.json"), "utf8"));
   return journal.entries.length;
 }
 
-/** Reads drizzle's bookkeeping directly, bypassing the store (which must be closed for PGlite). */
+/** Reads drizzle's bookkeeping directly, bypassing the store (which must be closed for SQLite). */
 async function appliedMigrationCount(options: StoreOptions): Promise<number> {
-  const query = `select count(*)::int as applied from drizzle.__drizzle_migrations`;
-  if (options.driver === "pglite") {
-    const client = await PGlite.create(options.dataDir);
+  if (options.driver === "sqlite") {
+    const client = new BetterSqlite3(options.file!, { readonly: true });
     try {
-      return (await client.query<{ applied: number }>(query)).rows[0]!.applied;
+      return (
+        client.prepare("select count(*) as applied from __drizzle_migrations").get() as { applied: number }
+      ).applied;
     } finally {
-      await client.close();
+      client.close();
     }
   }
   const client = postgres(options.url, { max: 1 });
   try {
+    const query = "select count(*)::int as applied from drizzle.__drizzle_migrations";
     return (await client.unsafe<{ applied: number }[]>(query))[0]!.applied;
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Another process holding the store open, as a second gateway on the same home dir would:
+ * resolves once it has opened it.
+ */
+async function holdOpenElsewhere(file: string) {
+  const script = `
+    const Database = require(${JSON.stringify(createRequire(import.meta.url).resolve("better-sqlite3"))});
+    const db = new Database(${JSON.stringify(file)});
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.pragma("journal_mode = WAL");
+    db.exec("begin immediate; commit");
+    process.stdout.write("open\\n");
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once("data", () => resolve());
+    child.once("exit", (code) => reject(new Error(`holder exited with ${code}`)));
+  });
+  return child;
 }
 
 /** A loopback port nobody listens on: bound then released. */
@@ -43,8 +68,9 @@ async function closedLoopbackPort(): Promise<number> {
   return port;
 }
 
-it("finds its committed migrations", async () => {
-  expect(await journalEntryCount()).toBeGreaterThan(0);
+it("finds its committed migrations for both drivers", async () => {
+  expect(await journalEntryCount("sqlite")).toBeGreaterThan(0);
+  expect(await journalEntryCount("postgres")).toBeGreaterThan(0);
 });
 
 forEachDriver((driver) => {
@@ -60,7 +86,7 @@ forEachDriver((driver) => {
       expect((await second.users.get("kept@example.org"))?.registration).toEqual({ token: "t" });
       await second.close();
 
-      expect(await appliedMigrationCount(options)).toBe(await journalEntryCount());
+      expect(await appliedMigrationCount(options)).toBe(await journalEntryCount(driver.name));
     });
 
     it("answers health checks while open, and fails them with a typed error once closed", async () => {
@@ -89,15 +115,17 @@ forEachDriver((driver) => {
     });
   });
 
-  if (driver.name === "pglite") {
-    it("persists across close and reopen in its data directory", async () => {
+  if (driver.name === "sqlite") {
+    it("persists across close and reopen in its file, readable by its owner only", async () => {
       const options = await driver.createDatabase();
       const store = await openStore(options);
       const user = await store.users.create({ jid: "durable@example.org", registration: {} });
       await store.contacts.upsert(user.id, { legacyId: "friend", jidLocal: "friend", name: "Friend" });
-      await store.messageIds.add(user.id, { chat: "friend", legacyId: "1", xmppId: "x1", direction: "in" });
-      await store.close();
+      void store.messageIds.add(user.id, { chat: "friend", legacyId: "1", xmppId: "x1", direction: "in" });
+      await store.close(); // writes the batched pair first
 
+      if (options.driver !== "sqlite") throw new Error("unreachable");
+      expect((await stat(options.file!)).mode & 0o777).toBe(0o600);
       const reopened = await openStore(options);
       expect(await reopened.users.count()).toBe(1);
       expect((await reopened.contacts.get(user.id, "friend"))?.name).toBe("Friend");
@@ -105,18 +133,33 @@ forEachDriver((driver) => {
       await reopened.close();
     });
 
-    it("refuses a second open of a data directory that is in use", async () => {
+    it("refuses a second open of a file that is in use, and is free again on close", async () => {
       const options = await driver.createDatabase();
       const store = await openStore(options);
       try {
         const second = openStore(options);
         await expect(second).rejects.toBeInstanceOf(StoreUnavailableError);
-        await expect(second).rejects.toThrow(/already open/);
+        await expect(second).rejects.toThrow(/in use by another process/);
       } finally {
         await store.close();
       }
-      // Released on close.
       await (await openStore(options)).close();
+    });
+
+    it("opens at once after the process that held the file was killed", async () => {
+      const options = await driver.createDatabase();
+      await (await openStore(options)).close();
+      if (options.driver !== "sqlite") throw new Error("unreachable");
+      const holder = await holdOpenElsewhere(options.file!);
+      try {
+        await expect(openStore(options)).rejects.toThrow(/in use by another process/);
+      } finally {
+        holder.kill("SIGKILL");
+        await new Promise((resolve) => holder.once("exit", resolve));
+      }
+      const store = await openStore(options);
+      await expect(store.healthCheck()).resolves.toBeUndefined();
+      await store.close();
     });
   }
 
@@ -126,7 +169,7 @@ forEachDriver((driver) => {
       const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(options)));
       await Promise.all(stores.map((store) => store.healthCheck()));
       await Promise.all(stores.map((store) => store.close()));
-      expect(await appliedMigrationCount(options)).toBe(await journalEntryCount());
+      expect(await appliedMigrationCount(options)).toBe(await journalEntryCount(driver.name));
     });
 
     it("reports a database that does not exist as unavailable", async () => {

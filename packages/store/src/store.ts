@@ -1,9 +1,8 @@
-import { sql } from "drizzle-orm";
 import { redactPostgresUrl } from "./connection-url.js";
 import { toStoreError } from "./db-errors.js";
 import type { OpenDriver } from "./drivers/driver.js";
-import { openPglite } from "./drivers/pglite.js";
 import { openPostgres } from "./drivers/postgres.js";
+import { openSqlite } from "./drivers/sqlite.js";
 import type { StoreDriverName, StoreLogger, StoreOptions } from "./options.js";
 import { type ContactRepository, createContactRepository } from "./repositories/contacts.js";
 import { createMessageIdRepository, type MessageIdRepository } from "./repositories/message-ids.js";
@@ -12,7 +11,6 @@ import {
   type PendingRegistrationRepository,
 } from "./repositories/pending-registrations.js";
 import { createUserRepository, type UserRepository } from "./repositories/users.js";
-import type { SecretBox } from "./secret-box.js";
 
 export interface Store {
   readonly driver: StoreDriverName;
@@ -22,7 +20,7 @@ export interface Store {
   readonly pendingRegistrations: PendingRegistrationRepository;
   /** Resolves when the database answers a trivial query; throws StoreUnavailableError otherwise. */
   healthCheck(): Promise<void>;
-  /** Closes connections (PostgreSQL) or flushes and releases the data directory (PGlite). Idempotent. */
+  /** Writes what is still batched, then closes connections (PostgreSQL) or the file (SQLite). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -32,12 +30,11 @@ export interface Store {
  */
 export async function openStore(options: StoreOptions, logger?: StoreLogger): Promise<Store> {
   const startedAt = performance.now();
-  const target = options.driver === "pglite" ? (options.dataDir ?? "memory") : redactPostgresUrl(options.url);
+  const target = options.driver === "sqlite" ? (options.file ?? "memory") : redactPostgresUrl(options.url);
   logger?.info({ driver: options.driver, target }, "opening store");
   let driver: OpenDriver;
   try {
-    driver =
-      options.driver === "pglite" ? await openPglite(options.dataDir) : await openPostgres(options.url);
+    driver = options.driver === "sqlite" ? await openSqlite(options.file) : await openPostgres(options.url);
   } catch (error) {
     logger?.error({ driver: options.driver, target, err: error }, "could not open store");
     throw error;
@@ -46,30 +43,48 @@ export async function openStore(options: StoreOptions, logger?: StoreLogger): Pr
     { driver: driver.name, target: driver.target, ms: Math.round(performance.now() - startedAt) },
     "store open and migrated",
   );
-  return createStore(driver, options.secretBox);
+  return createStore(driver, options);
 }
 
-function createStore(driver: OpenDriver, secretBox: SecretBox | undefined): Store {
+function createStore(driver: OpenDriver, options: StoreOptions): Store {
+  const { db, tables } = driver;
+  const { secretBox } = options;
   const translate = (error: unknown) => toStoreError(error, driver.name, driver.target);
+  const messageIds = createMessageIdRepository(driver, {
+    perUser: options.messageIds?.perUser ?? 2000,
+    maxBatch: options.messageIds?.maxBatch ?? 500,
+    translate,
+  });
+  const users = createUserRepository(db, tables, secretBox);
   let closing: Promise<void> | undefined;
   return {
     driver: driver.name,
-    users: withStoreErrors(createUserRepository(driver.db, secretBox), translate),
-    contacts: withStoreErrors(createContactRepository(driver.db), translate),
-    messageIds: withStoreErrors(createMessageIdRepository(driver.db), translate),
+    users: withStoreErrors(
+      {
+        ...users,
+        async delete(jid: string) {
+          const user = await users.get(jid);
+          if (user) messageIds.forgetUser(user.id);
+          return users.delete(jid);
+        },
+      },
+      translate,
+    ),
+    contacts: withStoreErrors(createContactRepository(db, tables), translate),
+    messageIds: withStoreErrors(messageIds, translate),
     pendingRegistrations: withStoreErrors(
-      createPendingRegistrationRepository(driver.db, secretBox),
+      createPendingRegistrationRepository(db, tables, secretBox),
       translate,
     ),
     async healthCheck() {
       try {
-        await driver.db.execute(sql`select 1`);
+        await driver.ping();
       } catch (error) {
         throw translate(error);
       }
     },
     close() {
-      closing ??= driver.close();
+      closing ??= messageIds.flush().then(() => driver.close());
       return closing;
     },
   };

@@ -1,14 +1,39 @@
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { StoreDriverName } from "../options.js";
+import type * as tables from "../schema/postgres.js";
 
-/** The drizzle database both drivers produce; repositories only use what is common to them. */
+/**
+ * The drizzle database the repositories are written against. Both drivers' query builders take
+ * the same calls for what the repositories use (select, insert … on conflict … returning, update,
+ * delete); the SQLite driver hands in its own database and tables under these types, which
+ * `schema/sqlite.ts` checks are row-for-row the same. Every repository test runs on both.
+ */
 export type Database = PgDatabase<PgQueryResultHKT>;
+
+/** The tables of the driver's dialect. */
+export interface Tables {
+  users: typeof tables.users;
+  contacts: typeof tables.contacts;
+  messageIds: typeof tables.messageIds;
+  pendingRegistrations: typeof tables.pendingRegistrations;
+}
+
+/** A query built but not yet run (drizzle builders run when awaited, or with `.run()` on SQLite). */
+export type PendingQuery = PromiseLike<unknown>;
 
 /** A migrated, connected database, whatever runs it. */
 export interface OpenDriver {
   readonly name: StoreDriverName;
-  /** Where the data lives, safe to log: `user@host:port/db`, a directory, or `memory`. */
+  /** Where the data lives, safe to log: `user@host:port/db`, a file, or `memory`. */
   readonly target: string;
   readonly db: Database;
+  readonly tables: Tables;
+  /**
+   * Runs the queries `build` makes, in order, in one transaction: all or none. The builder gets
+   * the database to build them on (a transaction handle on PostgreSQL).
+   */
+  writeAll(build: (db: Database) => PendingQuery[]): Promise<void>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,10 +1,12 @@
+import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { parsePostgresUrl } from "../connection-url.js";
 import { toStoreError } from "../db-errors.js";
 import { migrationsFolder } from "../migrations.js";
-import type { OpenDriver } from "./driver.js";
+import * as tables from "../schema/postgres.js";
+import type { Database, OpenDriver } from "./driver.js";
 
 /** Seconds: fail startup promptly on a wrong host instead of postgres.js's 30 s default. */
 const CONNECT_TIMEOUT_SECONDS = 10;
@@ -24,10 +26,26 @@ export async function openPostgres(rawUrl: string): Promise<OpenDriver> {
     throw toStoreError(error, "postgres", description);
   }
   const client = postgres(url.toString(), clientOptions);
+  const db: Database = drizzle({ client });
   return {
     name: "postgres",
     target: description,
-    db: drizzle({ client }),
+    db,
+    tables,
+    async writeAll(build) {
+      const queries = build(db);
+      // One statement is atomic on its own: no BEGIN/COMMIT round trips.
+      if (queries.length === 1) {
+        await queries[0];
+        return;
+      }
+      await db.transaction(async (tx) => {
+        for (const query of build(tx)) await query;
+      });
+    },
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -42,7 +60,7 @@ async function migrateExclusively(url: string): Promise<void> {
   const session = postgres(url, { ...clientOptions, max: 1 });
   try {
     await session`select pg_advisory_lock(hashtext('gangway/store migrations'))`;
-    await migrate(drizzle({ client: session }), { migrationsFolder });
+    await migrate(drizzle({ client: session }), { migrationsFolder: migrationsFolder("postgres") });
   } finally {
     await session.end({ timeout: 5 });
   }

@@ -1,8 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { isUniqueViolation } from "../db-errors.js";
-import type { Database } from "../drivers/driver.js";
+import type { Database, Tables } from "../drivers/driver.js";
 import { DuplicateContactJidError } from "../errors.js";
-import { contacts } from "../schema.js";
 
 export interface ContactRow {
   id: number;
@@ -41,7 +40,8 @@ export interface ContactRepository {
   delete(userId: number, legacyId: string): Promise<boolean>;
 }
 
-export function createContactRepository(db: Database): ContactRepository {
+export function createContactRepository(db: Database, tables: Tables): ContactRepository {
+  const { contacts } = tables;
   return {
     async upsert(userId, contact) {
       const given = {
@@ -57,7 +57,7 @@ export function createContactRepository(db: Database): ContactRepository {
           .values({ userId, legacyId: contact.legacyId, ...given })
           .onConflictDoUpdate({
             target: [contacts.userId, contacts.legacyId],
-            set: { ...given, updatedAt: sql`now()` },
+            set: { ...given, updatedAt: new Date() },
           })
           .returning();
         return stored!;

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq } from "drizzle-orm";
-import type { Database } from "../drivers/driver.js";
-import { messageIds } from "../schema.js";
+import type { Database, OpenDriver, Tables } from "../drivers/driver.js";
+import { IdMapCache } from "../id-map-cache.js";
+import { WriteBatcher } from "../write-batcher.js";
 
 /** 'in': the message came from the legacy network; 'out': the XMPP user sent it. */
 export type MessageDirection = "in" | "out";
@@ -13,40 +14,76 @@ export interface MessageIdPair {
   direction: MessageDirection;
 }
 
+export interface IdMapStats {
+  /** Lookups answered from memory, and those that needed a query, since the store opened. */
+  hits: number;
+  misses: number;
+  /** Keys held in memory now (two per pair: one each way). */
+  entries: number;
+  /** Pairs recorded and not yet committed. */
+  backlog: number;
+}
+
 export interface MessageIdRepository {
-  /** Records that `legacyId` and `xmppId` are the same message. Recording a known pair again is a no-op. */
+  /**
+   * Records that `legacyId` and `xmppId` are the same message. Lookups see it at once; it is
+   * written with the next batch, and the promise resolves when that batch is committed (so a
+   * caller can show the message only once it is remembered). Recording a known pair again is a no-op.
+   */
   add(userId: number, pair: MessageIdPair): Promise<void>;
   /** Every XMPP id of a legacy message, oldest first (a message with attachments has several). */
   xmppIds(userId: number, chat: string, legacyId: string): Promise<string[]>;
-  /** The first XMPP id of a legacy message and which way it went; undefined when unknown. */
+  /**
+   * The first XMPP id of a legacy message and which way it went; undefined when unknown. From
+   * memory when the pair is recent: then "first" is the first this process recorded or read.
+   */
   first(userId: number, chat: string, legacyId: string): Promise<MessageIdPair | undefined>;
   /** The legacy id behind an XMPP id; the latest mapping wins if a client ever reused an id. */
   legacyId(userId: number, chat: string, xmppId: string): Promise<string | undefined>;
+  /** Resolves when every pair recorded so far is committed (or has failed). */
+  flush(): Promise<void>;
+  /** Drops a user's pairs from memory (their rows go with the user, by cascade). */
+  forgetUser(userId: number): void;
+  stats(): IdMapStats;
 }
 
-export function createMessageIdRepository(db: Database): MessageIdRepository {
+type Row = MessageIdPair & { userId: number };
+
+/** Rows per INSERT: 6 parameters each stays far below both drivers' parameter limits. */
+const ROWS_PER_INSERT = 500;
+
+export function createMessageIdRepository(
+  driver: OpenDriver,
+  options: { perUser: number; maxBatch: number; translate: (error: unknown) => Error },
+): MessageIdRepository {
+  const { db, tables } = driver;
+  const { messageIds } = tables;
+  const cache = new IdMapCache(options.perUser);
+  const writer = new WriteBatcher<Row>(driver, insertRows(tables), options.maxBatch, options.translate);
+  const ofChat = (userId: number, chat: string) =>
+    and(eq(messageIds.userId, userId), eq(messageIds.chat, chat));
+
   return {
-    async add(userId, pair) {
-      await db
-        .insert(messageIds)
-        .values({ userId, ...pair })
-        .onConflictDoNothing({
-          target: [messageIds.userId, messageIds.chat, messageIds.legacyId, messageIds.xmppId],
-        });
+    add(userId, pair) {
+      cache.remember(userId, pair);
+      return writer.write({ userId, ...pair });
     },
 
     async xmppIds(userId, chat, legacyId) {
+      await writer.settled();
       const rows = await db
         .select({ xmppId: messageIds.xmppId })
         .from(messageIds)
-        .where(
-          and(eq(messageIds.userId, userId), eq(messageIds.chat, chat), eq(messageIds.legacyId, legacyId)),
-        )
+        .where(and(ofChat(userId, chat), eq(messageIds.legacyId, legacyId)))
         .orderBy(asc(messageIds.id));
       return rows.map((row) => row.xmppId);
     },
 
     async first(userId, chat, legacyId) {
+      const cached = cache.first(userId, chat, legacyId);
+      if (cached) return cached;
+      // A pair still on its way to the database may have left the cache already.
+      await writer.settled();
       const [row] = await db
         .select({
           chat: messageIds.chat,
@@ -55,22 +92,57 @@ export function createMessageIdRepository(db: Database): MessageIdRepository {
           direction: messageIds.direction,
         })
         .from(messageIds)
-        .where(
-          and(eq(messageIds.userId, userId), eq(messageIds.chat, chat), eq(messageIds.legacyId, legacyId)),
-        )
+        .where(and(ofChat(userId, chat), eq(messageIds.legacyId, legacyId)))
         .orderBy(asc(messageIds.id))
         .limit(1);
+      if (row) cache.learnFirst(userId, row);
       return row;
     },
 
     async legacyId(userId, chat, xmppId) {
+      const cached = cache.legacyId(userId, chat, xmppId);
+      if (cached !== undefined) return cached;
+      await writer.settled();
       const [row] = await db
         .select({ legacyId: messageIds.legacyId })
         .from(messageIds)
-        .where(and(eq(messageIds.userId, userId), eq(messageIds.chat, chat), eq(messageIds.xmppId, xmppId)))
+        .where(and(ofChat(userId, chat), eq(messageIds.xmppId, xmppId)))
         .orderBy(desc(messageIds.id))
         .limit(1);
+      if (row) cache.learnLegacyId(userId, chat, xmppId, row.legacyId);
       return row?.legacyId;
     },
+
+    flush: () => writer.settled(),
+
+    forgetUser(userId) {
+      cache.forgetUser(userId);
+    },
+
+    stats() {
+      return { hits: cache.hits, misses: cache.misses, entries: cache.size, backlog: writer.backlog };
+    },
+  };
+}
+
+function insertRows(tables: Tables) {
+  return (db: Database, rows: Row[]) => {
+    const inserts = [];
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      inserts.push(
+        db
+          .insert(tables.messageIds)
+          .values(rows.slice(start, start + ROWS_PER_INSERT))
+          .onConflictDoNothing({
+            target: [
+              tables.messageIds.userId,
+              tables.messageIds.chat,
+              tables.messageIds.legacyId,
+              tables.messageIds.xmppId,
+            ],
+          }),
+      );
+    }
+    return inserts;
   };
 }

@@ -1,6 +1,5 @@
 import { and, desc, eq, gt, lte } from "drizzle-orm";
-import type { Database } from "../drivers/driver.js";
-import { pendingRegistrations } from "../schema.js";
+import type { Database, Tables } from "../drivers/driver.js";
 import type { SecretBox } from "../secret-box.js";
 import { decodeSecret, encodeSecret } from "../secret-codec.js";
 
@@ -31,12 +30,14 @@ export interface PendingRegistrationRepository {
 }
 
 const STATE = "pending_registrations.state";
-type Stored = typeof pendingRegistrations.$inferSelect;
+type Stored = Tables["pendingRegistrations"]["$inferSelect"];
 
 export function createPendingRegistrationRepository(
   db: Database,
+  tables: Tables,
   box?: SecretBox,
 ): PendingRegistrationRepository {
+  const { pendingRegistrations } = tables;
   const row = (stored: Stored): PendingRegistration => ({
     id: stored.id,
     jid: stored.jid,

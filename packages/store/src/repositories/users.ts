@@ -1,8 +1,7 @@
 import { asc, count, eq, gt, sql } from "drizzle-orm";
 import { isUniqueViolation } from "../db-errors.js";
-import type { Database } from "../drivers/driver.js";
+import type { Database, Tables } from "../drivers/driver.js";
 import { DuplicateUserError } from "../errors.js";
-import { users } from "../schema.js";
 import type { SecretBox } from "../secret-box.js";
 import { decodeSecret, encodeSecret } from "../secret-codec.js";
 
@@ -59,7 +58,7 @@ export interface UserRepository {
 
 const DEFAULT_PAGE_SIZE = 100;
 
-type StoredUser = typeof users.$inferSelect;
+type StoredUser = Tables["users"]["$inferSelect"];
 
 const REGISTRATION = "users.registration";
 const LEGACY_DATA = "users.legacy_data";
@@ -81,7 +80,8 @@ function toUserRow(stored: StoredUser, box: SecretBox | undefined): UserRow {
 }
 
 /** Without a box the columns hold plain JSON (tests, or an operator who opted out). */
-export function createUserRepository(db: Database, box?: SecretBox): UserRepository {
+export function createUserRepository(db: Database, tables: Tables, box?: SecretBox): UserRepository {
+  const { users } = tables;
   const row = (stored: StoredUser) => toUserRow(stored, box);
   /** Every stored user in id order, page by page (keyset pagination, so no OFFSET scans). */
   async function* storedPages(pageSize: number): AsyncIterable<StoredUser> {
@@ -126,7 +126,7 @@ export function createUserRepository(db: Database, box?: SecretBox): UserReposit
     },
 
     async update(jid, patch) {
-      const changes: Partial<typeof users.$inferInsert> = {};
+      const changes: Partial<Tables["users"]["$inferInsert"]> = {};
       if (patch.registration !== undefined) {
         changes.registration = encodeSecret(patch.registration, { box, column: REGISTRATION, jid });
       }
@@ -140,7 +140,7 @@ export function createUserRepository(db: Database, box?: SecretBox): UserReposit
       if (patch.lastLoginAt !== undefined) changes.lastLoginAt = patch.lastLoginAt;
       const [stored] = await db
         .update(users)
-        .set({ ...changes, updatedAt: sql`now()` })
+        .set({ ...changes, updatedAt: new Date() })
         .where(eq(users.jid, jid))
         .returning();
       return stored && row(stored);

@@ -16,21 +16,21 @@ import { openStore, type Store } from "../store.js";
 export interface StoreTestDriver {
   readonly name: StoreDriverName;
   /**
-   * Options reaching a new, empty database: a temp directory for PGlite, a fresh randomly named
+   * Options reaching a new, empty database: a file in a temp directory for SQLite, a fresh randomly named
    * database for PostgreSQL. Opening them twice reaches the same data (for restart tests).
    */
   createDatabase(): Promise<StoreOptions>;
-  /** A migrated store on a new database (in-memory for PGlite), closed automatically. */
+  /** A migrated store on a new database (in-memory for SQLite), closed automatically. */
   openStore(): Promise<Store>;
 }
 
-/** The PostgreSQL server tests may use, or undefined to run on PGlite only. */
+/** The PostgreSQL server tests may use, or undefined to run on SQLite only. */
 export function testDatabaseUrl(): string | undefined {
   return process.env.DATABASE_URL || undefined;
 }
 
 /**
- * Declares the suite once per available driver: always PGlite, plus PostgreSQL when
+ * Declares the suite once per available driver: always SQLite, plus PostgreSQL when
  * `DATABASE_URL` is set. Usage:
  *
  * ```ts
@@ -44,7 +44,7 @@ export function testDatabaseUrl(): string | undefined {
  */
 export function forEachDriver(defineTests: (driver: StoreTestDriver) => void): void {
   const serverUrl = testDatabaseUrl();
-  const names: StoreDriverName[] = serverUrl ? ["pglite", "postgres"] : ["pglite"];
+  const names: StoreDriverName[] = serverUrl ? ["sqlite", "postgres"] : ["sqlite"];
   for (const name of names) {
     describe(`on ${name}`, () => {
       const suiteCleanups = new CleanupStack();
@@ -61,10 +61,10 @@ export function forEachDriver(defineTests: (driver: StoreTestDriver) => void): v
       const cleanups = () => (inTest ? testCleanups : suiteCleanups);
 
       const createDatabase = async (): Promise<StoreOptions> => {
-        if (name === "pglite") {
-          const dataDir = await createTemporaryDirectory();
-          cleanups().push(() => rm(dataDir.parent, { recursive: true, force: true }));
-          return { driver: "pglite", dataDir: dataDir.path };
+        if (name === "sqlite") {
+          const directory = await mkdtemp(join(tmpdir(), "gangway-store-"));
+          cleanups().push(() => rm(directory, { recursive: true, force: true }));
+          return { driver: "sqlite", file: join(directory, "gangway.sqlite") };
         }
         const database = await createTemporaryPostgresDatabase(serverUrl!);
         cleanups().push(database.drop);
@@ -76,7 +76,7 @@ export function forEachDriver(defineTests: (driver: StoreTestDriver) => void): v
         createDatabase,
         async openStore() {
           // Registered before opening, so it runs after the store is closed (stack order).
-          const options: StoreOptions = name === "pglite" ? { driver: "pglite" } : await createDatabase();
+          const options: StoreOptions = name === "sqlite" ? { driver: "sqlite" } : await createDatabase();
           const store = await openStore(options);
           cleanups().push(() => store.close());
           return store;
@@ -84,12 +84,6 @@ export function forEachDriver(defineTests: (driver: StoreTestDriver) => void): v
       });
     });
   }
-}
-
-/** A directory inside a new temp dir, so the PGlite lock file beside it is cleaned up too. */
-async function createTemporaryDirectory(): Promise<{ parent: string; path: string }> {
-  const parent = await mkdtemp(join(tmpdir(), "gangway-store-"));
-  return { parent, path: join(parent, "db") };
 }
 
 export interface TemporaryPostgresDatabase {

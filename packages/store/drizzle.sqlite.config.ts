@@ -1,0 +1,8 @@
+import { defineConfig } from "drizzle-kit";
+
+// `pnpm db:generate`: SQL migrations diffed from the schema, committed, applied at runtime.
+export default defineConfig({
+  dialect: "sqlite",
+  schema: "./src/schema/sqlite.ts",
+  out: process.env.GANGWAY_MIGRATIONS_OUT ?? "./drizzle/sqlite",
+});

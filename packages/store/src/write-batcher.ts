@@ -1,0 +1,98 @@
+import type { Database, OpenDriver, PendingQuery } from "./drivers/driver.js";
+import { StoreUnavailableError } from "./errors.js";
+
+/**
+ * Group commit: writes handed in while the event loop is busy, or while the previous batch is
+ * being written, go to the database together, one transaction for all of them. Nobody waits for
+ * a timer: the first write of an idle period is written on the next turn of the event loop.
+ *
+ * `T` is one row of one kind; `build` turns a batch into its queries (a multi-row insert). When a
+ * batch fails for a reason other than the database being unavailable, its rows are written one by
+ * one, so one bad row (a user deleted meanwhile) fails only its own promise.
+ */
+export class WriteBatcher<T> {
+  private queued: Queued<T>[] = [];
+  private writing: Promise<void> | undefined;
+  private scheduled = false;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly driver: OpenDriver,
+    private readonly build: (db: Database, rows: T[]) => PendingQuery[],
+    private readonly maxBatch: number,
+    /** Driver errors → StoreErrors (safe to log, typed). */
+    private readonly translate: (error: unknown) => Error,
+  ) {}
+
+  /** Queues `row`; resolves once it is committed, rejects with the store error that stopped it. */
+  write(row: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ row, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once every row queued so far has been written or has failed. */
+  settled(): Promise<void> {
+    if (this.queued.length === 0 && !this.writing) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Rows queued and not yet committed. */
+  get backlog(): number {
+    return this.queued.length;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0, this.maxBatch);
+      this.writing = this.commit(batch);
+      await this.writing;
+      this.writing = undefined;
+    }
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  private async commit(batch: Queued<T>[]): Promise<void> {
+    try {
+      await this.driver.writeAll((db) =>
+        this.build(
+          db,
+          batch.map((queued) => queued.row),
+        ),
+      );
+      for (const queued of batch) queued.resolve();
+      return;
+    } catch (raw) {
+      const error = this.translate(raw);
+      if (error instanceof StoreUnavailableError || batch.length === 1) {
+        for (const queued of batch) queued.reject(error);
+        return;
+      }
+    }
+    for (const queued of batch) {
+      try {
+        await this.driver.writeAll((db) => this.build(db, [queued.row]));
+        queued.resolve();
+      } catch (error) {
+        queued.reject(this.translate(error));
+      }
+    }
+  }
+}
+
+interface Queued<T> {
+  row: T;
+  resolve(): void;
+  reject(error: unknown): void;
+}
