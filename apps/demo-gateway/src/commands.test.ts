@@ -91,7 +91,7 @@ forEachDriver((driver) => {
 
     const info = (await say("info", ADMIN))[0]!;
     expect(info).toMatch(
-      /^Demo \(Gangway\)\nUp since \d{4}-.*\n1 registered user\(s\), 1 logged in\nDatabase: (pglite|postgres)$/,
+      /^Demo \(Gangway\)\nUp since \d{4}-.*\n1 registered user\(s\), 1 logged in\nDatabase: (sqlite|postgres)$/,
     );
 
     expect(await say("info")).toEqual(["Only the gateway's administrators can run this command."]);

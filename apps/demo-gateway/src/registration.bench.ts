@@ -7,12 +7,12 @@ import { DemoGateway } from "./gateway.js";
 
 /**
  * What the registration front ends cost the gateway, without any network in between: the demo
- * gateway on an in-memory transport and in-memory PGlite. `pnpm --filter @gangway/demo-gateway bench`.
+ * gateway on an in-memory transport and in-memory SQLite. `pnpm --filter @gangway/demo-gateway bench`.
  */
 const GW = "demo.localhost";
 const CMD = "http://jabber.org/protocol/commands";
 
-const store = await openStore({ driver: "pglite" });
+const store = await openStore({ driver: "sqlite" });
 const transport = new MemoryTransport({ domain: GW });
 const gateway = new DemoGateway({
   config: loadGatewayConfig({ appName: "demo", argv: ["--jid", GW, "--secret", "s"], env: {} }),
@@ -38,7 +38,7 @@ async function command(from: string, attrs: string, payload = "") {
   return reply?.getChild("command", CMD);
 }
 
-describe("registration front ends (MemoryTransport, in-memory PGlite)", () => {
+describe("registration front ends (MemoryTransport, in-memory SQLite)", () => {
   bench("ad-hoc: a whole single-form registration (3 stages, user stored, login started)", async () => {
     const jid = `bench${++users}@localhost`;
     const first = await command(jid, `action="execute"`);

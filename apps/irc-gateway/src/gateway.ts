@@ -73,8 +73,7 @@ export class IrcRoster extends LegacyRoster<IrcContact> {
 
   /** People the user talked to or added: IRC has no friend list, the gateway remembers them. */
   override async *fill(): AsyncIterable<IrcContact> {
-    const { gateway, user } = this.session;
-    for (const row of await gateway.store.contacts.listForUser(user.id)) yield this.byLegacyId(row.legacyId);
+    for (const legacyId of this.storedLegacyIds()) yield this.byLegacyId(legacyId);
   }
 
   /** The contact for a nick as the server spells it. */

@@ -117,10 +117,16 @@ export class LegacyContact {
   /** undefined: not known (yet); null: the contact has no picture. Set with `setAvatar`. */
   private picture: ContactAvatar | null | undefined;
   /**
-   * Legacy → XMPP actions run one after the other, in call order: each may wait for the id map
-   * before it sends, and a receipt must not overtake the message it confirms.
+   * Legacy → XMPP actions are prepared one after the other, in call order (id lookups and id
+   * maps), and sent in that same order: a receipt never overtakes the message it confirms.
+   * A message waits for its id map to be committed before it is sent (what the user has seen
+   * can always be edited or reacted to, even after a crash), but the next action is prepared
+   * meanwhile, so a burst costs one commit, not one per message.
    */
   private outbox: Promise<unknown> = Promise.resolve();
+  private deliveries: Promise<unknown> = Promise.resolve();
+  /** The user's messages to this contact, handled one at a time in arrival order. */
+  private inbox: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly session: AnySession,
@@ -212,15 +218,16 @@ export class LegacyContact {
 
   /** Shows a message from this contact to the user (or, with `carbon`, one the user sent it). */
   async sendText(body: string, options: SendTextOptions = {}): Promise<void> {
-    return this.inOrder(async () => {
+    return this.act(async () => {
       const { gateway } = this.session;
       const xmppId = gateway.newStanzaId();
+      let remembered: Promise<void> | undefined;
       if (options.id !== undefined) {
-        await this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
+        remembered = this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
         if (!options.carbon) this.unreadLegacyIds.push(options.id);
       }
       const replyTo = options.replyTo === undefined ? undefined : await this.referenceTo(options.replyTo);
-      await this.emit(
+      return this.outgoing(
         {
           id: xmppId,
           body,
@@ -235,52 +242,51 @@ export class LegacyContact {
           }),
           ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
         },
-        options.carbon,
+        { carbon: options.carbon, after: remembered },
       );
     });
   }
 
   /** The message `legacyId` was edited to `body` (XEP-0308: the correction replaces the first XMPP id). */
   async correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
-    return this.inOrder(async () => {
+    return this.act(async () => {
       const target = await this.requireXmppId(legacyId);
-      await this.emit({ id: this.session.gateway.newStanzaId(), body, correctionOf: target }, options.carbon);
+      return this.outgoing({ id: this.session.gateway.newStanzaId(), body, correctionOf: target }, options);
     });
   }
 
   /** The message `legacyId` was deleted for everyone (XEP-0424). */
   async retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
-    return this.inOrder(async () => {
+    return this.act(async () => {
       const target = await this.requireXmppId(legacyId);
-      await this.emit({ id: this.session.gateway.newStanzaId(), retractionOf: target }, options.carbon);
+      return this.outgoing({ id: this.session.gateway.newStanzaId(), retractionOf: target }, options);
     });
   }
 
   /** The contact's (or, with `carbon`, the user's) reactions to `legacyId` are now `emojis`. */
   async react(legacyId: string, emojis: readonly string[], options: CarbonOption = {}): Promise<void> {
-    return this.inOrder(async () => {
+    return this.act(async () => {
       const target = await this.requireXmppId(legacyId);
-      await this.emit(
+      return this.outgoing(
         { id: this.session.gateway.newStanzaId(), reactions: { id: target, emojis } },
-        options.carbon,
+        options,
       );
     });
   }
 
   /** The user's message `legacyId` reached the contact (XEP-0184 and XEP-0333 received). */
   async received(legacyId: string): Promise<void> {
-    return this.inOrder(async () => {
+    return this.act(async () => {
       const target = await this.xmppId(legacyId);
-      if (target) await this.emit({ id: this.session.gateway.newStanzaId(), received: target });
+      return target && this.outgoing({ id: this.session.gateway.newStanzaId(), received: target });
     });
   }
 
   /** The contact read the user's messages up to `legacyId` (or, with `carbon`, the user read the contact's). */
   async displayed(legacyId: string, options: CarbonOption = {}): Promise<void> {
-    return this.inOrder(async () => {
+    return this.act(async () => {
       const target = await this.xmppId(legacyId);
-      if (target)
-        await this.emit({ id: this.session.gateway.newStanzaId(), displayed: target }, options.carbon);
+      return target && this.outgoing({ id: this.session.gateway.newStanzaId(), displayed: target }, options);
     });
   }
 
@@ -380,7 +386,7 @@ export class LegacyContact {
    * is logged in it is only cached: the roster sync sends it after the contact is in the roster.
    */
   private async setPresence(presence: ContactPresence): Promise<void> {
-    return this.inOrder(async () => {
+    return this.act(async () => {
       const previous = this.presence;
       this.presence = presence;
       const changed =
@@ -388,7 +394,8 @@ export class LegacyContact {
         previous.show !== presence.show ||
         previous.status !== presence.status ||
         previous.lastSeen?.getTime() !== presence.lastSeen?.getTime();
-      if (changed && this.session.isLoggedIn) await this.sendPresence();
+      if (!changed || !this.session.isLoggedIn) return undefined;
+      return { send: () => this.sendPresence() };
     });
   }
 
@@ -413,18 +420,60 @@ export class LegacyContact {
     });
   }
 
-  /** Runs `work` after every action called before it has finished (see `outbox`). */
+  /**
+   * Runs `work` after every action called before it has been prepared (see `outbox`). Apps may
+   * use it to order their own steps with the contact's actions.
+   */
   inOrder<T>(work: () => Promise<T>): Promise<T> {
     const run = this.outbox.then(work, work);
     this.outbox = run.catch(() => undefined);
     return run;
   }
 
+  /** Runs `work` (the hooks for one message from the user) after the user's earlier messages. */
+  fromUser<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.inbox.then(work, work);
+    this.inbox = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The gateway's own delivery receipt for the user's message `xmppId` (networks without
+   * receipts), sent once `after` (the message's id map) has been committed.
+   */
+  acknowledge(xmppId: string, after?: Promise<void>): Promise<void> {
+    return this.act(async () =>
+      this.outgoing({ id: this.session.gateway.newStanzaId(), received: xmppId }, { after }),
+    );
+  }
+
+  /**
+   * An action: `prepare` runs in call order and says what to send; sends go out in call order,
+   * each once its `after` (an id map commit) has settled. Resolves when it has been sent.
+   */
+  private act(prepare: () => Promise<Outgoing | undefined | "">): Promise<void> {
+    const prepared = this.inOrder(prepare);
+    const sent = this.deliveries.then(async () => {
+      const outgoing = await prepared;
+      if (!outgoing) return;
+      await outgoing.after?.catch((err: unknown) =>
+        // Shown anyway: losing an id map costs a later edit of this message, not the message.
+        this.session.log.error({ err }, "could not store a message's id map; sending it anyway"),
+      );
+      await outgoing.send();
+    });
+    this.deliveries = sent.catch(() => undefined);
+    return sent;
+  }
+
   // ---- id maps ----
 
-  /** Records that legacy message `legacyId` is XMPP message `xmppId` in this chat. */
-  async mapMessage(legacyId: string, xmppId: string, direction: "in" | "out"): Promise<void> {
-    await this.session.gateway.store.messageIds.add(this.session.user.id, {
+  /**
+   * Records that legacy message `legacyId` is XMPP message `xmppId` in this chat. Lookups find it
+   * at once; the promise resolves when it is committed to the database.
+   */
+  mapMessage(legacyId: string, xmppId: string, direction: "in" | "out"): Promise<void> {
+    return this.session.gateway.store.messageIds.add(this.session.user.id, {
       chat: this.legacyId,
       legacyId,
       xmppId,
@@ -458,17 +507,26 @@ export class LegacyContact {
   }
 
   private chatState(state: ChatState): Promise<void> {
-    return this.inOrder(() => this.emit({ id: this.session.gateway.newStanzaId(), chatState: state }));
+    return this.act(async () => this.outgoing({ id: this.session.gateway.newStanzaId(), chatState: state }));
   }
 
-  /** Sends from the contact to the user, or as a carbon from the user to the contact. */
-  private async emit(options: Omit<ChatMessageOptions, "from" | "to">, carbon = false): Promise<void> {
+  /** A message from the contact to the user, or with `carbon` a carbon from the user to the contact. */
+  private outgoing(
+    options: Omit<ChatMessageOptions, "from" | "to">,
+    { carbon, after }: { carbon?: boolean | undefined; after?: Promise<void> | undefined } = {},
+  ): Outgoing {
     const { gateway, userJid } = this.session;
     if (carbon) {
       const inner = buildChatMessage({ ...options, from: userJid, to: this.jid });
-      await gateway.sendCarbon(userJid, inner, this.fullJid);
-      return;
+      return { send: () => gateway.sendCarbon(userJid, inner, this.fullJid), after };
     }
-    await gateway.send(buildChatMessage({ ...options, from: this.fullJid, to: userJid }));
+    const stanza = buildChatMessage({ ...options, from: this.fullJid, to: userJid });
+    return { send: () => gateway.send(stanza), after };
   }
+}
+
+/** What an action sends, once `after` has settled. */
+interface Outgoing {
+  send(): Promise<void>;
+  after?: Promise<void> | undefined;
 }

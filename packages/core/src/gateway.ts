@@ -37,6 +37,7 @@ import {
   XmppError,
   xml,
 } from "@gangway/xmpp";
+import pMap from "p-map";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./cli/config.js";
 import { gatewayCommands } from "./commands.js";
@@ -121,6 +122,12 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   static PROPER_RECEIPTS = false;
   /** The network has group chats (shown as rooms). */
   static GROUPS = false;
+  /**
+   * Stored users logged in at once when the gateway starts. Logins mostly wait on the network,
+   * so several overlap well; the bound keeps a restart with thousands of users from opening
+   * thousands of connections (and rate limits) in the same second.
+   */
+  static LOGIN_CONCURRENCY = 32;
 
   /** The app's session class. */
   abstract readonly Session: SessionClass<S>;
@@ -304,9 +311,9 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     await this.sweepPendingRegistrations();
     this.pendingSweep = setInterval(() => void this.sweepPendingRegistrations(), PENDING_SWEEP_MS);
     this.pendingSweep.unref();
-    const logins: Promise<void>[] = [];
-    for await (const user of this.store.users.list()) logins.push(this.startSession(user));
-    await Promise.all(logins);
+    await pMap(this.store.users.list(), (user) => this.startSession(user), {
+      concurrency: this.meta.LOGIN_CONCURRENCY,
+    });
   }
 
   /** Offline presences for everyone, then a clean close. */

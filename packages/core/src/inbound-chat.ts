@@ -1,4 +1,4 @@
-import { buildChatMessage, type Element, parseChatMessage, XmppError } from "@gangway/xmpp";
+import { type Element, parseChatMessage, XmppError } from "@gangway/xmpp";
 import type { LegacyContact, OutgoingMessage } from "./contact.js";
 import type { AnySession } from "./session.js";
 
@@ -9,12 +9,24 @@ export const UNKNOWN_MESSAGE_TEXT =
  * A message from the user to a contact, turned into the contact's hooks: text, correction,
  * retraction, reactions, read marker, chat state. Hooks throw XmppError to refuse; the caller
  * turns that into an error reply to the user's message.
+ *
+ * The user's messages to one contact reach its hooks one after the other, in the order they
+ * arrived: a correction sent right after a message finds the message's legacy id.
  */
 export async function dispatchToContact(
   session: AnySession,
   contact: LegacyContact,
   stanza: Element,
 ): Promise<void> {
+  const { ack } = await contact.fromUser(() => runHooks(session, contact, stanza));
+  await ack;
+}
+
+async function runHooks(
+  session: AnySession,
+  contact: LegacyContact,
+  stanza: Element,
+): Promise<{ ack?: Promise<void> }> {
   const parsed = parseChatMessage(stanza);
   const gateway = session.gateway;
   // XEP-0308 and XEP-0333 refer to the stanza id, XEP-0424 and XEP-0444 often to the origin-id;
@@ -25,18 +37,16 @@ export async function dispatchToContact(
     if (legacyId === undefined) throw new XmppError("item-not-found", UNKNOWN_MESSAGE_TEXT);
     return legacyId;
   };
-  // Through the contact's outbox: the network's receipt for this message (a `received()` call
-  // right after the send) then waits until the ids it must look up are stored.
-  const remember = async (legacyId: string | undefined | void) => {
-    if (!legacyId) return;
-    await contact.inOrder(async () => {
-      for (const id of xmppIds) await contact.mapMessage(legacyId, id, "out");
-    });
+  // Lookups see the ids at once (the network's receipt may follow right away); the promise is
+  // their commit.
+  const remember = (legacyId: string | undefined | void): Promise<void> | undefined => {
+    if (!legacyId) return undefined;
+    return Promise.all(xmppIds.map((id) => contact.mapMessage(legacyId, id, "out"))).then(() => {});
   };
 
   if (parsed.retraction !== undefined) {
     await contact.onRetract(await lookup(parsed.retraction));
-    return;
+    return {};
   }
   if (parsed.reactions) {
     const legacyId = await lookup(parsed.reactions.id);
@@ -49,8 +59,10 @@ export async function dispatchToContact(
       );
     }
     await contact.onReact(legacyId, parsed.reactions.emojis);
-    return;
+    return {};
   }
+
+  let ack: Promise<void> | undefined;
 
   if (parsed.body !== undefined && parsed.body !== "") {
     const replyLegacyId = parsed.replyTo ? await contact.legacyIdOf(parsed.replyTo.id) : undefined;
@@ -61,22 +73,18 @@ export async function dispatchToContact(
       parsed,
       stanza,
     };
+    let sentAs: string | undefined | void;
     if (parsed.correction !== undefined) {
       const corrected = await lookup(parsed.correction);
-      await remember((await contact.onCorrect(corrected, parsed.body, message)) ?? corrected);
+      sentAs = (await contact.onCorrect(corrected, parsed.body, message)) ?? corrected;
     } else {
-      await remember(await contact.onMessage(message));
+      sentAs = await contact.onMessage(message);
     }
-    // Networks without delivery reports: a send the network accepted is as delivered as we can tell.
+    const remembered = remember(sentAs);
+    // Networks without delivery reports: a send the network accepted is as delivered as we can
+    // tell. The receipt waits for the id map's commit: what the user saw delivered can be edited.
     if (!gateway.meta.PROPER_RECEIPTS && (parsed.requestsReceipt || parsed.markable) && parsed.id) {
-      await gateway.send(
-        buildChatMessage({
-          from: contact.fullJid,
-          to: session.userJid,
-          id: gateway.newStanzaId(),
-          received: parsed.id,
-        }),
-      );
+      ack = contact.acknowledge(parsed.id, remembered);
     }
   }
 
@@ -87,6 +95,7 @@ export async function dispatchToContact(
     if (contact.supports("onChatState")) await contact.onChatState(parsed.chatState);
     else if (!parsed.hasContent) await contact.onChatState(parsed.chatState);
   }
+  return { ack };
 }
 
 /** XEP-0333 "displayed" means read up to there; MARK_ALL_MESSAGES networks want every message marked. */

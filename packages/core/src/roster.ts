@@ -1,3 +1,4 @@
+import type { ContactRow } from "@gangway/store";
 import { escapeLocalpart, unescapeLocalpart, XmppError } from "@gangway/xmpp";
 import type { LegacyContact } from "./contact.js";
 import type { AnySession } from "./session.js";
@@ -16,6 +17,8 @@ export class LegacyRoster<C extends LegacyContact = LegacyContact> {
   private readonly byId = new Map<string, C>();
   private readonly byLocal = new Map<string, C>();
   private readonly creating = new Map<string, Promise<C>>();
+  /** The user's contacts as stored, read with one query at login and dropped once filled. */
+  private stored = new Map<string, ContactRow>();
 
   constructor(
     readonly session: AnySession,
@@ -37,6 +40,26 @@ export class LegacyRoster<C extends LegacyContact = LegacyContact> {
    * override it, typically `for (const c of api.contacts()) yield await this.byLegacyId(c.id)`.
    */
   async *fill(): AsyncIterable<C> {}
+
+  /**
+   * Reads the user's stored contacts in one query, so creating them at login writes only what
+   * changed. The session calls it before `login()`.
+   */
+  async loadStored(): Promise<void> {
+    const { gateway, user } = this.session;
+    const rows = await gateway.store.contacts.listForUser(user.id);
+    this.stored = new Map(rows.map((row) => [row.legacyId, row]));
+  }
+
+  /** Legacy ids of the contacts stored for this user (during login; empty afterwards). */
+  storedLegacyIds(): string[] {
+    return [...this.stored.keys()];
+  }
+
+  /** Frees what `loadStored` read: contacts created since hold what they need. */
+  forgetStored(): void {
+    this.stored = new Map();
+  }
 
   /** The contact for a legacy id, created (and its info fetched) on first use. */
   async byLegacyId(legacyId: string): Promise<C> {
@@ -80,12 +103,17 @@ export class LegacyRoster<C extends LegacyContact = LegacyContact> {
     await contact.updateInfo();
     const { gateway, user } = this.session;
     contact.capabilities = await gateway.capabilities.of(contact);
-    const row = await gateway.store.contacts.upsert(user.id, {
-      legacyId,
-      jidLocal,
-      name: contact.name ?? null,
-      isFriend: contact.isFriend,
-    });
+    const name = contact.name ?? null;
+    let row = this.stored.get(legacyId);
+    if (row?.jidLocal !== jidLocal || row.name !== name || row.isFriend !== contact.isFriend) {
+      row = await gateway.store.contacts.upsert(user.id, {
+        legacyId,
+        jidLocal,
+        name,
+        isFriend: contact.isFriend,
+      });
+    }
+    this.stored.delete(legacyId);
     contact.addedToRoster = row.addedToRoster;
     this.byId.set(legacyId, contact);
     this.byLocal.set(jidLocal, contact);

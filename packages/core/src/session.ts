@@ -159,9 +159,11 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
     this.lastLoginError = undefined;
     await this.sendGatewayStatus("Logging in…", { show: "dnd" });
     try {
+      await this.contacts.loadStored();
       const status = await this.login();
       const contacts: C[] = [];
       for await (const contact of this.contacts.fill()) contacts.push(contact);
+      this.contacts.forgetStored();
       await syncRoster(this, contacts);
       // Clients that follow XEP-0084 (+notify) learn the pictures from these events.
       for (const contact of contacts) if (contact.avatar) await contact.sendAvatarEvent();
@@ -171,6 +173,7 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
       await this.gateway.store.users.update(this.userJid, { lastLoginAt: new Date() });
       this.log.info({ contacts: contacts.length }, "logged in");
     } catch (err) {
+      this.contacts.forgetStored();
       this.state = "failed";
       const reason =
         err instanceof XmppError

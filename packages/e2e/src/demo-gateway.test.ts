@@ -34,7 +34,7 @@ interface RunningGateway {
   store: Store;
   /** From `new DemoGateway()` to `start()` resolved: component online and every stored user logged in. */
   startupMs: number;
-  /** Opening (and migrating) the PGlite store, before that. */
+  /** Opening (and migrating) the SQLite store, before that. */
   storeOpenMs: number;
 }
 
@@ -56,7 +56,7 @@ async function tempDataDir(): Promise<string> {
   return dir;
 }
 
-/** Opens the PGlite store in `dataDir` and starts a gateway on it, as `runGateway` does. */
+/** Opens the SQLite store in `dataDir` and starts a gateway on it, as `runGateway` does. */
 async function startGateway(
   prosody: ProsodyServer,
   dataDir: string,
@@ -69,7 +69,7 @@ async function startGateway(
     appOptions: [{ name: "registration", description: "", choices: ["single", "2fa"] }],
   });
   const opening = performance.now();
-  const store = await openStore({ driver: "pglite", dataDir }, silent);
+  const store = await openStore({ driver: "sqlite", file: join(dataDir, "gangway.sqlite") }, silent);
   const started = performance.now();
   const transport = new ComponentTransport({
     service: `xmpp://${config.server}:${config.port}`,
@@ -276,7 +276,7 @@ describe("demo gateway against a real Prosody (XEP-0356 privileges granted)", ()
     const second = await startGateway(prosody, dataDir);
     console.info(
       `gateway startup (construction → component online + 1 user logged in): ${second.startupMs.toFixed(0)} ms; ` +
-        `reopening the PGlite store before that: ${second.storeOpenMs.toFixed(0)} ms ` +
+        `reopening the SQLite store before that: ${second.storeOpenMs.toFixed(0)} ms ` +
         `(first open of a fresh one: ${first.storeOpenMs.toFixed(0)} ms)`,
     );
     expect(second.gateway.sessionFor("juliet@localhost")?.isLoggedIn).toBe(true);

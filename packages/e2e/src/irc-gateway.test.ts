@@ -46,7 +46,7 @@ beforeAll(async () => {
     env: {},
     appOptions: [{ name: "irc-server", description: "" }],
   });
-  const store = await openStore({ driver: "pglite", dataDir }, silent);
+  const store = await openStore({ driver: "sqlite", file: join(dataDir, "gangway.sqlite") }, silent);
   const transport = new ComponentTransport({
     service: `xmpp://127.0.0.1:${prosody.componentPort}`,
     domain: GW,

@@ -70,7 +70,7 @@ export interface RunningGateway {
 }
 
 export interface StartGatewayOptions {
-  /** The PGlite data dir; the same dir across two starts is a gateway restart. */
+  /** The home dir (SQLite file inside); the same dir across two starts is a gateway restart. */
   dataDir: string;
   logger?: Logger;
   /** Called with the opened store before the gateway starts: e.g. to create users it logs in at startup. */
@@ -99,8 +99,8 @@ export async function startDemoGateway(
   });
   const store = await openStore(
     {
-      driver: "pglite",
-      dataDir: options.dataDir,
+      driver: "sqlite",
+      file: join(options.dataDir, "gangway.sqlite"),
       ...(options.secretBox && { secretBox: options.secretBox }),
     },
     logger,

@@ -31,7 +31,7 @@ export interface GatewayConfig {
   server: string;
   port: number;
   homeDir: string;
-  /** PostgreSQL URL; when absent the embedded PGlite database under `homeDir` is used. */
+  /** PostgreSQL URL; when absent the embedded SQLite database `homeDir/gangway.sqlite` is used. */
   dbUrl: string | undefined;
   admins: string[];
   /** Bare JIDs allowed to register; defaults to every JID on the component's parent domain. */

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { openStore, type Store } from "@gangway/store";
 import { ComponentTransport } from "@gangway/xmpp";
@@ -25,17 +25,37 @@ export interface RunOptions {
 export const EXIT_CONFIG_ERROR = 2;
 export const EXIT_STARTUP_FAILED = 3;
 
-/** Opens the database the configuration points at: PostgreSQL with `--db-url`, else PGlite in the home dir. */
+/** The embedded database's file in the home dir. */
+export const SQLITE_FILE = "gangway.sqlite";
+
+/** Opens the database the configuration points at: PostgreSQL with `--db-url`, else SQLite in the home dir. */
 export async function openConfiguredStore(config: GatewayConfig, logger: Logger): Promise<Store> {
   await mkdir(config.homeDir, { recursive: true, mode: 0o700 });
   const secretBox = await loadSecretBox(config, logger);
   const store = config.dbUrl
     ? await openStore({ driver: "postgres", url: config.dbUrl, secretBox }, logger)
-    : await openStore({ driver: "pglite", dataDir: join(config.homeDir, "db"), secretBox }, logger);
+    : await openStore({ driver: "sqlite", file: join(config.homeDir, SQLITE_FILE), secretBox }, logger);
+  await warnAboutPgliteLeftovers(config, logger);
   // Rows written before a key was set, or sealed with a previous key, are sealed with the current one.
   const resealed = await store.users.resealAll();
   if (resealed > 0) logger.info({ users: resealed }, "sealed users' credentials with the current secret key");
   return store;
+}
+
+/** Releases before SQLite kept an embedded PGlite database in `<home-dir>/db`: nothing reads it now. */
+async function warnAboutPgliteLeftovers(config: GatewayConfig, logger: Logger): Promise<void> {
+  const leftover = join(config.homeDir, "db", "PG_VERSION");
+  if (
+    await access(leftover).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    logger.warn(
+      { directory: join(config.homeDir, "db") },
+      "found a database of an earlier release (embedded PGlite), which is no longer read: users registered there must register again; delete the directory once you no longer need it",
+    );
+  }
 }
 
 /**
