@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { isUniqueViolation } from "../db-errors.js";
 import type { Database, Tables } from "../drivers/driver.js";
 import { DuplicateContactJidError } from "../errors.js";

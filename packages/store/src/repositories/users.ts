@@ -1,4 +1,4 @@
-import { asc, count, eq, gt, sql } from "drizzle-orm";
+import { asc, count, eq, gt } from "drizzle-orm";
 import { isUniqueViolation } from "../db-errors.js";
 import type { Database, Tables } from "../drivers/driver.js";
 import { DuplicateUserError } from "../errors.js";
