@@ -4,5 +4,6 @@ import { defineConfig } from "drizzle-kit";
 export default defineConfig({
   dialect: "sqlite",
   schema: "./src/schema/sqlite.ts",
+  // The migrations test points `out` at a copy (a path relative to this directory).
   out: process.env.GANGWAY_MIGRATIONS_OUT ?? "./drizzle/sqlite",
 });

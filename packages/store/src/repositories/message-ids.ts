@@ -60,8 +60,6 @@ export function createMessageIdRepository(
   const { messageIds } = tables;
   const cache = new IdMapCache(options.perUser);
   const writer = new WriteBatcher<Row>(driver, insertRows(tables), options.maxBatch, options.translate);
-  const ofChat = (userId: number, chat: string) =>
-    and(eq(messageIds.userId, userId), eq(messageIds.chat, chat));
 
   return {
     add(userId, pair) {
@@ -74,7 +72,9 @@ export function createMessageIdRepository(
       const rows = await db
         .select({ xmppId: messageIds.xmppId })
         .from(messageIds)
-        .where(and(ofChat(userId, chat), eq(messageIds.legacyId, legacyId)))
+        .where(
+          and(eq(messageIds.userId, userId), eq(messageIds.chat, chat), eq(messageIds.legacyId, legacyId)),
+        )
         .orderBy(asc(messageIds.id));
       return rows.map((row) => row.xmppId);
     },
@@ -84,17 +84,7 @@ export function createMessageIdRepository(
       if (cached) return cached;
       // A pair still on its way to the database may have left the cache already.
       await writer.settled();
-      const [row] = await db
-        .select({
-          chat: messageIds.chat,
-          legacyId: messageIds.legacyId,
-          xmppId: messageIds.xmppId,
-          direction: messageIds.direction,
-        })
-        .from(messageIds)
-        .where(and(ofChat(userId, chat), eq(messageIds.legacyId, legacyId)))
-        .orderBy(asc(messageIds.id))
-        .limit(1);
+      const [row] = await firstQuery(db, tables, userId, chat, legacyId);
       if (row) cache.learnFirst(userId, row);
       return row;
     },
@@ -103,12 +93,7 @@ export function createMessageIdRepository(
       const cached = cache.legacyId(userId, chat, xmppId);
       if (cached !== undefined) return cached;
       await writer.settled();
-      const [row] = await db
-        .select({ legacyId: messageIds.legacyId })
-        .from(messageIds)
-        .where(and(ofChat(userId, chat), eq(messageIds.xmppId, xmppId)))
-        .orderBy(desc(messageIds.id))
-        .limit(1);
+      const [row] = await legacyIdQuery(db, tables, userId, chat, xmppId);
       if (row) cache.learnLegacyId(userId, chat, xmppId, row.legacyId);
       return row?.legacyId;
     },
@@ -123,6 +108,43 @@ export function createMessageIdRepository(
       return { hits: cache.hits, misses: cache.misses, entries: cache.size, backlog: writer.backlog };
     },
   };
+}
+
+/** The oldest pair of a legacy message: served by message_ids_legacy_lookup, in index order. */
+export function firstQuery(
+  db: Database,
+  { messageIds }: Tables,
+  userId: number,
+  chat: string,
+  legacyId: string,
+) {
+  return db
+    .select({
+      chat: messageIds.chat,
+      legacyId: messageIds.legacyId,
+      xmppId: messageIds.xmppId,
+      direction: messageIds.direction,
+    })
+    .from(messageIds)
+    .where(and(eq(messageIds.userId, userId), eq(messageIds.chat, chat), eq(messageIds.legacyId, legacyId)))
+    .orderBy(asc(messageIds.id))
+    .limit(1);
+}
+
+/** The newest legacy id of an XMPP id: served by message_ids_xmpp_lookup, in index order. */
+export function legacyIdQuery(
+  db: Database,
+  { messageIds }: Tables,
+  userId: number,
+  chat: string,
+  xmppId: string,
+) {
+  return db
+    .select({ legacyId: messageIds.legacyId })
+    .from(messageIds)
+    .where(and(eq(messageIds.userId, userId), eq(messageIds.chat, chat), eq(messageIds.xmppId, xmppId)))
+    .orderBy(desc(messageIds.id))
+    .limit(1);
 }
 
 function insertRows(tables: Tables) {
