@@ -119,9 +119,9 @@ export class LegacyContact {
   /**
    * Legacy → XMPP actions are prepared one after the other, in call order (id lookups and id
    * maps), and sent in that same order: a receipt never overtakes the message it confirms.
-   * A message waits for its id map to be committed before it is sent (what the user has seen
-   * can always be edited or reacted to, even after a crash), but the next action is prepared
-   * meanwhile, so a burst costs one commit, not one per message.
+   * Nothing is sent before the id maps recorded ahead of it are committed (what the user has
+   * seen can always be edited or reacted to, even after a crash), but the next action is
+   * prepared meanwhile, so a burst costs one commit, not one per message.
    */
   private outbox: Promise<unknown> = Promise.resolve();
   private deliveries: Promise<unknown> = Promise.resolve();
@@ -221,9 +221,8 @@ export class LegacyContact {
     return this.act(async () => {
       const { gateway } = this.session;
       const xmppId = gateway.newStanzaId();
-      let remembered: Promise<void> | undefined;
       if (options.id !== undefined) {
-        remembered = this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
+        this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
         if (!options.carbon) this.unreadLegacyIds.push(options.id);
       }
       const replyTo = options.replyTo === undefined ? undefined : await this.referenceTo(options.replyTo);
@@ -242,7 +241,7 @@ export class LegacyContact {
           }),
           ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
         },
-        { carbon: options.carbon, after: remembered },
+        options.carbon,
       );
     });
   }
@@ -251,7 +250,10 @@ export class LegacyContact {
   async correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
     return this.act(async () => {
       const target = await this.requireXmppId(legacyId);
-      return this.outgoing({ id: this.session.gateway.newStanzaId(), body, correctionOf: target }, options);
+      return this.outgoing(
+        { id: this.session.gateway.newStanzaId(), body, correctionOf: target },
+        options.carbon,
+      );
     });
   }
 
@@ -259,7 +261,7 @@ export class LegacyContact {
   async retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
     return this.act(async () => {
       const target = await this.requireXmppId(legacyId);
-      return this.outgoing({ id: this.session.gateway.newStanzaId(), retractionOf: target }, options);
+      return this.outgoing({ id: this.session.gateway.newStanzaId(), retractionOf: target }, options.carbon);
     });
   }
 
@@ -269,7 +271,7 @@ export class LegacyContact {
       const target = await this.requireXmppId(legacyId);
       return this.outgoing(
         { id: this.session.gateway.newStanzaId(), reactions: { id: target, emojis } },
-        options,
+        options.carbon,
       );
     });
   }
@@ -286,7 +288,9 @@ export class LegacyContact {
   async displayed(legacyId: string, options: CarbonOption = {}): Promise<void> {
     return this.act(async () => {
       const target = await this.xmppId(legacyId);
-      return target && this.outgoing({ id: this.session.gateway.newStanzaId(), displayed: target }, options);
+      return (
+        target && this.outgoing({ id: this.session.gateway.newStanzaId(), displayed: target }, options.carbon)
+      );
     });
   }
 
@@ -395,7 +399,7 @@ export class LegacyContact {
         previous.status !== presence.status ||
         previous.lastSeen?.getTime() !== presence.lastSeen?.getTime();
       if (!changed || !this.session.isLoggedIn) return undefined;
-      return { send: () => this.sendPresence() };
+      return () => this.sendPresence();
     });
   }
 
@@ -437,30 +441,25 @@ export class LegacyContact {
     return run;
   }
 
-  /**
-   * The gateway's own delivery receipt for the user's message `xmppId` (networks without
-   * receipts), sent once `after` (the message's id map) has been committed.
-   */
-  acknowledge(xmppId: string, after?: Promise<void>): Promise<void> {
-    return this.act(async () =>
-      this.outgoing({ id: this.session.gateway.newStanzaId(), received: xmppId }, { after }),
-    );
+  /** The gateway's own delivery receipt for the user's message `xmppId` (networks without receipts). */
+  acknowledge(xmppId: string): Promise<void> {
+    return this.act(async () => this.outgoing({ id: this.session.gateway.newStanzaId(), received: xmppId }));
   }
 
   /**
    * An action: `prepare` runs in call order and says what to send; sends go out in call order,
-   * each once its `after` (an id map commit) has settled. Resolves when it has been sent.
+   * each once the id maps recorded up to its preparation are committed. Resolves when sent.
    */
   private act(prepare: () => Promise<Outgoing | undefined | "">): Promise<void> {
-    const prepared = this.inOrder(prepare);
+    const prepared = this.inOrder(async () => {
+      const send = await prepare();
+      return send ? { send, committed: this.session.gateway.store.messageIds.flush() } : undefined;
+    });
     const sent = this.deliveries.then(async () => {
-      const outgoing = await prepared;
-      if (!outgoing) return;
-      await outgoing.after?.catch((err: unknown) =>
-        // Shown anyway: losing an id map costs a later edit of this message, not the message.
-        this.session.log.error({ err }, "could not store a message's id map; sending it anyway"),
-      );
-      await outgoing.send();
+      const ready = await prepared;
+      if (!ready) return;
+      await ready.committed;
+      await ready.send();
     });
     this.deliveries = sent.catch(() => undefined);
     return sent;
@@ -470,15 +469,14 @@ export class LegacyContact {
 
   /**
    * Records that legacy message `legacyId` is XMPP message `xmppId` in this chat. Lookups find it
-   * at once; the promise resolves when it is committed to the database.
+   * at once; it is committed with the next batch, before anything this contact sends next.
    */
-  mapMessage(legacyId: string, xmppId: string, direction: "in" | "out"): Promise<void> {
-    return this.session.gateway.store.messageIds.add(this.session.user.id, {
-      chat: this.legacyId,
-      legacyId,
-      xmppId,
-      direction,
-    });
+  mapMessage(legacyId: string, xmppId: string, direction: "in" | "out"): void {
+    const { gateway, user } = this.session;
+    gateway.store.messageIds
+      .add(user.id, { chat: this.legacyId, legacyId, xmppId, direction })
+      // Shown anyway: losing an id map costs a later edit of this message, not the message.
+      .catch((err: unknown) => this.session.log.error({ err }, "could not store a message's id map"));
   }
 
   /** The first XMPP id of a legacy message (the one corrections and reactions must reference). */
@@ -511,22 +509,16 @@ export class LegacyContact {
   }
 
   /** A message from the contact to the user, or with `carbon` a carbon from the user to the contact. */
-  private outgoing(
-    options: Omit<ChatMessageOptions, "from" | "to">,
-    { carbon, after }: { carbon?: boolean | undefined; after?: Promise<void> | undefined } = {},
-  ): Outgoing {
+  private outgoing(options: Omit<ChatMessageOptions, "from" | "to">, carbon?: boolean): Outgoing {
     const { gateway, userJid } = this.session;
     if (carbon) {
       const inner = buildChatMessage({ ...options, from: userJid, to: this.jid });
-      return { send: () => gateway.sendCarbon(userJid, inner, this.fullJid), after };
+      return () => gateway.sendCarbon(userJid, inner, this.fullJid);
     }
     const stanza = buildChatMessage({ ...options, from: this.fullJid, to: userJid });
-    return { send: () => gateway.send(stanza), after };
+    return () => gateway.send(stanza);
   }
 }
 
-/** What an action sends, once `after` has settled. */
-interface Outgoing {
-  send(): Promise<void>;
-  after?: Promise<void> | undefined;
-}
+/** Sends what an action prepared. */
+type Outgoing = () => Promise<void>;

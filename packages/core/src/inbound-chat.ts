@@ -37,11 +37,9 @@ async function runHooks(
     if (legacyId === undefined) throw new XmppError("item-not-found", UNKNOWN_MESSAGE_TEXT);
     return legacyId;
   };
-  // Lookups see the ids at once (the network's receipt may follow right away); the promise is
-  // their commit.
-  const remember = (legacyId: string | undefined | void): Promise<void> | undefined => {
-    if (!legacyId) return undefined;
-    return Promise.all(xmppIds.map((id) => contact.mapMessage(legacyId, id, "out"))).then(() => {});
+  // Lookups see the ids at once (the network's receipt may follow right away).
+  const remember = (legacyId: string | undefined | void) => {
+    if (legacyId) for (const id of xmppIds) contact.mapMessage(legacyId, id, "out");
   };
 
   if (parsed.retraction !== undefined) {
@@ -80,11 +78,11 @@ async function runHooks(
     } else {
       sentAs = await contact.onMessage(message);
     }
-    const remembered = remember(sentAs);
+    remember(sentAs);
     // Networks without delivery reports: a send the network accepted is as delivered as we can
-    // tell. The receipt waits for the id map's commit: what the user saw delivered can be edited.
+    // tell. Like every action, the receipt waits for the id map's commit.
     if (!gateway.meta.PROPER_RECEIPTS && (parsed.requestsReceipt || parsed.markable) && parsed.id) {
-      ack = contact.acknowledge(parsed.id, remembered);
+      ack = contact.acknowledge(parsed.id);
     }
   }
 

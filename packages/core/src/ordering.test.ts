@@ -69,8 +69,10 @@ function withHeldCommits(store: Store) {
     ...store.messageIds,
     add(userId, pair) {
       recorded.push(pair.legacyId);
-      const committed = store.messageIds.add(userId, pair);
-      return new Promise<void>((resolve) => held.push(resolve)).then(() => committed);
+      return store.messageIds.add(userId, pair);
+    },
+    flush() {
+      return new Promise<void>((resolve) => held.push(resolve)).then(() => store.messageIds.flush());
     },
   };
   return {

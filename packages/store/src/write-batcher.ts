@@ -14,7 +14,10 @@ export class WriteBatcher<T> {
   private queued: Queued<T>[] = [];
   private writing: Promise<void> | undefined;
   private scheduled = false;
-  private idle: Array<() => void> = [];
+  /** Rows handed in, and rows whose write is over (committed or failed): batches go in order. */
+  private accepted = 0;
+  private finished = 0;
+  private waiting: Array<{ upTo: number; resolve: () => void }> = [];
 
   constructor(
     private readonly driver: OpenDriver,
@@ -28,14 +31,19 @@ export class WriteBatcher<T> {
   write(row: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queued.push({ row, resolve, reject });
+      this.accepted++;
       this.schedule();
     });
   }
 
-  /** Resolves once every row queued so far has been written or has failed. */
+  /**
+   * Resolves once every row handed in before this call has been written or has failed. Rows
+   * handed in later do not delay it, so it resolves under a steady stream of writes too.
+   */
   settled(): Promise<void> {
-    if (this.queued.length === 0 && !this.writing) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    const upTo = this.accepted;
+    if (this.finished >= upTo) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ upTo, resolve }));
   }
 
   /** Rows queued and not yet committed. */
@@ -59,8 +67,11 @@ export class WriteBatcher<T> {
       this.writing = this.commit(batch);
       await this.writing;
       this.writing = undefined;
+      this.finished += batch.length;
+      const due = this.waiting.filter((waiter) => waiter.upTo <= this.finished);
+      this.waiting = this.waiting.filter((waiter) => waiter.upTo > this.finished);
+      for (const waiter of due) waiter.resolve();
     }
-    for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private async commit(batch: Queued<T>[]): Promise<void> {

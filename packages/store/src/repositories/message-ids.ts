@@ -40,7 +40,10 @@ export interface MessageIdRepository {
   first(userId: number, chat: string, legacyId: string): Promise<MessageIdPair | undefined>;
   /** The legacy id behind an XMPP id; the latest mapping wins if a client ever reused an id. */
   legacyId(userId: number, chat: string, xmppId: string): Promise<string | undefined>;
-  /** Resolves when every pair recorded so far is committed (or has failed). */
+  /**
+   * Resolves when every pair recorded before the call is committed (or has failed): what the
+   * message path waits for before it shows anything that refers to those pairs.
+   */
   flush(): Promise<void>;
   /** Drops a user's pairs from memory (their rows go with the user, by cascade). */
   forgetUser(userId: number): void;
