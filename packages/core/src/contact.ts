@@ -86,6 +86,9 @@ export const CONTACT_HOOKS = [
 ] as const;
 export type ContactHook = (typeof CONTACT_HOOKS)[number];
 
+/** Where every contact's queues start: one shared settled promise (a roster can hold 100,000 contacts). */
+const IDLE: Promise<unknown> = Promise.resolve();
+
 function notImplemented(what: string): never {
   throw new XmppError("feature-not-implemented", `This gateway cannot ${what} on this network.`);
 }
@@ -123,10 +126,10 @@ export class LegacyContact {
    * seen can always be edited or reacted to, even after a crash), but the next action is
    * prepared meanwhile, so a burst costs one commit, not one per message.
    */
-  private outbox: Promise<unknown> = Promise.resolve();
-  private deliveries: Promise<unknown> = Promise.resolve();
+  private outbox: Promise<unknown> = IDLE;
+  private deliveries: Promise<unknown> = IDLE;
   /** The user's messages to this contact, handled one at a time in arrival order. */
-  private inbox: Promise<unknown> = Promise.resolve();
+  private inbox: Promise<unknown> = IDLE;
 
   constructor(
     readonly session: AnySession,
