@@ -13,6 +13,7 @@ import {
   type VCardInfo,
   XmppError,
 } from "@gangway/xmpp";
+import { Outbox, type Send, SerialQueue } from "./outbox.js";
 import type { AnySession } from "./session.js";
 
 /** Presence `show` values (RFC 6121 §4.7.2.1); `undefined` is plain "available". */
@@ -86,9 +87,6 @@ export const CONTACT_HOOKS = [
 ] as const;
 export type ContactHook = (typeof CONTACT_HOOKS)[number];
 
-/** Where every contact's queues start: one shared settled promise (a roster can hold 100,000 contacts). */
-const IDLE: Promise<unknown> = Promise.resolve();
-
 function notImplemented(what: string): never {
   throw new XmppError("feature-not-implemented", `This gateway cannot ${what} on this network.`);
 }
@@ -119,17 +117,10 @@ export class LegacyContact {
   vcard: VCardInfo | undefined;
   /** undefined: not known (yet); null: the contact has no picture. Set with `setAvatar`. */
   private picture: ContactAvatar | null | undefined;
-  /**
-   * Legacy → XMPP actions are prepared one after the other, in call order (id lookups and id
-   * maps), and sent in that same order: a receipt never overtakes the message it confirms.
-   * Nothing is sent before the id maps recorded ahead of it are committed (what the user has
-   * seen can always be edited or reacted to, even after a crash), but the next action is
-   * prepared meanwhile, so a burst costs one commit, not one per message.
-   */
-  private outbox: Promise<unknown> = IDLE;
-  private deliveries: Promise<unknown> = IDLE;
+  /** Legacy → XMPP actions, in call order; sent once their id maps are committed. */
+  private readonly outbox = new Outbox(() => this.session.gateway.store.messageIds.flush());
   /** The user's messages to this contact, handled one at a time in arrival order. */
-  private inbox: Promise<unknown> = IDLE;
+  private readonly inbox = new SerialQueue();
 
   constructor(
     readonly session: AnySession,
@@ -428,20 +419,16 @@ export class LegacyContact {
   }
 
   /**
-   * Runs `work` after every action called before it has been prepared (see `outbox`). Apps may
+   * Runs `work` after every action called before it has been prepared (see `Outbox`). Apps may
    * use it to order their own steps with the contact's actions.
    */
   inOrder<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.outbox.then(work, work);
-    this.outbox = run.catch(() => undefined);
-    return run;
+    return this.outbox.inOrder(work);
   }
 
   /** Runs `work` (the hooks for one message from the user) after the user's earlier messages. */
   fromUser<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.inbox.then(work, work);
-    this.inbox = run.catch(() => undefined);
-    return run;
+    return this.inbox.run(work);
   }
 
   /** The gateway's own delivery receipt for the user's message `xmppId` (networks without receipts). */
@@ -449,23 +436,8 @@ export class LegacyContact {
     return this.act(async () => this.outgoing({ id: this.session.gateway.newStanzaId(), received: xmppId }));
   }
 
-  /**
-   * An action: `prepare` runs in call order and says what to send; sends go out in call order,
-   * each once the id maps recorded up to its preparation are committed. Resolves when sent.
-   */
-  private act(prepare: () => Promise<Outgoing | undefined | "">): Promise<void> {
-    const prepared = this.inOrder(async () => {
-      const send = await prepare();
-      return send ? { send, committed: this.session.gateway.store.messageIds.flush() } : undefined;
-    });
-    const sent = this.deliveries.then(async () => {
-      const ready = await prepared;
-      if (!ready) return;
-      await ready.committed;
-      await ready.send();
-    });
-    this.deliveries = sent.catch(() => undefined);
-    return sent;
+  private act(prepare: () => Promise<Send | undefined | "">): Promise<void> {
+    return this.outbox.act(prepare);
   }
 
   // ---- id maps ----
@@ -512,7 +484,7 @@ export class LegacyContact {
   }
 
   /** A message from the contact to the user, or with `carbon` a carbon from the user to the contact. */
-  private outgoing(options: Omit<ChatMessageOptions, "from" | "to">, carbon?: boolean): Outgoing {
+  private outgoing(options: Omit<ChatMessageOptions, "from" | "to">, carbon?: boolean): Send {
     const { gateway, userJid } = this.session;
     if (carbon) {
       const inner = buildChatMessage({ ...options, from: userJid, to: this.jid });
@@ -522,6 +494,3 @@ export class LegacyContact {
     return () => gateway.send(stanza);
   }
 }
-
-/** Sends what an action prepared. */
-type Outgoing = () => Promise<void>;
