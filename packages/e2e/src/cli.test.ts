@@ -1,63 +1,20 @@
-import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { EXIT_CONFIG_ERROR, EXIT_STARTUP_FAILED, KEY_FILE_NAME } from "@gangway/core";
 import { connectClient, type ProsodyServer, registerAccount, startProsody } from "@gangway/testing";
-import { parseXml } from "@gangway/xmpp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runBin, startGatewayProcess } from "./gateway-process.js";
+import { Cleanups, echoRoundTrip, GW, registerWithGateway, tempDataDir } from "./support.js";
+import { createTestDatabase, onEachDriver, SQLITE_FILE, type TestDatabase } from "./test-databases.js";
 
 /** The built `gangway-demo` executable, run exactly as an operator runs it. */
-const require = createRequire(import.meta.url);
-const BIN = join(dirname(require.resolve("@gangway/demo-gateway/package.json")), "dist", "bin.js");
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const RUNNING = /"msg":"gateway running"/;
 
-function runBin(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`gangway-demo did not exit in time\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in time:\n${out}`)), timeoutMs);
-    child.stdout?.on("data", (d) => {
-      out += d;
-      if (pattern.test(out)) {
-        clearTimeout(timer);
-        resolve(out);
-      }
-    });
-  });
-}
+const cleanups = new Cleanups();
+afterEach(() => cleanups.run());
 
 describe("gangway-demo command line", () => {
-  let home: string;
-  beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), "gangway-cli-"));
-  });
-  afterAll(async () => {
-    await rm(home, { recursive: true, force: true });
-  });
-
   it("prints help with every option's env var and exits 0", async () => {
     const run = await runBin(["--help"]);
     expect(run.code).toBe(0);
@@ -73,102 +30,112 @@ describe("gangway-demo command line", () => {
   });
 
   it("says the secret is missing and exits 2", async () => {
-    const run = await runBin(["--jid", "demo.localhost", "--home-dir", home]);
-    expect(run.code).toBe(2);
+    const run = await runBin(["--jid", GW, "--home-dir", await tempDataDir(cleanups)]);
+    expect(run.code).toBe(EXIT_CONFIG_ERROR);
     expect(run.stderr).toContain("--secret (or GANGWAY_SECRET) is required");
   });
 
   it("exits 3 with a clear log line when the database is unreachable, without leaking its password", async () => {
     const run = await runBin([], {
-      GANGWAY_JID: "demo.localhost",
+      GANGWAY_JID: GW,
       GANGWAY_SECRET: "s",
+      GANGWAY_HOME_DIR: await tempDataDir(cleanups),
       GANGWAY_DB_URL: "postgres://gw:hunter2@127.0.0.1:1/gw",
     });
-    expect(run.code).toBe(3);
+    expect(run.code).toBe(EXIT_STARTUP_FAILED);
     expect(run.stdout).toContain("could not start the gateway");
     expect(run.stdout).not.toContain("hunter2");
   });
+});
 
-  describe("against a real Prosody", () => {
-    let prosody: ProsodyServer;
-    beforeAll(async () => {
-      prosody = await startProsody({ componentDomain: "demo.localhost" });
-    });
-    afterAll(async () => {
-      await prosody?.stop();
-    });
+describe("gangway-demo against a real Prosody", () => {
+  let prosody: ProsodyServer;
+  beforeAll(async () => {
+    prosody = await startProsody({ componentDomain: GW });
+  });
+  afterAll(async () => {
+    await prosody?.stop();
+  });
 
-    /** The real executable against this Prosody, configured through the environment as an operator would. */
-    function startGateway(homeDir: string, env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
-      return spawn(process.execPath, [BIN], {
-        env: {
-          PATH: process.env.PATH,
-          GANGWAY_JID: "demo.localhost",
-          GANGWAY_SECRET: prosody.componentSecret,
-          GANGWAY_PORT: String(prosody.componentPort),
-          GANGWAY_HOME_DIR: homeDir,
-          ...env,
-        },
-      });
-    }
+  /** The component's settings through the environment, as an operator would set them. */
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    GANGWAY_JID: GW,
+    GANGWAY_SECRET: prosody.componentSecret,
+    GANGWAY_PORT: String(prosody.componentPort),
+    ...extra,
+  });
+
+  onEachDriver((driver) => {
+    /** The database by its command-line options: --home-dir, and --db-url on PostgreSQL. */
+    const database = () => createTestDatabase(driver, cleanups);
 
     it("exits 3 on a wrong component secret, and never logs the secret", async () => {
-      const run = await runBin([], {
-        GANGWAY_JID: "demo.localhost",
-        GANGWAY_SECRET: "not-the-secret",
-        GANGWAY_PORT: String(prosody.componentPort),
-        GANGWAY_HOME_DIR: home,
-      });
-      expect(run.code).toBe(3);
+      const run = await runBin((await database()).cliArgs, env({ GANGWAY_SECRET: "not-the-secret" }));
+      expect(run.code).toBe(EXIT_STARTUP_FAILED);
       expect(run.stdout).toMatch(/not-authorized|secret/i);
       expect(run.stdout).not.toContain("not-the-secret");
     });
 
-    it("keeps a registered password out of every file under the home dir", async () => {
-      const secretHome = await mkdtemp(join(tmpdir(), "gangway-cli-secret-"));
+    it("keeps a registered password out of the home dir, the database and the logs", async () => {
+      const db: TestDatabase = await database();
       const password = "S3cr3t-Xy7q";
-      const child = startGateway(secretHome, { GANGWAY_LOG_LEVEL: "debug" });
-      let logs = "";
-      child.stdout.on("data", (d) => (logs += d));
-      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-      try {
-        await waitForOutput(child, /"msg":"gateway running"/);
-        await registerAccount(prosody, "keeper", "pw");
-        const client = await connectClient({ server: prosody, username: "keeper", password: "pw" });
-        await client.request(
-          parseXml(`<iq type="set" to="demo.localhost"><query xmlns="jabber:iq:register">
-            <username>keeper-legacy</username><password>${password}</password></query></iq>`),
-        );
-        await client.waitFor(
-          (s) => s.is("presence") && s.getChildText("status") === "Logged in as keeper-legacy",
-        );
-        await client.stop();
-      } finally {
-        child.kill("SIGTERM");
-      }
-      expect(await exited).toBe(0);
+      const username = `keeper-${driver}`;
+      const gateway = startGatewayProcess(cleanups, db.cliArgs, env({ GANGWAY_LOG_LEVEL: "debug" }));
+      await gateway.waitForOutput(RUNNING);
+      await registerAccount(prosody, username, "pw");
+      const client = await connectClient({ server: prosody, username, password: "pw" });
+      cleanups.add(() => client.stop());
+      await registerWithGateway(client, `${username}-legacy`, password);
+      await client.stop();
+      expect(await gateway.stop()).toEqual({ code: 0, signal: null });
 
-      const files = (await readdir(secretHome, { recursive: true, withFileTypes: true })).filter((e) =>
-        e.isFile(),
+      // The user is in the database (their JID is not sealed), their password is nowhere.
+      const jid = `${username}@${prosody.domain}`;
+      expect(await db.holding(jid)).toContainEqual(
+        driver === "sqlite" ? expect.stringContaining(join(db.homeDir, SQLITE_FILE)) : "table public.users",
       );
-      expect(files.length).toBeGreaterThan(10); // the embedded database really is in there
-      for (const file of files) {
-        const content = await readFile(join(file.parentPath, file.name));
-        expect(content.includes(password), `${file.parentPath}/${file.name} holds the password`).toBe(false);
-      }
-      expect((await stat(join(secretHome, "secret.key"))).mode & 0o777).toBe(0o600);
-      expect(logs).not.toContain(password);
-      await rm(secretHome, { recursive: true, force: true });
+      expect(await db.holding(password)).toEqual([]);
+      expect(gateway.stdout).not.toContain(password);
+      expect((await stat(join(db.homeDir, KEY_FILE_NAME))).mode & 0o777).toBe(0o600);
+      if (driver === "sqlite") expect((await stat(join(db.homeDir, SQLITE_FILE))).mode & 0o777).toBe(0o600);
     });
 
-    it("starts on the embedded database, and stops cleanly on SIGTERM with exit code 0", async () => {
-      const child = startGateway(home);
-      const out = await waitForOutput(child, /"msg":"gateway running"/);
+    it(`starts on ${driver === "sqlite" ? "the embedded database" : "--db-url"}, and stops cleanly on SIGTERM with exit code 0`, async () => {
+      const gateway = startGatewayProcess(cleanups, (await database()).cliArgs, env());
+      const out = await gateway.waitForOutput(RUNNING);
       expect(out).toMatch(/"startupMs":\d+/);
       expect(out).not.toContain(prosody.componentSecret);
-      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
+      expect(gateway.logEntries().find((entry) => entry.msg === "store open and migrated")).toMatchObject({
+        driver,
+      });
+      expect(await gateway.stop()).toEqual({ code: 0, signal: null });
     });
+  });
+
+  // The embedded database's own guard; on PostgreSQL, several processes may share a database.
+  it("refuses a second gateway on the same home dir while the first runs (exit 3, database file in use); the first keeps working", async () => {
+    const db = await createTestDatabase("sqlite", cleanups);
+    const first = startGatewayProcess(cleanups, db.cliArgs, env());
+    await first.waitForOutput(RUNNING);
+
+    const second = await runBin(db.cliArgs, env());
+    expect(second.code, second.stdout + second.stderr).toBe(EXIT_STARTUP_FAILED);
+    const fatal = second.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.msg === "could not start the gateway");
+    expect(fatal, second.stdout).toBeDefined();
+    expect(JSON.stringify(fatal.err)).toContain("the database file is in use by another process");
+    expect(JSON.stringify(fatal.err)).toContain(join(db.homeDir, SQLITE_FILE));
+
+    // The first still has its database and its component connection: a new user registers and chats.
+    expect(first.running).toBe(true);
+    await registerAccount(prosody, "steady", "pw");
+    const client = await connectClient({ server: prosody, username: "steady", password: "pw" });
+    cleanups.add(() => client.stop());
+    await registerWithGateway(client, "steady");
+    expect((await echoRoundTrip(client, "still here")).attrs.from).toBe(`echo@${GW}/gangway`);
+    expect(await first.stop(), first.output()).toEqual({ code: 0, signal: null });
   });
 });

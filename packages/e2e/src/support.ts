@@ -5,12 +5,15 @@ import { Writable } from "node:stream";
 import { loadGatewayConfig } from "@gangway/core";
 import { DemoGateway } from "@gangway/demo-gateway";
 import { openStore, type SecretBox, type Store } from "@gangway/store";
-import { ComponentTransport } from "@gangway/xmpp";
+import type { TestClient } from "@gangway/testing";
+import { ComponentTransport, type ComponentTransportOptions, type Element } from "@gangway/xmpp";
 import { type Logger, pino } from "pino";
+import type { TestDatabase } from "./test-databases.js";
 
 /**
- * What the messaging and ejabberd e2e files share: the demo gateway started in this process
- * against a real server's component port, as `runGateway` would, and pino logs kept in memory.
+ * What the e2e files share: the demo gateway started in this process against a real server's
+ * component port, as `runGateway` would, on a test database (test-databases.ts), and pino logs
+ * kept in memory.
  */
 
 export const GW = "demo.localhost";
@@ -65,13 +68,17 @@ export interface RunningGateway {
   gateway: DemoGateway;
   transport: ComponentTransport;
   store: Store;
+  /** Opening (and migrating) the store. */
+  storeOpenMs: number;
+  /** From `new DemoGateway()` to `start()` resolved: component online and every stored user logged in. */
+  startupMs: number;
   /** Stops the gateway (unavailable presences, clean close) and closes the store; idempotent. */
   stop(): Promise<void>;
 }
 
 export interface StartGatewayOptions {
-  /** The home dir (SQLite file inside); the same dir across two starts is a gateway restart. */
-  dataDir: string;
+  /** Where the gateway keeps its data; the same database across two starts is a gateway restart. */
+  database: TestDatabase;
   logger?: Logger;
   /** Called with the opened store before the gateway starts: e.g. to create users it logs in at startup. */
   beforeStart?: (store: Store) => Promise<void>;
@@ -79,6 +86,8 @@ export interface StartGatewayOptions {
   args?: readonly string[];
   /** Seals secrets at rest, as `runGateway` does with --secret-key or the key file. */
   secretBox?: SecretBox;
+  /** Reconnection delays of the component connection (a server restart test wants them short). */
+  backoff?: ComponentTransportOptions["backoff"];
 }
 
 /** Opens the store, starts the demo gateway on `server`'s component port and registers its stop. */
@@ -97,21 +106,21 @@ export async function startDemoGateway(
     env: {},
     appOptions: [{ name: "registration", description: "", choices: ["single", "2fa", "qr"] }],
   });
+  const opening = performance.now();
   const store = await openStore(
-    {
-      driver: "sqlite",
-      file: join(options.dataDir, "gangway.sqlite"),
-      ...(options.secretBox && { secretBox: options.secretBox }),
-    },
+    { ...options.database.options, ...(options.secretBox && { secretBox: options.secretBox }) },
     logger,
   );
+  const storeOpenMs = performance.now() - opening;
   await options.beforeStart?.(store);
   const transport = new ComponentTransport({
     service: `xmpp://127.0.0.1:${server.componentPort}`,
     domain: GW,
     password: server.componentSecret,
     logger,
+    ...(options.backoff && { backoff: options.backoff }),
   });
+  const starting = performance.now();
   const gateway = new DemoGateway({ config, store, transport, logger });
   let stopped = false;
   const stop = async () => {
@@ -122,5 +131,31 @@ export async function startDemoGateway(
   };
   cleanups.add(stop);
   await gateway.start();
-  return { gateway, transport, store, stop };
+  return { gateway, transport, store, storeOpenMs, startupMs: performance.now() - starting, stop };
+}
+
+/**
+ * Registers `client`'s user with the gateway through XEP-0077 (plain username and password
+ * fields), then waits until the gateway's presence says the login it started is done.
+ */
+export async function registerWithGateway(
+  client: TestClient,
+  username: string,
+  password = "S3cr3t-Xy7q",
+): Promise<void> {
+  // Rejects on an error reply.
+  await client.request(
+    `<iq type="set" to="${GW}"><query xmlns="jabber:iq:register">` +
+      `<username>${username}</username><password>${password}</password></query></iq>`,
+  );
+  await client.waitFor(
+    (s) => s.is("presence") && s.attrs.from === GW && s.getChildText("status") === `Logged in as ${username}`,
+    10_000,
+  );
+}
+
+/** Sends `text` to echo and resolves with echo's answer. */
+export async function echoRoundTrip(client: TestClient, text: string, timeoutMs = 5000): Promise<Element> {
+  await client.send(`<message type="chat" to="echo@${GW}"><body>${text}</body></message>`);
+  return client.waitFor((s) => s.is("message") && s.getChildText("body") === `echo: ${text}`, timeoutMs);
 }
