@@ -1,247 +1,65 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import type { TestClient } from "@gangway/testing";
 import type { Element } from "@gangway/xmpp";
 
 /**
- * Helpers for echo.bench.ts: a separate Node process hosting one gateway (or the bare echo
- * component), so its memory is its own and it does not share an event loop with the test clients;
- * a stanza tap on a TestClient; windowed throughput and one-at-a-time round trips; percentiles.
+ * Helpers shared by the benches: a stanza tap on a TestClient; windowed throughput and
+ * one-at-a-time round trips; percentiles, tables, /proc readings; the quick mode. The processes
+ * hosting gateways are in bench-host.ts.
  */
-
-const E2E_DIR = fileURLToPath(new URL("..", import.meta.url));
-
-export type HostSpec =
-  | { kind: "bare"; domain: string; secret: string; port: number; noDelay?: boolean }
-  | {
-      kind: "gateway";
-      domain: string;
-      secret: string;
-      port: number;
-      /** TCP_NODELAY on the host's sockets (ComponentTransport leaves Nagle on). Default false. */
-      noDelay?: boolean;
-      /** null: the demo network as shipped (echo, alice, bob); n: every user gets n fake contacts. */
-      contacts: number | null;
-      /** PostgreSQL URL, or undefined for in-memory PGlite. */
-      postgresUrl?: string;
-    };
-
-export interface MemorySample {
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  arrayBuffers: number;
-  /** Whether `global.gc()` ran (the host is started with --expose-gc) before sampling. */
-  gc: boolean;
-}
 
 /**
- * The host process's code: plain JavaScript run with `node --input-type=module -e` from
- * packages/e2e, so the workspace packages resolve to their built `dist` (the turbo `bench` task
- * builds them first). The 100-contact variant subclasses the demo gateway's session, roster and
- * contact: fill() yields n contacts, all online, that the demo network never heard of (no messages
- * go to them).
+ * `GANGWAY_BENCH_QUICK=1` scales every bench down (a dry run while developing: minutes, not the
+ * full figures); `quick` is the size used then.
  */
-const HOST_SCRIPT = `
-import { Socket } from "node:net";
-import { loadGatewayConfig } from "@gangway/core";
-import { DemoContact, DemoGateway, DemoRoster, DemoSession } from "@gangway/demo-gateway";
-import { openStore } from "@gangway/store";
-import { ComponentTransport, XmppComponent, xml } from "@gangway/xmpp";
-import { pino } from "pino";
+export const QUICK = /^(1|true|yes)$/i.test(process.env.GANGWAY_BENCH_QUICK ?? "");
 
-const spec = JSON.parse(process.env.GANGWAY_BENCH_HOST);
-const logger = pino({ level: "silent" });
-const reply = (message) => process.send?.(message);
-// The bench process went away (or closed the channel): nothing may outlive it.
-process.on("disconnect", () => process.exit(0));
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-if (spec.noDelay) {
-  const connect = Socket.prototype.connect;
-  Socket.prototype.connect = function (...args) {
-    this.once("connect", () => this.setNoDelay(true));
-    return connect.apply(this, args);
+export function benchSize(full: number, quick: number): number {
+  return QUICK ? quick : full;
+}
+
+/** A positive integer from the environment (e.g. GANGWAY_BENCH_SCALE_USERS), else `fallback`. */
+export function envInt(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const fixed = (value: number, digits = 2) => Number(value.toFixed(digits));
+export const median = (values: readonly number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Runs `task` for every item, at most `concurrency` at a time; rejects with the first failure. */
+export async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index]!, index);
+    }
   };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
-try {
-  const transport = new ComponentTransport({
-    service: "xmpp://127.0.0.1:" + spec.port,
-    domain: spec.domain,
-    password: spec.secret,
-    logger,
-  });
-  let stop;
-  if (spec.kind === "bare") {
-    const component = new XmppComponent(transport, { logger });
-    component.onMessage(async (stanza) => {
-      const body = stanza.getChildText("body");
-      if (body === null || stanza.attrs.type === "error") return;
-      await component.send(
-        xml("message", { to: stanza.attrs.from, from: stanza.attrs.to, type: "chat" }, xml("body", {}, "echo: " + body)),
-      );
-    });
-    await component.start();
-    stop = () => component.stop();
-  } else {
-    const store = await openStore(spec.postgresUrl ? { driver: "postgres", url: spec.postgresUrl } : { driver: "pglite" }, logger);
-    let Gateway = DemoGateway;
-    if (spec.contacts !== null) {
-      const count = spec.contacts;
-      class BenchContact extends DemoContact {
-        async updateInfo() {
-          this.name = "Contact " + this.legacyId;
-        }
-      }
-      class BenchRoster extends DemoRoster {
-        async *fill() {
-          for (let i = 0; i < count; i++) {
-            const contact = await this.byLegacyId("c" + String(i).padStart(3, "0"));
-            await contact.online("status of contact " + i);
-            yield contact;
-          }
-        }
-      }
-      class BenchSession extends DemoSession {
-        static Contact = BenchContact;
-        static Roster = BenchRoster;
-      }
-      Gateway = class BenchGateway extends DemoGateway {
-        Session = BenchSession;
-      };
-    }
-    const config = loadGatewayConfig({
-      appName: "demo",
-      argv: ["--jid", spec.domain, "--secret", spec.secret, "--server", "127.0.0.1", "--port", String(spec.port)],
-      env: {},
-    });
-    const gateway = new Gateway({ config, store, transport, logger });
-    await gateway.start();
-    stop = async () => {
-      await gateway.stop();
-      await store.close();
-    };
-  }
-  process.on("message", async (message) => {
-    try {
-      if (message.cmd === "memory") {
-        const gc = typeof globalThis.gc === "function";
-        for (let i = 0; i < 3; i++) {
-          globalThis.gc?.();
-          await sleep(50);
-        }
-        const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-        reply({ id: message.id, value: { rss, heapUsed, heapTotal, external, arrayBuffers, gc } });
-      } else if (message.cmd === "stop") {
-        await stop();
-        reply({ id: message.id, value: null });
-        process.disconnect();
-      }
-    } catch (err) {
-      reply({ id: message.id, error: String(err?.stack ?? err) });
-    }
-  });
-  reply({ ready: true });
-} catch (err) {
-  reply({ ready: false, error: String(err?.stack ?? err) });
-  process.exit(1);
-}
-`;
-
-interface HostMessage {
-  ready?: boolean;
-  id?: number;
-  value?: unknown;
-  error?: string;
+/** utime + stime of a process from /proc/<pid>/stat, ms (clock ticks of 10 ms). */
+export function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the parenthesized command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** One host process; `stop()` ends it (SIGKILL to its own PID after 10 s if it does not exit). */
-export class HostProcess {
-  private nextId = 0;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  private readonly exited: Promise<void>;
-
-  private constructor(private readonly child: ChildProcess) {
-    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
-    child.on("message", (raw) => {
-      const message = raw as HostMessage;
-      if (message.id === undefined) return;
-      const waiter = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (message.error) waiter?.reject(new Error(message.error));
-      else waiter?.resolve(message.value);
-    });
-    child.once("exit", (code, signal) => {
-      for (const waiter of this.pending.values()) {
-        waiter.reject(new Error(`host process exited (${code ?? signal})`));
-      }
-      this.pending.clear();
-    });
-  }
-
-  static start(spec: HostSpec, timeoutMs = 30_000): Promise<HostProcess> {
-    const child = spawn(process.execPath, ["--expose-gc", "--input-type=module", "-e", HOST_SCRIPT], {
-      cwd: E2E_DIR,
-      env: { ...process.env, GANGWAY_BENCH_HOST: JSON.stringify(spec) },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    const host = new HostProcess(child);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill("SIGKILL");
-        reject(new Error(`${spec.kind} host for ${spec.domain} did not start within ${timeoutMs} ms`));
-      }, timeoutMs);
-      child.on("message", (raw) => {
-        const message = raw as HostMessage;
-        if (message.ready === undefined) return;
-        clearTimeout(timer);
-        if (message.ready) resolve(host);
-        else reject(new Error(`${spec.kind} host for ${spec.domain} failed: ${message.error}`));
-      });
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`${spec.kind} host for ${spec.domain} exited with ${code} before it was ready`));
-      });
-    });
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  private request<T>(cmd: string, timeoutMs = 20_000): Promise<T> {
-    const id = ++this.nextId;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`host did not answer ${cmd} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolve(value as T);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.child.send({ cmd, id });
-    });
-  }
-
-  memory(): Promise<MemorySample> {
-    return this.request<MemorySample>("memory");
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    await this.request("stop").catch(() => {});
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
+/** A size field of /proc/<pid>/status (VmRSS: resident now, VmHWM: peak resident), bytes. */
+export function procStatusBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(
+    readFileSync(`/proc/${pid}/status`, "utf8"),
+  );
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
 }
 
 /**

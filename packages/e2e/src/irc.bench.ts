@@ -11,25 +11,29 @@ import {
 } from "@gangway/testing";
 import { bench, describe } from "vitest";
 import {
-  markdownTable,
-  mb,
+  benchSize,
+  fixed,
   measureRoundTrips,
   measureWindowed,
-  type Percentiles,
+  median,
   percentiles,
+  procCpuMs,
+  QUICK,
+  runPool,
   StanzaTap,
+  sleep,
   xmppListener,
   xmppSender,
 } from "./bench-support.js";
+import { BareTarget } from "./irc-bench-bare.js";
 import {
-  BareTarget,
   BiboumiTarget,
   type DirectionResult,
   type FarEnd,
   type GatewayUnderTest,
   OursTarget,
-  procCpuMs,
 } from "./irc-bench-support.js";
+import { type CpuShare, perUserKb, reportIrc, type TargetResult, type ThrottleProbe } from "./irc-report.js";
 
 /** One direction of traffic, labelled for the tables. */
 async function withDirection(
@@ -41,24 +45,27 @@ async function withDirection(
 
 /**
  * IRC gateway figures against one throwaway Prosody and one ngircd on 127.0.0.1:
- * `pnpm --filter @gangway/e2e exec vitest bench --run src/irc.bench.ts`. Needs Prosody, ngircd,
- * biboumi (skipped when missing) and the workspace built (`pnpm build`: the bare component runs
- * from @gangway/xmpp's dist).
+ * `pnpm --filter @gangway/e2e exec vitest bench --run src/irc.bench.ts` (or `pnpm bench`). Needs
+ * Prosody, ngircd, biboumi and the workspace built (`pnpm build`: the gateways run from dist).
  *
  * For each target (biboumi; the bare echo component, i.e. the XMPP server's pipe without any
- * gateway; ours, @gangway/irc-gateway's IrcGateway in its own Node process with an in-memory
- * PGlite store and `--irc-server` pinned to ngircd, users registered over XEP-0077):
+ * gateway; ours, @gangway/irc-gateway's IrcGateway in its own Node process on a new SQLite file
+ * in a temp home dir and `--irc-server` pinned to ngircd, users registered over XEP-0077):
  * 1. 1:1 throughput XMPP → IRC: one xmpp.js client (SASL PLAIN) sends N messages to the far end's
  *    JID on the gateway, at most WINDOW not yet seen by the far end (a raw IRC bot on ngircd; for
  *    the bare component, the component itself), counting lost, duplicated and reordered ones.
  * 2. 1:1 throughput IRC → XMPP: the far end sends N messages to the user, at most WINDOW not yet
  *    seen by the XMPP client.
  *    1 and 2 alternate, ROUNDS times each: the table shows the median round (the machine is shared).
- *    CPU time of every process (/proc/<pid>/stat) is sampled around each round, to show the limit.
+ *    CPU time of every process (/proc/<pid>/stat) is sampled around each round, to show the limit,
+ *    and the gateway's is set against the bare component's.
  * 3. Round trips XMPP client → gateway → IRC → bot echoes → gateway → client, one at a time.
- * 4. RSS of the gateway process (/proc/<pid>/status VmRSS): idle 2 s after start, and per
- *    additional user: K more XMPP users registered (biboumi: server settings + a channel join of
- *    their own, which opens one IRC connection each), within K_BUDGET_MS.
+ * 4. Memory of the gateway process: idle 2 s after start, and per additional user: K more XMPP
+ *    users registered, REGISTER_CONCURRENCY at a time, within K_BUDGET_MS (biboumi: server
+ *    settings + a channel join of their own; ours: XEP-0077; each opens one IRC connection). Node
+ *    processes (ours, bare) are sampled after a forced GC (they run with --expose-gc), with their
+ *    heap; biboumi by VmRSS. The K XMPP accounts are created on Prosody and connected before the
+ *    targets run, CLIENT_CONCURRENCY at a time.
  * For biboumi, also: its default throttling (throttle_limit 10, then one line per second), measured
  * with a second user left at the default; the main user has throttling off (throttle_limit -1),
  * since at 1 line/s N=5000 would take ~83 minutes.
@@ -66,19 +73,22 @@ async function withDirection(
  * Topology: this (vitest) process runs the XMPP clients and the IRC bots; biboumi, the bare
  * component and our gateway (Node processes of their own), Prosody and ngircd are separate
  * processes. Targets run one after the other (each stopped before the next). Prints markdown
- * tables and one `BENCH_JSON {…}` line; fails the run after printing when a message was lost,
- * duplicated or reordered, or a target failed. vitest's own table shows only the wall time of the whole scenario.
+ * tables and one `BENCH_JSON {…}` line (irc-report.ts); fails the run after printing when a
+ * message was lost, duplicated or reordered, or a target failed. vitest's own table shows only
+ * the wall time of the whole scenario. `GANGWAY_BENCH_QUICK=1` runs a reduced size.
  */
 
-const N = 5000;
+const N = benchSize(5000, 500);
 const WINDOW = 50;
 /** Each direction runs ROUNDS times (N each): the table shows the median, the JSON every round. */
-const ROUNDS = 3;
-const WARMUP = 200;
-const RTT_SAMPLES = 500;
+const ROUNDS = benchSize(3, 1);
+const WARMUP = benchSize(200, 50);
+const RTT_SAMPLES = benchSize(500, 60);
 const RTT_WARMUP = 20;
-const K = 200;
-const K_BUDGET_MS = 60_000;
+const K = benchSize(1000, 40);
+const K_BUDGET_MS = 240_000;
+const REGISTER_CONCURRENCY = 8;
+const CLIENT_CONCURRENCY = 16;
 const THROTTLE_PROBE = 15;
 const PASSWORD = "pw";
 
@@ -86,46 +96,6 @@ const BIBOUMI = "biboumi.localhost";
 const BARE = "echo-irc.localhost";
 // A subdomain of the users' server (localhost): the gateway core allows users of the parent domain.
 const OURS = "gangway-irc.localhost";
-
-interface ThrottleProbe {
-  messages: number;
-  /** Arrival times at the bot, ms after the burst was sent. */
-  arrivalsMs: number[];
-  /** How many arrived within 250 ms of the burst. */
-  burst: number;
-  /** Median gap between the later arrivals, ms. */
-  laterGapMs: number | null;
-}
-
-/** CPU ms used per 1000 messages during one measured direction, by process. */
-interface CpuShare {
-  gateway: number;
-  prosody: number;
-  ngircd: number;
-  bench: number;
-}
-
-interface TargetResult {
-  name: string;
-  /** Every round; xmppToIrc / ircToXmpp below are the median round by msg/s. */
-  rounds: { xmppToIrc: DirectionResult[]; ircToXmpp: DirectionResult[] };
-  cpu: { xmppToIrc: CpuShare; ircToXmpp: CpuShare };
-  xmppToIrc: DirectionResult;
-  ircToXmpp: DirectionResult;
-  rtt: Percentiles;
-  rssIdle: number;
-  rssBeforeUsers: number;
-  rssAfterUsers: number;
-  users: number;
-  usersMs: number;
-  rssPerUserKb: number;
-  throttle?: ThrottleProbe;
-  notes: string[];
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const fixed = (value: number, digits = 2) => Number(value.toFixed(digits));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** biboumi's default throttling, seen by the bot: a user left at throttle_limit 10. */
 async function probeThrottle(
@@ -202,7 +172,7 @@ async function runTarget(
   short: string,
 ): Promise<TargetResult> {
   await sleep(2000);
-  const rssIdle = target.rssBytes();
+  const idle = await target.memory();
   const far = await target.farEnd(`far${short}`);
   const tap = new StanzaTap(bencher);
   try {
@@ -270,16 +240,17 @@ async function runTarget(
     }
 
     await sleep(500);
-    const rssBeforeUsers = target.rssBytes();
+    const beforeUsers = await target.memory();
     const started = performance.now();
     let registered = 0;
-    while (registered < users.length && performance.now() - started < K_BUDGET_MS) {
-      await target.register(users[registered]!, `${short}u${registered}`);
+    await runPool(users, REGISTER_CONCURRENCY, async (client, u) => {
+      if (performance.now() - started > K_BUDGET_MS) return;
+      await target.register(client, `${short}u${u}`);
       registered++;
-    }
+    });
     const usersMs = performance.now() - started;
     await sleep(1000);
-    const rssAfterUsers = target.rssBytes();
+    const afterUsers = await target.memory();
     return {
       name: target.name,
       rounds: { xmppToIrc: outRounds.map(([d]) => d), ircToXmpp: inRounds.map(([d]) => d) },
@@ -287,121 +258,24 @@ async function runTarget(
       xmppToIrc: out,
       ircToXmpp: inbound,
       rtt,
-      rssIdle,
-      rssBeforeUsers,
-      rssAfterUsers,
+      idle,
+      beforeUsers,
+      afterUsers,
       users: registered,
       usersMs,
-      rssPerUserKb: registered ? (rssAfterUsers - rssBeforeUsers) / 1024 / registered : 0,
+      rssPerUserKb: perUserKb(afterUsers.rss, beforeUsers.rss, registered),
+      heapPerUserKb:
+        afterUsers.heapUsed === null || beforeUsers.heapUsed === null
+          ? null
+          : perUserKb(afterUsers.heapUsed, beforeUsers.heapUsed, registered),
       ...(throttle && { throttle }),
+      ...(target.stats && { stats: await target.stats() }),
       notes: target.notes,
     };
   } finally {
     await tap.close();
     await far.close();
   }
-}
-
-const ldr = (d: DirectionResult) => `${d.lost}/${d.duplicated}/${d.reordered}`;
-
-function report(results: TargetResult[], skipped: string[]): void {
-  console.info(
-    `\nIRC 1:1 messaging, one Prosody + one ngircd on 127.0.0.1: N=${N} per direction (at most ${WINDOW} in flight), ` +
-      `msg/s = median of ${ROUNDS} rounds, lost/dup/reordered summed over them; ` +
-      `${RTT_SAMPLES} one-at-a-time round trips, RSS = VmRSS of the gateway process\n` +
-      markdownTable(
-        [
-          "target",
-          "msg/s XMPP→IRC",
-          "msg/s IRC→XMPP",
-          "lost/dup/reordered (→IRC · →XMPP)",
-          "RTT p50/p95/p99 ms",
-          "RSS idle MB",
-          "RSS KB / user (K)",
-        ],
-        results.map((r) => [
-          r.name,
-          r.xmppToIrc.msgPerSec.toFixed(0),
-          r.ircToXmpp.msgPerSec.toFixed(0),
-          `${ldr(r.xmppToIrc)} · ${ldr(r.ircToXmpp)}`,
-          [r.rtt.p50, r.rtt.p95, r.rtt.p99].map((v) => v.toFixed(2)).join(" / "),
-          mb(r.rssIdle).toFixed(1),
-          `${r.rssPerUserKb.toFixed(1)} (K=${r.users}${r.users < K ? `, ${K_BUDGET_MS / 1000} s budget` : ""})` +
-            (r.name === "bare component" ? " stateless: GC noise" : ""),
-        ]),
-      ) +
-      `\n\nCPU ms per 1000 messages during the measured runs (10 ms /proc tick resolution; the bench process runs the XMPP client and the IRC bot)\n` +
-      markdownTable(
-        ["target", "direction", "gateway", "Prosody", "ngircd", "bench process"],
-        results.flatMap((r) =>
-          (["xmppToIrc", "ircToXmpp"] as const).map((d) => {
-            const c = r.cpu[d];
-            return [
-              r.name,
-              d === "xmppToIrc" ? "XMPP→IRC" : "IRC→XMPP",
-              c.gateway,
-              c.prosody,
-              c.ngircd,
-              c.bench,
-            ];
-          }),
-        ),
-      ) +
-      "\n" +
-      skipped.map((line) => `\n${line}`).join(""),
-  );
-  for (const r of results) {
-    const lines = [
-      `${r.name}: msg/s per round XMPP→IRC ${r.rounds.xmppToIrc.map((d) => d.msgPerSec.toFixed(0)).join(", ")}; ` +
-        `IRC→XMPP ${r.rounds.ircToXmpp.map((d) => d.msgPerSec.toFixed(0)).join(", ")}; ` +
-        `RTT max ${r.rtt.max.toFixed(2)} ms, mean ${r.rtt.mean.toFixed(2)} ms; ` +
-        `RSS before/after ${r.users} users ${mb(r.rssBeforeUsers).toFixed(1)} / ${mb(r.rssAfterUsers).toFixed(1)} MB ` +
-        `(${r.users} registrations in ${r.usersMs.toFixed(0)} ms)`,
-    ];
-    if (r.throttle) {
-      lines.push(
-        `${r.name} default throttling (throttle_limit 10, user "throttled"): ${r.throttle.burst} of ${r.throttle.messages} ` +
-          `arrived within 250 ms, the rest ${r.throttle.laterGapMs ?? "?"} ms apart (median); ` +
-          `last after ${r.throttle.arrivalsMs.at(-1)?.toFixed(0) ?? "never"} ms. The throughput user has throttle_limit -1.`,
-      );
-    }
-    lines.push(...r.notes.map((note) => `${r.name}: ${note}`));
-    console.info(lines.join("\n"));
-  }
-  const direction = (d: DirectionResult) => ({
-    ...d,
-    msgPerSec: fixed(d.msgPerSec, 1),
-    elapsedMs: fixed(d.elapsedMs, 1),
-  });
-  const json = {
-    n: N,
-    window: WINDOW,
-    rttSamples: RTT_SAMPLES,
-    kTarget: K,
-    kBudgetMs: K_BUDGET_MS,
-    targets: results.map((r) => ({
-      name: r.name,
-      xmppToIrc: direction(r.xmppToIrc),
-      ircToXmpp: direction(r.ircToXmpp),
-      rounds: { xmppToIrc: r.rounds.xmppToIrc.map(direction), ircToXmpp: r.rounds.ircToXmpp.map(direction) },
-      cpuMsPer1000: r.cpu,
-      rttMs: {
-        n: r.rtt.n,
-        p50: fixed(r.rtt.p50, 3),
-        p95: fixed(r.rtt.p95, 3),
-        p99: fixed(r.rtt.p99, 3),
-        max: fixed(r.rtt.max, 3),
-        mean: fixed(r.rtt.mean, 3),
-      },
-      rss: { idle: r.rssIdle, beforeUsers: r.rssBeforeUsers, afterUsers: r.rssAfterUsers },
-      users: r.users,
-      usersMs: fixed(r.usersMs, 0),
-      rssPerUserKb: fixed(r.rssPerUserKb, 1),
-      ...(r.throttle && { defaultThrottle: r.throttle }),
-    })),
-    skipped,
-  };
-  console.info(`BENCH_JSON ${JSON.stringify(json)}`);
 }
 
 interface TargetSpec {
@@ -441,14 +315,13 @@ async function scenario(): Promise<void> {
     await registerAccount(prosody, "bencher", PASSWORD);
     const bencher = await connectClient({ server: prosody, username: "bencher", password: PASSWORD });
     cleanups.push(() => bencher.stop());
-    const users: TestClient[] = [];
-    for (let u = 0; u < K; u++) {
-      const username = `user${String(u).padStart(3, "0")}`;
-      await registerAccount(prosody, username, PASSWORD);
-      const client = await connectClient({ server: prosody, username, password: PASSWORD });
-      users.push(client);
-      cleanups.push(() => client.stop());
-    }
+    const users: TestClient[] = new Array(K);
+    cleanups.push(() => runPool(users.filter(Boolean), CLIENT_CONCURRENCY, (client) => client.stop()));
+    await runPool(users, CLIENT_CONCURRENCY, async (_, u) => {
+      const username = `user${String(u).padStart(4, "0")}`;
+      await registerAccount(prosody, username, PASSWORD, 60_000);
+      users[u] = await connectClient({ server: prosody, username, password: PASSWORD });
+    });
 
     const results: TargetResult[] = [];
     const failures: string[] = [];
@@ -467,7 +340,16 @@ async function scenario(): Promise<void> {
       }
     }
 
-    report(results, [...skipped, ...failures.map((f) => `FAILED ${f}`)]);
+    reportIrc(results, [...skipped, ...failures.map((f) => `FAILED ${f}`)], {
+      n: N,
+      window: WINDOW,
+      rounds: ROUNDS,
+      rttSamples: RTT_SAMPLES,
+      k: K,
+      kBudgetMs: K_BUDGET_MS,
+      registerConcurrency: REGISTER_CONCURRENCY,
+      quick: QUICK,
+    });
     const broken = results.flatMap((r) =>
       [...r.rounds.xmppToIrc, ...r.rounds.ircToXmpp]
         .filter((d) => d.lost || d.duplicated || d.reordered)

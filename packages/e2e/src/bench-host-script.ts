@@ -1,0 +1,197 @@
+/**
+ * The code of a bench host process (see bench-host.ts): plain JavaScript run with
+ * `node --expose-gc --input-type=module -e` from packages/e2e, so the workspace packages resolve to
+ * their built `dist` (the turbo `bench` task builds them first). Each kind imports only what it
+ * runs, so a host's memory is that of its gateway alone.
+ *
+ * - "bare": XmppComponent + ComponentTransport answering every chat body with "echo: <body>".
+ * - "demo": the demo gateway. With `contacts`, a bench-only network: the demo session, roster and
+ *   contact subclassed so that fill() yields `count` contacts per user (`c000`, `c001`, …, named
+ *   "Contact c000", …), the first `online` of them online, none of them known to the demo
+ *   network (nobody writes to them).
+ * - "irc": @gangway/irc-gateway with `--irc-server` pinned to ngircd (plain).
+ *
+ * The gateway logs at the CLI's default level (info) into a sink that counts lines instead of
+ * printing them: "logged in" / "login failed" lines count the stored users' logins (reported once
+ * `expectLogins` is reached), and the first warnings and errors are kept for the report. With
+ * `expectLogins`, the host is ready as soon as `gateway.start()` is called, and says when it
+ * resolves (event "started").
+ */
+export const HOST_SCRIPT = `
+import { openStore } from "@gangway/store";
+import { ComponentTransport, XmppComponent, xml } from "@gangway/xmpp";
+import { pino } from "pino";
+
+const spec = JSON.parse(process.env.GANGWAY_BENCH_HOST);
+const now = () => performance.timeOrigin + performance.now();
+const scriptAt = now();
+const reply = (message) => process.send?.(message);
+// The bench process went away (or closed the channel): nothing may outlive it.
+process.on("disconnect", () => process.exit(0));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const log = { lines: 0, loggedIn: 0, loginFailed: 0, problems: [], componentOnlineAt: null, reported: false };
+const countLogins = () => {
+  if (log.reported || spec.expectLogins === undefined) return;
+  if (log.loggedIn + log.loginFailed < spec.expectLogins) return;
+  log.reported = true;
+  reply({ event: "logins", logins: { at: now(), loggedIn: log.loggedIn, failed: log.loginFailed } });
+};
+const sink = {
+  write(line) {
+    log.lines++;
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (entry.msg === "logged in") log.loggedIn++;
+    else if (entry.msg === "login failed") log.loginFailed++;
+    else if (entry.msg === "component online") log.componentOnlineAt ??= now();
+    if (entry.level >= 40 && log.problems.length < 20) {
+      const err = entry.err?.message ?? entry.err;
+      log.problems.push(entry.msg + (err ? ": " + String(err) : ""));
+    }
+    countLogins();
+  },
+};
+const logger = pino({ level: spec.kind === "bare" ? "silent" : "info" }, sink);
+
+function transportFor() {
+  return new ComponentTransport({
+    service: "xmpp://127.0.0.1:" + spec.port,
+    domain: spec.domain,
+    password: spec.secret,
+    logger,
+  });
+}
+
+async function startBare() {
+  const component = new XmppComponent(transportFor(), { logger });
+  component.onMessage(async (stanza) => {
+    const body = stanza.getChildText("body");
+    if (body === null || stanza.attrs.type === "error") return;
+    await component.send(
+      xml("message", { to: stanza.attrs.from, from: stanza.attrs.to, type: "chat" }, xml("body", {}, "echo: " + body)),
+    );
+  });
+  await component.start();
+  return { store: null, stop: () => component.stop() };
+}
+
+async function demoGatewayClass() {
+  const { DemoContact, DemoGateway, DemoRoster, DemoSession } = await import("@gangway/demo-gateway");
+  if (spec.contacts === null) return DemoGateway;
+  const { count, online } = spec.contacts;
+  const width = Math.max(3, String(count - 1).length);
+  class BenchContact extends DemoContact {
+    async updateInfo() {
+      this.name = "Contact " + this.legacyId;
+    }
+  }
+  class BenchRoster extends DemoRoster {
+    async *fill() {
+      for (let i = 0; i < count; i++) {
+        const contact = await this.byLegacyId("c" + String(i).padStart(width, "0"));
+        if (i < online) await contact.online("status of contact " + i);
+        yield contact;
+      }
+    }
+  }
+  class BenchSession extends DemoSession {
+    static Contact = BenchContact;
+    static Roster = BenchRoster;
+  }
+  return class BenchGateway extends DemoGateway {
+    Session = BenchSession;
+  };
+}
+
+async function startGateway() {
+  const { loadGatewayConfig } = await import("@gangway/core");
+  const store = await openStore(spec.store, logger);
+  timeline.storeOpenedAt = now();
+  const argv = ["--jid", spec.domain, "--secret", spec.secret, "--server", "127.0.0.1", "--port", String(spec.port)];
+  let Gateway;
+  let config;
+  if (spec.kind === "irc") {
+    ({ IrcGateway: Gateway } = await import("@gangway/irc-gateway"));
+    config = loadGatewayConfig({
+      appName: "irc",
+      argv: [...argv, "--irc-server", "127.0.0.1:" + spec.ircPort + ":plain"],
+      env: {},
+      appOptions: [{ name: "irc-server", description: "" }],
+    });
+  } else {
+    Gateway = await demoGatewayClass();
+    config = loadGatewayConfig({ appName: "demo", argv, env: {} });
+  }
+  const gateway = new Gateway({ config, store, transport: transportFor(), logger });
+  const starting = gateway.start();
+  if (spec.expectLogins === undefined) await starting;
+  else {
+    // A scale run: ready now, so the bench can watch the logins (and stop waiting at its budget).
+    starting.then(
+      () => reply({ event: "started", at: now() }),
+      (err) => reply({ event: "started", at: now(), error: String(err?.stack ?? err) }),
+    );
+  }
+  return {
+    store,
+    stop: async () => {
+      await gateway.stop();
+      await store.close();
+    },
+  };
+}
+
+const timeline = { scriptAt, storeOpenedAt: null, componentOnlineAt: null, startedAt: 0 };
+try {
+  const running = spec.kind === "bare" ? await startBare() : await startGateway();
+  timeline.startedAt = now();
+  timeline.componentOnlineAt = log.componentOnlineAt;
+  countLogins();
+  process.on("message", async (message) => {
+    try {
+      if (message.cmd === "memory") {
+        const gc = typeof globalThis.gc === "function";
+        for (let i = 0; i < 3; i++) {
+          globalThis.gc?.();
+          await sleep(50);
+        }
+        const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+        reply({ id: message.id, value: { rss, heapUsed, heapTotal, external, arrayBuffers, gc } });
+      } else if (message.cmd === "stats") {
+        const stats = running.store?.messageIds.stats?.() ?? null;
+        const idMap = stats && { hits: stats.hits, misses: stats.misses, entries: stats.entries, backlog: stats.backlog };
+        const { user, system } = process.cpuUsage();
+        reply({
+          id: message.id,
+          value: {
+            logLines: log.lines,
+            loggedIn: log.loggedIn,
+            loginFailed: log.loginFailed,
+            componentOnlineAt: log.componentOnlineAt,
+            problems: log.problems,
+            idMap,
+            cpuMs: (user + system) / 1000,
+          },
+        });
+      } else if (message.cmd === "stop") {
+        if (message.graceful) await running.stop();
+        if (message.graceful) {
+          reply({ id: message.id, value: null });
+          process.disconnect();
+        } else process.send?.({ id: message.id, value: null }, () => process.exit(0));
+      }
+    } catch (err) {
+      reply({ id: message.id, error: String(err?.stack ?? err) });
+    }
+  });
+  reply({ ready: true, timeline });
+} catch (err) {
+  reply({ ready: false, error: String(err?.stack ?? err) });
+  process.exit(1);
+}
+`;
