@@ -17,6 +17,7 @@ export {
   openConfiguredStore,
   type RunOptions,
   runGateway,
+  SQLITE_FILE,
 } from "./cli/run.js";
 export { KEY_FILE_NAME, loadSecretBox } from "./cli/secret-key.js";
 export {

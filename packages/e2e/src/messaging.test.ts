@@ -162,8 +162,6 @@ onEachDriver((driver) => {
       expect(run.rawMatches.map((m) => m.stepIndex)).toEqual(
         STEPS.flatMap((step, index) => ("expect" in step ? [index] : [])),
       );
-      // Well under the run budget: each echo answers within a few ms of the server's routing.
-      expect(runMs).toBeLessThan(10_000);
     });
 
     it("text: echo's receipt and read marker for m1, then 'echo: hi', each exactly once", () => {

@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { SQLITE_FILE } from "@gangway/core";
 import type { StoreDriverName, StoreOptions } from "@gangway/store";
 import { createTemporaryPostgresDatabase, testDatabaseUrl } from "@gangway/store/testing";
 import postgres from "postgres";
@@ -13,8 +14,7 @@ import { type Cleanups, tempDataDir } from "./support.js";
  * after the gateways that used it have stopped.
  */
 
-/** The embedded database's file in the home dir, as the gateway executable names it. */
-export const SQLITE_FILE = "gangway.sqlite";
+export { SQLITE_FILE };
 
 /** SQLite always; PostgreSQL too when `DATABASE_URL` names a server. */
 export const STORE_DRIVERS: readonly StoreDriverName[] = testDatabaseUrl()

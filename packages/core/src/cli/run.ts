@@ -93,6 +93,16 @@ export async function runGateway<G extends AnyGateway>(
   const logger = createLogger({ level: config.logLevel, name: options.appName });
   let store: Store | undefined;
   let gateway: G | undefined;
+  // Installed before anything starts: a supervisor may signal as soon as it sees "gateway
+  // running" (or earlier); a signal during startup stops the gateway once it has started.
+  let shutdown: ((signal: string) => Promise<void>) | undefined;
+  let signalledDuringStartup: string | undefined;
+  const onSignal = (signal: string) => {
+    if (shutdown) void shutdown(signal);
+    else signalledDuringStartup ??= signal;
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
   try {
     store = await openConfiguredStore(config, logger);
     const transport = new ComponentTransport({
@@ -118,7 +128,7 @@ export async function runGateway<G extends AnyGateway>(
   const running = gateway;
   const openStoreHandle = store;
   let shuttingDown = false;
-  const shutdown = async (signal: string) => {
+  shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, "shutting down");
@@ -131,7 +141,6 @@ export async function runGateway<G extends AnyGateway>(
     }
     logger.flush();
   };
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
-  process.once("SIGINT", () => void shutdown("SIGINT"));
+  if (signalledDuringStartup) void shutdown(signalledDuringStartup);
   return running;
 }
