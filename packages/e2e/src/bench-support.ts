@@ -184,7 +184,10 @@ export function measureWindowed(options: {
   });
 }
 
-/** XMPP messages, one chain so the wire order is the call order; errors are kept, not thrown. */
+/**
+ * XMPP messages, one chain so the wire order is the call order; errors are kept, not thrown. Each
+ * carries its text as its id, as clients give every message an id (receipts and markers refer to it).
+ */
 export function xmppSender(
   client: TestClient,
   to: string,
@@ -195,7 +198,9 @@ export function xmppSender(
     send(texts) {
       for (const text of texts) {
         chain = chain
-          .then(() => client.send(`<message type="chat" to="${to}"><body>${text}</body></message>`))
+          .then(() =>
+            client.send(`<message type="chat" to="${to}" id="${text}"><body>${text}</body></message>`),
+          )
           .catch((err) => {
             failure ??= err;
           });

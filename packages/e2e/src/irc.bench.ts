@@ -12,6 +12,7 @@ import {
 import { bench, describe } from "vitest";
 import {
   benchSize,
+  envInt,
   fixed,
   measureRoundTrips,
   measureWindowed,
@@ -85,7 +86,8 @@ const ROUNDS = benchSize(3, 1);
 const WARMUP = benchSize(200, 50);
 const RTT_SAMPLES = benchSize(500, 60);
 const RTT_WARMUP = 20;
-const K = benchSize(1000, 40);
+/** Users added to measure memory per user (GANGWAY_BENCH_IRC_K overrides). */
+const K = envInt("GANGWAY_BENCH_IRC_K", benchSize(1000, 40));
 const K_BUDGET_MS = 240_000;
 const REGISTER_CONCURRENCY = 8;
 const CLIENT_CONCURRENCY = 16;
