@@ -4,7 +4,9 @@
  * their built `dist` (the turbo `bench` task builds them first). Each kind imports only what it
  * runs, so a host's memory is that of its gateway alone.
  *
- * - "bare": XmppComponent + ComponentTransport answering every chat body with "echo: <body>".
+ * - "bare": XmppComponent + ComponentTransport answering every chat body with "echo: <body>",
+ *   preceded, when the message has an id, by what the demo's echo contact sends for it (a
+ *   receipt with a received marker, then a displayed marker): the same stanzas, no gateway.
  * - "demo": the demo gateway. With `contacts`, a bench-only network: the demo session, roster and
  *   contact subclassed so that fill() yields `count` contacts per user (`c000`, `c001`, …, named
  *   "Contact c000", …), the first `online` of them online, none of them known to the demo
@@ -18,6 +20,7 @@
  * resolves (event "started").
  */
 export const HOST_SCRIPT = `
+import { randomUUID } from "node:crypto";
 import { openStore } from "@gangway/store";
 import { ComponentTransport, XmppComponent, xml } from "@gangway/xmpp";
 import { pino } from "pino";
@@ -29,6 +32,7 @@ const reply = (message) => process.send?.(message);
 // The bench process went away (or closed the channel): nothing may outlive it.
 process.on("disconnect", () => process.exit(0));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const MARKERS = "urn:xmpp:chat-markers:0";
 
 const log = { lines: 0, loggedIn: 0, loginFailed: 0, problems: [], componentOnlineAt: null, reported: false };
 const countLogins = () => {
@@ -69,12 +73,32 @@ function transportFor() {
 
 async function startBare() {
   const component = new XmppComponent(transportFor(), { logger });
+  const message = (stanza, ...children) =>
+    xml("message", { type: "chat", to: stanza.attrs.from, from: stanza.attrs.to + "/bare", id: randomUUID() }, ...children);
+  const hint = () => xml("store", { xmlns: "urn:xmpp:hints" });
   component.onMessage(async (stanza) => {
     const body = stanza.getChildText("body");
     if (body === null || stanza.attrs.type === "error") return;
-    await component.send(
-      xml("message", { to: stanza.attrs.from, from: stanza.attrs.to, type: "chat" }, xml("body", {}, "echo: " + body)),
+    const id = stanza.attrs.id;
+    // The same stanzas as the demo's echo contact: receipt + received marker, displayed marker, answer.
+    const replies = [];
+    if (id) {
+      replies.push(
+        message(stanza, xml("received", { xmlns: "urn:xmpp:receipts", id }), xml("received", { xmlns: MARKERS, id }), hint()),
+        message(stanza, xml("displayed", { xmlns: MARKERS, id }), hint()),
+      );
+    }
+    const answerId = randomUUID();
+    replies.push(
+      xml(
+        "message",
+        { type: "chat", to: stanza.attrs.from, from: stanza.attrs.to + "/bare", id: answerId },
+        xml("body", {}, "echo: " + body),
+        xml("markable", { xmlns: MARKERS }),
+        xml("origin-id", { xmlns: "urn:xmpp:sid:0", id: answerId }),
+      ),
     );
+    for (const reply of replies) await component.send(reply);
   });
   await component.start();
   return { store: null, stop: () => component.stop() };

@@ -65,6 +65,7 @@ export function reportEcho(
   const quick = size.quick ? " — QUICK MODE (GANGWAY_BENCH_QUICK): reduced sizes, not the figures" : "";
   console.info(
     `\nDemo echo, one client (xmpp.js, SASL PLAIN) → Prosody on 127.0.0.1 → target → Prosody → client${quick}\n` +
+      `the bare component sends the same 3 stanzas per message as the demo's echo contact (receipt + received marker, displayed marker, answer); ` +
       `throughput: N=${size.n} replies, at most ${size.window} in flight, median of ${size.rounds} rounds (lost/dup/reordered summed); ` +
       `RTT: ${size.rttSamples} one at a time (ms)\n` +
       markdownTable(

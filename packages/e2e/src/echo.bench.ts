@@ -32,13 +32,16 @@ import { type EchoResult, type EchoTarget, reportEcho } from "./echo-report.js";
  * `DATABASE_URL` is set.
  *
  * Targets, each in its own Node process (bench-host.ts, --expose-gc), all connected at once:
- * - the bare component: XmppComponent + ComponentTransport answering "echo: <body>", no gateway
- *   core, no store: the XMPP server's pipe;
+ * - the bare component: XmppComponent + ComponentTransport, no gateway core, no store: the XMPP
+ *   server's pipe. It answers each message with the stanzas the demo's echo contact sends for it
+ *   (a receipt with a received marker, a displayed marker, "echo: <body>"), so both sides move the
+ *   same XMPP traffic and the difference is the gateway's own cost;
  * - the demo gateway on SQLite: a new `gangway.sqlite` in a temp home dir, as the CLI opens it;
  * - the demo gateway on PostgreSQL: a new temporary database on DATABASE_URL's server.
  * One xmpp.js client (SASL PLAIN) registers with both gateways (XEP-0077) and writes to
  * `echo@<gateway>`, whose answer (plus its receipt and read marker) comes back through the gateway.
  *
+ * Every message carries an id, as clients' messages do (receipts and markers refer to it).
  * 1. Throughput: N messages with at most WINDOW unanswered; lost, duplicated and reordered replies
  *    are counted. ROUNDS rounds, the targets taking turns in each (a burst of load from elsewhere
  *    on the shared machine hits all of them): the table shows the median round per target. CPU
