@@ -11,6 +11,13 @@ import { HOST_SCRIPT } from "./bench-host-script.js";
 
 const E2E_DIR = fileURLToPath(new URL("..", import.meta.url));
 
+/**
+ * More Node options for every host, e.g. `GANGWAY_BENCH_HOST_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"` to see where a gateway's time goes (Node refuses --cpu-prof in
+ * NODE_OPTIONS). A profile is written when the host exits.
+ */
+const NODE_ARGS = (process.env.GANGWAY_BENCH_HOST_NODE_ARGS ?? "").split(" ").filter(Boolean);
+
 /** What the gateway stores in: SQLite (a file in a temp home dir, or in memory) or PostgreSQL. */
 export type StoreSpec = { driver: "sqlite"; file?: string } | { driver: "postgres"; url: string };
 
@@ -146,11 +153,15 @@ export class HostProcess {
    */
   static start(spec: HostSpec, timeoutMs = 30_000): Promise<HostProcess> {
     const spawnedAt = performance.timeOrigin + performance.now();
-    const child = spawn(process.execPath, ["--expose-gc", "--input-type=module", "-e", HOST_SCRIPT], {
-      cwd: E2E_DIR,
-      env: { ...process.env, GANGWAY_BENCH_HOST: JSON.stringify(spec) },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    const child = spawn(
+      process.execPath,
+      [...NODE_ARGS, "--expose-gc", "--input-type=module", "-e", HOST_SCRIPT],
+      {
+        cwd: E2E_DIR,
+        env: { ...process.env, GANGWAY_BENCH_HOST: JSON.stringify(spec) },
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
+    );
     const host = new HostProcess(child, spawnedAt);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
