@@ -34,12 +34,24 @@ export interface EchoResult {
   stats?: HostStats;
 }
 
-/** The round with the median msg/s; lost/dup/reordered summed over all rounds. */
+/**
+ * The round with the median msg/s; lost/dup/reordered summed over all rounds, CPU the mean over
+ * all rounds (weighted by replies: more 10 ms ticks, less noise).
+ */
 function medianRun(runs: readonly EchoRun[]): EchoRun {
   const sorted = [...runs].sort((a, b) => a.msgPerSec - b.msgPerSec);
   const mid = sorted[Math.floor(sorted.length / 2)]!;
   const sum = (key: "lost" | "duplicated" | "reordered") => runs.reduce((n, r) => n + r[key], 0);
-  return { ...mid, lost: sum("lost"), duplicated: sum("duplicated"), reordered: sum("reordered") };
+  const received = runs.reduce((n, r) => n + r.received, 0);
+  const mean = (key: keyof EchoRun["cpuPer1000"]) =>
+    runs.reduce((n, r) => n + r.cpuPer1000[key] * r.received, 0) / Math.max(1, received);
+  return {
+    ...mid,
+    lost: sum("lost"),
+    duplicated: sum("duplicated"),
+    reordered: sum("reordered"),
+    cpuPer1000: { host: mean("host"), prosody: mean("prosody"), bench: mean("bench") },
+  };
 }
 
 const label = (r: EchoResult) =>
@@ -96,7 +108,7 @@ export function reportEcho(
       ),
   );
   console.info(
-    `\nCPU ms per 1000 echoed messages in the median round (/proc, 10 ms ticks; the bench process runs the client)\n` +
+    `\nCPU ms per 1000 echoed messages, mean over the ${size.rounds} rounds (/proc, 10 ms ticks; the bench process runs the client)\n` +
       markdownTable(
         ["target", "target process", "× bare component", "Prosody", "bench process"],
         rows.map(({ r, run }) => [
@@ -165,7 +177,9 @@ export function reportEcho(
       store: r.target.store,
       msgPerSec: fixed(run.msgPerSec, 1),
       throughputVsBare: fixed(run.msgPerSec / bareRun.msgPerSec, 3),
-      medianRound: round(run),
+      medianRound: { ...round(run), cpuPer1000: undefined },
+      /** Mean over all rounds. */
+      cpuPer1000: round(run).cpuPer1000,
       allRounds: r.rounds.map((t) => fixed(t.msgPerSec, 1)),
       rttMs: {
         n: rtt.n,

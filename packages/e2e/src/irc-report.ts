@@ -106,7 +106,7 @@ export function reportIrc(
       ),
   );
   console.info(
-    `\nCPU ms per 1000 messages in the median round, every process (/proc, 10 ms ticks; the bench process runs the XMPP client and the IRC bot)\n` +
+    `\nCPU ms per 1000 messages, mean over the ${size.rounds} rounds, every process (/proc, 10 ms ticks; the bench process runs the XMPP client and the IRC bot)\n` +
       markdownTable(
         ["target", "direction", "gateway", "gateway × bare component", "Prosody", "ngircd", "bench process"],
         results.flatMap((r) =>
