@@ -21,6 +21,15 @@ export interface Tables {
 /** A query built but not yet run (drizzle builders run when awaited, or with `.run()` on SQLite). */
 export type PendingQuery = PromiseLike<unknown>;
 
+/** One row of `message_ids`, as the id map writes it. */
+export interface MessageIdRow {
+  userId: number;
+  chat: string;
+  legacyId: string;
+  xmppId: string;
+  direction: "in" | "out";
+}
+
 /** A migrated, connected database, whatever runs it. */
 export interface OpenDriver {
   readonly name: StoreDriverName;
@@ -33,6 +42,11 @@ export interface OpenDriver {
    * the database to build them on (a transaction handle on PostgreSQL).
    */
   writeAll(build: (db: Database) => PendingQuery[]): Promise<void>;
+  /**
+   * The queries that record id pairs, ignoring pairs already there: the one write on every
+   * message's path, so each driver gives it its cheapest form (for `writeAll`'s builder).
+   */
+  insertMessageIds(db: Database, rows: MessageIdRow[]): PendingQuery[];
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

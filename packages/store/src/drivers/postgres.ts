@@ -6,7 +6,10 @@ import { parsePostgresUrl } from "../connection-url.js";
 import { toStoreError } from "../db-errors.js";
 import { migrationsFolder } from "../migrations.js";
 import * as tables from "../schema/postgres.js";
-import type { Database, OpenDriver } from "./driver.js";
+import type { Database, MessageIdRow, OpenDriver, PendingQuery } from "./driver.js";
+
+/** Rows per INSERT: 5 parameters each stays far below PostgreSQL's 65,535. */
+const ROWS_PER_INSERT = 1000;
 
 /** Seconds: fail startup promptly on a wrong host instead of postgres.js's 30 s default. */
 const CONNECT_TIMEOUT_SECONDS = 10;
@@ -43,6 +46,7 @@ export async function openPostgres(rawUrl: string): Promise<OpenDriver> {
         for (const query of build(tx)) await query;
       });
     },
+    insertMessageIds: insertMessageIdsInChunks,
     async ping() {
       await db.execute(sql`select 1`);
     },
@@ -64,4 +68,14 @@ async function migrateExclusively(url: string): Promise<void> {
   } finally {
     await session.end({ timeout: 5 });
   }
+}
+
+/** A batch in as few statements as possible: one round trip each. */
+function insertMessageIdsInChunks(db: Database, rows: MessageIdRow[]): PendingQuery[] {
+  const inserts: PendingQuery[] = [];
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+    inserts.push(db.insert(tables.messageIds).values(chunk).onConflictDoNothing());
+  }
+  return inserts;
 }

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq } from "drizzle-orm";
-import type { Database, OpenDriver, Tables } from "../drivers/driver.js";
+import type { Database, MessageIdRow, OpenDriver, Tables } from "../drivers/driver.js";
 import { IdMapCache } from "../id-map-cache.js";
 import { WriteBatcher } from "../write-batcher.js";
 
@@ -50,11 +50,6 @@ export interface MessageIdRepository {
   stats(): IdMapStats;
 }
 
-type Row = MessageIdPair & { userId: number };
-
-/** Rows per INSERT: 6 parameters each stays far below both drivers' parameter limits. */
-const ROWS_PER_INSERT = 500;
-
 export function createMessageIdRepository(
   driver: OpenDriver,
   options: { perUser: number; maxBatch: number; translate: (error: unknown) => Error },
@@ -62,7 +57,12 @@ export function createMessageIdRepository(
   const { db, tables } = driver;
   const { messageIds } = tables;
   const cache = new IdMapCache(options.perUser);
-  const writer = new WriteBatcher<Row>(driver, insertRows(tables), options.maxBatch, options.translate);
+  const writer = new WriteBatcher<MessageIdRow>(
+    driver,
+    (batchDb, rows) => driver.insertMessageIds(batchDb, rows),
+    options.maxBatch,
+    options.translate,
+  );
 
   return {
     add(userId, pair) {
@@ -148,26 +148,4 @@ export function legacyIdQuery(
     .where(and(eq(messageIds.userId, userId), eq(messageIds.chat, chat), eq(messageIds.xmppId, xmppId)))
     .orderBy(desc(messageIds.id))
     .limit(1);
-}
-
-function insertRows(tables: Tables) {
-  return (db: Database, rows: Row[]) => {
-    const inserts = [];
-    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-      inserts.push(
-        db
-          .insert(tables.messageIds)
-          .values(rows.slice(start, start + ROWS_PER_INSERT))
-          .onConflictDoNothing({
-            target: [
-              tables.messageIds.userId,
-              tables.messageIds.chat,
-              tables.messageIds.legacyId,
-              tables.messageIds.xmppId,
-            ],
-          }),
-      );
-    }
-    return inserts;
-  };
 }
