@@ -8,9 +8,6 @@ import { migrationsFolder } from "../migrations.js";
 import * as tables from "../schema/postgres.js";
 import type { Database, MessageIdRow, OpenDriver, PendingQuery } from "./driver.js";
 
-/** Rows per INSERT: 5 parameters each stays far below PostgreSQL's 65,535. */
-const ROWS_PER_INSERT = 1000;
-
 /** Seconds: fail startup promptly on a wrong host instead of postgres.js's 30 s default. */
 const CONNECT_TIMEOUT_SECONDS = 10;
 
@@ -46,7 +43,7 @@ export async function openPostgres(rawUrl: string): Promise<OpenDriver> {
         for (const query of build(tx)) await query;
       });
     },
-    insertMessageIds: insertMessageIdsInChunks,
+    insertMessageIds,
     async ping() {
       await db.execute(sql`select 1`);
     },
@@ -70,12 +67,18 @@ async function migrateExclusively(url: string): Promise<void> {
   }
 }
 
-/** A batch in as few statements as possible: one round trip each. */
-function insertMessageIdsInChunks(db: Database, rows: MessageIdRow[]): PendingQuery[] {
-  const inserts: PendingQuery[] = [];
-  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-    const chunk = rows.slice(start, start + ROWS_PER_INSERT);
-    inserts.push(db.insert(tables.messageIds).values(chunk).onConflictDoNothing());
-  }
-  return inserts;
+/**
+ * A whole batch as one statement with one parameter per column (arrays, unnested): its text
+ * never changes, so postgres.js prepares it once, where a multi-row VALUES list would be a new
+ * statement for every batch size.
+ */
+function insertMessageIds(db: Database, rows: MessageIdRow[]): PendingQuery[] {
+  const column = <K extends keyof MessageIdRow>(key: K) => sql.param(rows.map((row) => row[key]));
+  return [
+    db.execute(sql`
+      insert into ${tables.messageIds} (user_id, chat, legacy_id, xmpp_id, direction)
+      select * from unnest(${column("userId")}::integer[], ${column("chat")}::text[],
+        ${column("legacyId")}::text[], ${column("xmppId")}::text[], ${column("direction")}::text[])
+      on conflict do nothing`),
+  ];
 }
