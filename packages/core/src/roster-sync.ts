@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type Element, xml } from "@gangway/xmpp";
 import type { LegacyContact } from "./contact.js";
 import { canReadRoster, canWriteRoster } from "./privileges.js";
@@ -89,23 +90,62 @@ async function offerSubscriptions(session: AnySession, friends: readonly LegacyC
 }
 
 /**
+ * What a privileged sync puts in the user's roster, as one string: the gateway domain, the roster
+ * group and the friends' JIDs with their names. Equal hashes mean a sync would set the same items.
+ */
+export function rosterHash(session: AnySession, friends: readonly LegacyContact[]): string {
+  const { gateway } = session;
+  // Sorted by JID (code units, not locale: the same on every host), so fill()'s order does not matter.
+  const items = friends
+    .map((c): [string, string] => [c.jid, c.name || ""])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // The "v1" lets a future change of what is hashed invalidate every stored hash.
+  const content = JSON.stringify(["v1", gateway.domain, gateway.rosterGroup, items]);
+  return createHash("sha256").update(content).digest("base64url");
+}
+
+export interface SyncRosterOptions {
+  /** Sync even when the stored hash says the roster already holds these friends. */
+  full?: boolean;
+}
+
+/**
  * Makes the user's roster show the session's friends in ROSTER_GROUP, then sends every
  * available contact's presence. Uses the XEP-0356 roster privilege when granted and working, otherwise
  * subscription requests.
+ *
+ * A successful privileged sync is remembered as a hash (`session.recordRosterHash`); while the
+ * friends hash the same, later logins send no roster IQ at all. This costs the server one roster
+ * read per login less, and means a contact the user removed by hand comes back only once the
+ * contact list changes. A sync by subscription requests, or one that failed, forgets the hash.
  */
-export async function syncRoster(session: AnySession, contacts: readonly LegacyContact[]): Promise<void> {
+export async function syncRoster(
+  session: AnySession,
+  contacts: readonly LegacyContact[],
+  options: SyncRosterOptions = {},
+): Promise<void> {
   const friends = contacts.filter((c) => c.isFriend);
   const { gateway } = session;
   let synced = false;
   if (canWriteRoster(gateway.privileges) && !gateway.privilegedRosterFailed) {
-    try {
-      await syncWithPrivilege(session, friends);
+    const hash = rosterHash(session, friends);
+    if (!options.full && hash === session.rosterHash) {
       synced = true;
-    } catch (err) {
-      gateway.reportPrivilegedRosterFailure(err);
+    } else {
+      try {
+        await syncWithPrivilege(session, friends);
+        synced = true;
+        session.recordRosterHash(hash);
+      } catch (err) {
+        gateway.reportPrivilegedRosterFailure(err);
+      }
     }
   }
-  if (!synced) await offerSubscriptions(session, friends);
+  if (!synced) {
+    // What the roster holds is no longer known: a partial set, or items the user may refuse.
+    session.recordRosterHash(null);
+    await offerSubscriptions(session, friends);
+  }
   // Offline is what the user's client assumes anyway: only available contacts need a presence.
   for (const contact of contacts) if (contact.currentPresence.available) await contact.sendPresence();
 }

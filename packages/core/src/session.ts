@@ -1,4 +1,4 @@
-import type { UserRow } from "@gangway/store";
+import type { UserPatch, UserRow } from "@gangway/store";
 import { buildPresence, type FormValues, XmppError } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { LegacyContact, PresenceShow } from "./contact.js";
@@ -50,6 +50,12 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
   state: SessionState = "logging-in";
   /** Why the last login failed, while `state` is "failed". */
   lastLoginError: string | undefined;
+  /** What the last successful privileged roster sync put in the roster (see syncRoster); null: unknown. */
+  private currentRosterHash: string | null;
+  /** A new roster hash found during login, saved with the login's own write. */
+  private rosterHashUnsaved = false;
+  /** The last write to the user's row: writes go one after the other, so an older hash never wins. */
+  private userWrites: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly gateway: AnyGateway,
@@ -60,6 +66,7 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
       throw new Error(`${statics.name} must set static Contact to its LegacyContact subclass`);
     this.contacts = new statics.Roster(this, statics.Contact) as unknown as LegacyRoster<C>;
     this.log = gateway.log.child({ user: user.jid });
+    this.currentRosterHash = user.rosterHash;
   }
 
   get userJid(): string {
@@ -68,6 +75,36 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
 
   get isLoggedIn(): boolean {
     return this.state === "logged-in";
+  }
+
+  get rosterHash(): string | null {
+    return this.currentRosterHash;
+  }
+
+  /**
+   * Roster sync's outcome (null: the roster's content is no longer known). A new hash found while
+   * logging in is saved by the login's `lastLoginAt` write, so a login still costs one write; a
+   * cleared one is saved at once, so that a login failing later cannot leave a stale hash behind.
+   * Neither is waited for: a lost write only costs the next login a full sync.
+   */
+  recordRosterHash(hash: string | null): void {
+    if (hash === this.currentRosterHash) return;
+    this.currentRosterHash = hash;
+    if (hash !== null && this.state === "logging-in") this.rosterHashUnsaved = true;
+    else this.saveRosterHash();
+  }
+
+  private saveRosterHash(): void {
+    this.rosterHashUnsaved = false;
+    this.writeUser({ rosterHash: this.currentRosterHash }).catch((err) =>
+      this.log.warn({ err }, "could not save the roster hash"),
+    );
+  }
+
+  private writeUser(patch: UserPatch): Promise<unknown> {
+    const write = this.userWrites.then(() => this.gateway.store.users.update(this.userJid, patch));
+    this.userWrites = write.catch(() => {});
+    return write;
   }
 
   // ---- hooks the app overrides ----
@@ -170,10 +207,14 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
       // Only now: presences set while filling were cached, and syncRoster has just sent them.
       this.state = "logged-in";
       await this.sendGatewayStatus(status || "Logged in");
-      await this.gateway.store.users.update(this.userJid, { lastLoginAt: new Date() });
+      const rosterHash = this.rosterHashUnsaved ? { rosterHash: this.currentRosterHash } : {};
+      this.rosterHashUnsaved = false;
+      await this.writeUser({ lastLoginAt: new Date(), ...rosterHash });
       this.log.info({ contacts: contacts.length }, "logged in");
     } catch (err) {
       this.contacts.forgetStored();
+      // The roster sync may have succeeded before the failure: its hash is still true.
+      if (this.rosterHashUnsaved) this.saveRosterHash();
       this.state = "failed";
       const reason =
         err instanceof XmppError
@@ -190,9 +231,12 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
     }
   }
 
-  /** Syncs the roster again (the server's privileges became known after this session logged in). */
+  /**
+   * Syncs the roster again (the server's privileges became known after this session logged in),
+   * in full whatever the roster hash says: the login's sync was not a privileged one.
+   */
   async resyncRoster(): Promise<void> {
-    await syncRoster(this, [...this.contacts]);
+    await syncRoster(this, [...this.contacts], { full: true });
   }
 
   /** Logs out and shows everything as offline (shutdown or unregistration). */

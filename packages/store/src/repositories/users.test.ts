@@ -16,6 +16,7 @@ forEachDriver((driver) => {
         legacyData: null,
         preferences: {},
         lastLoginAt: null,
+        rosterHash: null,
       });
       expect(created.id).toBeTypeOf("number");
       expect(created.createdAt).toBeInstanceOf(Date);
@@ -42,6 +43,24 @@ forEachDriver((driver) => {
       expect(await store.users.delete("romeo@montague.example")).toBe(true);
       expect(await store.users.get("romeo@montague.example")).toBeUndefined();
       expect(await store.users.delete("romeo@montague.example")).toBe(false);
+    });
+
+    it("stores, keeps and clears the roster hash", async () => {
+      const store = await driver.openStore();
+      await store.users.create({ jid: "romeo@montague.example", registration: { password: "s3cret" } });
+      const hashed = await store.users.update("romeo@montague.example", { rosterHash: "abc123" });
+      expect(hashed?.rosterHash).toBe("abc123");
+      expect((await store.users.get("romeo@montague.example"))?.rosterHash).toBe("abc123");
+
+      // Other patches leave it alone (a login's lastLoginAt must not forget it).
+      await store.users.update("romeo@montague.example", { lastLoginAt: new Date() });
+      const listed: (string | null)[] = [];
+      for await (const user of store.users.list()) listed.push(user.rosterHash);
+      expect(listed).toEqual(["abc123"]);
+
+      const cleared = await store.users.update("romeo@montague.example", { rosterHash: null });
+      expect(cleared?.rosterHash).toBeNull();
+      expect(cleared?.registration).toEqual({ password: "s3cret" });
     });
 
     it("returns undefined when updating a user that does not exist", async () => {

@@ -17,6 +17,8 @@ export interface UserRow {
   createdAt: Date;
   updatedAt: Date;
   lastLoginAt: Date | null;
+  /** What the last successful privileged roster sync put in the roster (core's hash); null: unknown. */
+  rosterHash: string | null;
 }
 
 export interface NewUser {
@@ -31,6 +33,7 @@ export type UserPatch = Partial<{
   legacyData: Record<string, unknown> | null;
   preferences: Record<string, unknown>;
   lastLoginAt: Date | null;
+  rosterHash: string | null;
 }>;
 
 export interface ListUsersOptions {
@@ -76,6 +79,7 @@ function toUserRow(stored: StoredUser, box: SecretBox | undefined): UserRow {
     createdAt: stored.createdAt,
     updatedAt: stored.updatedAt,
     lastLoginAt: stored.lastLoginAt,
+    rosterHash: stored.rosterHash,
   };
 }
 
@@ -138,6 +142,7 @@ export function createUserRepository(db: Database, tables: Tables, box?: SecretB
       }
       if (patch.preferences !== undefined) changes.preferences = patch.preferences;
       if (patch.lastLoginAt !== undefined) changes.lastLoginAt = patch.lastLoginAt;
+      if (patch.rosterHash !== undefined) changes.rosterHash = patch.rosterHash;
       const [stored] = await db
         .update(users)
         .set({ ...changes, updatedAt: new Date() })

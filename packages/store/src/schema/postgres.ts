@@ -43,6 +43,11 @@ export const users = pgTable("users", {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+  /**
+   * Hash of what the last successful privileged roster sync put in the user's roster; a login
+   * that would put the same skips the roster queries. Null: unknown, sync in full.
+   */
+  rosterHash: text("roster_hash"),
 });
 
 /** A legacy contact of one user, as it appears on XMPP (`<jid_local>@gateway`). */

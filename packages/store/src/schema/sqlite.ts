@@ -31,6 +31,7 @@ export const users = sqliteTable("users", {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   lastLoginAt: integer("last_login_at", { mode: "timestamp_ms" }),
+  rosterHash: text("roster_hash"),
 });
 
 export const contacts = sqliteTable(

@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `roster_hash` text;
