@@ -1,21 +1,19 @@
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import { canonicalXml, MemoryTransport, sequentialIds } from "@gangway/testing";
+import { canonicalXml, type MemoryTransport } from "@gangway/testing";
 import type { ChatState, FormValues } from "@gangway/xmpp";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadGatewayConfig } from "./cli/config.js";
 import { LegacyContact, type OutgoingMessage } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
 import { LegacyRoster } from "./roster.js";
 import { BaseSession } from "./session.js";
+import { GW, startOnMemoryTransport } from "./test-support/gateway.js";
 
 /**
  * The messaging core with two hand-written contact classes: one that implements nothing (every
  * hook must answer feature-not-implemented, never silence) and one that records what it got.
  */
 
-const GW = "net.localhost";
 const USER = "romeo@localhost";
 const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
@@ -68,18 +66,7 @@ forEachDriver((driver) => {
   let gateway: TestGateway;
 
   async function start(Gateway: typeof TestGateway = TestGateway) {
-    transport = new MemoryTransport({ domain: GW });
-    gateway = new Gateway({
-      config: loadGatewayConfig({ appName: "test", argv: ["--jid", GW, "--secret", "s"], env: {} }),
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-      // No server, so no XEP-0356 advertisement to wait for.
-      privilegeWaitMs: 0,
-    });
-    await gateway.start();
-    while (transport.uncheckedCount > 0) transport.nextSent();
+    ({ gateway, transport } = await startOnMemoryTransport(Gateway, store));
   }
   beforeEach(async () => {
     calls.length = 0;

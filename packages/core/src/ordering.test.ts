@@ -1,14 +1,13 @@
 import type { MessageIdRepository, Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import { MemoryTransport, sequentialIds } from "@gangway/testing";
+import type { MemoryTransport } from "@gangway/testing";
 import type { FormValues } from "@gangway/xmpp";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadGatewayConfig } from "./cli/config.js";
 import { LegacyContact, type OutgoingMessage } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
 import { LegacyRoster } from "./roster.js";
 import { BaseSession } from "./session.js";
+import { GW, startOnMemoryTransport } from "./test-support/gateway.js";
 
 /**
  * What the message path promises now that it does not wait for the database: order in both
@@ -16,7 +15,6 @@ import { BaseSession } from "./session.js";
  * and a bounded number of logins at once.
  */
 
-const GW = "net.localhost";
 const USER = "romeo@localhost";
 const calls: string[] = [];
 /** Resolves the pending `onMessage` of the slow contact. */
@@ -90,17 +88,7 @@ forEachDriver((driver) => {
   let gateway: TestGateway;
 
   async function start(storeForGateway: Store = store) {
-    transport = new MemoryTransport({ domain: GW });
-    gateway = new TestGateway({
-      config: loadGatewayConfig({ appName: "test", argv: ["--jid", GW, "--secret", "s"], env: {} }),
-      store: storeForGateway,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-      privilegeWaitMs: 0,
-    });
-    await gateway.start();
-    while (transport.uncheckedCount > 0) transport.nextSent();
+    ({ gateway, transport } = await startOnMemoryTransport(TestGateway, storeForGateway));
   }
   beforeEach(async () => {
     calls.length = 0;

@@ -1,21 +1,19 @@
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import { MemoryTransport, sequentialIds } from "@gangway/testing";
+import { MemoryTransport } from "@gangway/testing";
 import { type Element, type FormValues, parseXml } from "@gangway/xmpp";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { loadGatewayConfig } from "./cli/config.js";
 import { LegacyContact } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
 import { LegacyRoster } from "./roster.js";
 import { BaseSession } from "./session.js";
+import { GW, testGatewayDeps } from "./test-support/gateway.js";
 
 /**
  * Roster sync across restarts: a privileged sync is remembered as a hash, and a login whose
  * friends hash the same sends no roster IQ (the server's CPU at a restart with many users).
  */
 
-const GW = "net.localhost";
 const USER = "romeo@localhost";
 const ROSTER = "jabber:iq:roster";
 /** The legacy network's contact list: legacy id → name. Tests change it between restarts. */
@@ -84,14 +82,7 @@ forEachDriver((driver) => {
     transport = new ServerTransport({ domain: GW });
     transport.failSets = options.failSets ?? false;
     const late = options.privileges === "late";
-    gateway = new TestGateway({
-      config: loadGatewayConfig({ appName: "test", argv: ["--jid", GW, "--secret", "s"], env: {} }),
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-      privilegeWaitMs: late ? 0 : 5000,
-    });
+    gateway = new TestGateway(testGatewayDeps(store, transport, { privilegeWaitMs: late ? 0 : 5000 }));
     const starting = gateway.start();
     if (!late) {
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -1,21 +1,19 @@
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import { canonicalXml, MemoryTransport, sequentialIds } from "@gangway/testing";
+import { canonicalXml, type MemoryTransport } from "@gangway/testing";
 import { type FormField, type FormValues, XmppError } from "@gangway/xmpp";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadGatewayConfig } from "./cli/config.js";
 import { LegacyContact } from "./contact.js";
 import { BaseGateway, NOT_REGISTERED_TEXT } from "./gateway.js";
 import { NS_GATEWAY, NS_SEARCH, searchFeatures } from "./search.js";
 import { BaseSession, type SearchResult } from "./session.js";
+import { GW, startOnMemoryTransport } from "./test-support/gateway.js";
 
 /**
  * Contact search on a tiny gateway: XEP-0055 (form, results, refusals), XEP-0100 (prompt → JID,
  * with XEP-0106 escaping), and the `find` command in chat and ad-hoc, as BaseGateway wires them.
  */
 
-const GW = "net.localhost";
 const USER = "romeo@localhost";
 /** Registered, but the legacy login fails: searching must wait for a login. */
 const FAILED_USER = "mercutio@localhost";
@@ -103,19 +101,8 @@ forEachDriver((driver) => {
   let gateway: BaseGateway<BaseSession<LegacyContact>>;
 
   async function start(Gateway: typeof SearchGateway | typeof NoSearchGateway = SearchGateway) {
-    transport = new MemoryTransport({ domain: GW });
-    gateway = new Gateway({
-      config: loadGatewayConfig({ appName: "test", argv: ["--jid", GW, "--secret", "s"], env: {} }),
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-      // No server, so no XEP-0356 advertisement to wait for.
-      privilegeWaitMs: 0,
-    });
-    await gateway.start();
     // Login presences and the failed login's notice are not what these tests look at.
-    while (transport.uncheckedCount > 0) transport.nextSent();
+    ({ gateway, transport } = await startOnMemoryTransport(Gateway, store));
   }
 
   /** The next stanza is a chat message from the gateway with this body (its id is generated). */
