@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Writable } from "node:stream";
 import { loadGatewayConfig } from "@gangway/core";
 import { DemoGateway } from "@gangway/demo-gateway";
@@ -8,6 +5,7 @@ import { openStore, type SecretBox, type Store } from "@gangway/store";
 import type { TestClient } from "@gangway/testing";
 import { ComponentTransport, type ComponentTransportOptions, type Element } from "@gangway/xmpp";
 import { type Logger, pino } from "pino";
+import type { Cleanups } from "./cleanups.js";
 import type { TestDatabase } from "./test-databases.js";
 
 /**
@@ -24,24 +22,7 @@ export interface ComponentServer {
   readonly componentSecret: string;
 }
 
-/** Things a test started, undone in reverse order by `runCleanups()` (wire it to `afterEach`/`afterAll`). */
-export class Cleanups {
-  readonly #steps: Array<() => Promise<unknown>> = [];
-
-  add(step: () => Promise<unknown>): void {
-    this.#steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    for (const step of this.#steps.splice(0).reverse()) await step().catch(() => {});
-  }
-}
-
-export async function tempDataDir(cleanups: Cleanups): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "gangway-e2e-"));
-  cleanups.add(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { Cleanups, tempDataDir } from "./cleanups.js";
 
 /** pino lines written to memory, parsed. */
 export interface MemoryLog {

@@ -5,7 +5,7 @@ import type { StoreDriverName, StoreOptions } from "@gangway/store";
 import { createTemporaryPostgresDatabase, testDatabaseUrl } from "@gangway/store/testing";
 import postgres from "postgres";
 import { describe } from "vitest";
-import { type Cleanups, tempDataDir } from "./support.js";
+import { type Cleanups, tempDataDir } from "./cleanups.js";
 
 /**
  * The databases e2e gateways run on. Every test that persists runs once per driver: SQLite in a

@@ -1,4 +1,4 @@
-import type { StoreDriverName } from "./options.js";
+import type { StoreDriverName } from "./drivers/driver.js";
 
 /** Base class of every error this package throws, so callers can tell storage failures apart. */
 export class StoreError extends Error {

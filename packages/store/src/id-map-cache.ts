@@ -1,4 +1,4 @@
-import type { MessageIdPair } from "./repositories/message-ids.js";
+import type { MessageIdPair } from "./drivers/driver.js";
 
 /**
  * The most recently used id pairs of each user, both ways, so the message path (a receipt, a

@@ -1,5 +1,6 @@
 import type { SecretBox } from "./secret-box.js";
-export type StoreDriverName = "sqlite" | "postgres";
+
+export type { StoreDriverName } from "./drivers/driver.js";
 
 export type StoreOptions =
   /** Embedded SQLite in this process, one file; `file` undefined keeps everything in memory. */

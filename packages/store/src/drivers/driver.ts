@@ -1,6 +1,8 @@
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import type { StoreDriverName } from "../options.js";
 import type * as tables from "../schema/postgres.js";
+
+/** The databases a store can run on. */
+export type StoreDriverName = "sqlite" | "postgres";
 
 /**
  * The drizzle database the repositories are written against. Both drivers' query builders take
@@ -21,13 +23,20 @@ export interface Tables {
 /** A query built but not yet run (drizzle builders run when awaited, or with `.run()` on SQLite). */
 export type PendingQuery = PromiseLike<unknown>;
 
-/** One row of `message_ids`, as the id map writes it. */
-export interface MessageIdRow {
-  userId: number;
+/** 'in': the message came from the legacy network; 'out': the XMPP user sent it. */
+export type MessageDirection = "in" | "out";
+
+export interface MessageIdPair {
+  /** Legacy id of the contact or room the message belongs to. */
   chat: string;
   legacyId: string;
   xmppId: string;
-  direction: "in" | "out";
+  direction: MessageDirection;
+}
+
+/** One row of `message_ids`, as the id map writes it. */
+export interface MessageIdRow extends MessageIdPair {
+  userId: number;
 }
 
 /** A migrated, connected database, whatever runs it. */

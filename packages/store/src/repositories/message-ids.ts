@@ -1,18 +1,9 @@
 import { and, asc, desc, eq } from "drizzle-orm";
-import type { Database, MessageIdRow, OpenDriver, Tables } from "../drivers/driver.js";
+import type { Database, MessageIdPair, MessageIdRow, OpenDriver, Tables } from "../drivers/driver.js";
 import { IdMapCache } from "../id-map-cache.js";
 import { WriteBatcher } from "../write-batcher.js";
 
-/** 'in': the message came from the legacy network; 'out': the XMPP user sent it. */
-export type MessageDirection = "in" | "out";
-
-export interface MessageIdPair {
-  /** Legacy id of the contact or room the message belongs to. */
-  chat: string;
-  legacyId: string;
-  xmppId: string;
-  direction: MessageDirection;
-}
+export type { MessageDirection, MessageIdPair } from "../drivers/driver.js";
 
 export interface IdMapStats {
   /** Lookups answered from memory, and those that needed a query, since the store opened. */
