@@ -46,9 +46,9 @@ export class WriteBatcher<T> {
     return new Promise((resolve) => this.waiting.push({ upTo, resolve }));
   }
 
-  /** Rows queued and not yet committed. */
+  /** Rows handed in whose write is not over yet (queued, or in the batch being written). */
   get backlog(): number {
-    return this.queued.length;
+    return this.accepted - this.finished;
   }
 
   private schedule(): void {
