@@ -55,21 +55,11 @@ function createStore(driver: OpenDriver, options: StoreOptions): Store {
     maxBatch: options.messageIds?.maxBatch ?? 500,
     translate,
   });
-  const users = createUserRepository(db, tables, secretBox);
+  const users = createUserRepository(db, tables, secretBox, (userId) => messageIds.forgetUser(userId));
   let closing: Promise<void> | undefined;
   return {
     driver: driver.name,
-    users: withStoreErrors(
-      {
-        ...users,
-        async delete(jid: string) {
-          const user = await users.get(jid);
-          if (user) messageIds.forgetUser(user.id);
-          return users.delete(jid);
-        },
-      },
-      translate,
-    ),
+    users: withStoreErrors(users, translate),
     contacts: withStoreErrors(createContactRepository(db, tables), translate),
     messageIds: withStoreErrors(messageIds, translate),
     pendingRegistrations: withStoreErrors(

@@ -1,26 +1,19 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { toStoreError } from "./db-errors.js";
-import type { Database, OpenDriver } from "./drivers/driver.js";
 import { openSqlite } from "./drivers/sqlite.js";
 import { StoreUnavailableError } from "./errors.js";
 import { WriteBatcher } from "./write-batcher.js";
 
-/** A real in-memory SQLite driver that counts its transactions. */
-async function countingDriver() {
+/** Inserts users (one multi-row statement: all or none) into a real in-memory SQLite, counting batches. */
+async function countingWriter() {
   const driver = await openSqlite(undefined);
   const batches: number[] = [];
-  const counting: OpenDriver = {
-    ...driver,
-    async writeAll(build) {
-      batches.push(build(driver.db).length);
-      return driver.writeAll(build);
-    },
+  const write = async (jids: readonly string[]) => {
+    batches.push(jids.length);
+    await driver.db.insert(driver.tables.users).values(jids.map((jid) => ({ jid, registration: "{}" })));
   };
-  return { driver: counting, batches, close: () => driver.close() };
+  return { write, batches, close: () => driver.close() };
 }
-
-const insertUsers = (driver: OpenDriver) => (db: Database, jids: string[]) =>
-  jids.map((jid) => db.insert(driver.tables.users).values({ jid, registration: "{}" }));
 
 const translate = (error: unknown) => toStoreError(error, "sqlite", "memory");
 
@@ -29,17 +22,17 @@ describe("WriteBatcher", () => {
   afterEach(() => close());
 
   it("writes what arrives in one turn of the event loop in one transaction", async () => {
-    const counted = await countingDriver();
+    const counted = await countingWriter();
     close = counted.close;
-    const batcher = new WriteBatcher(counted.driver, insertUsers(counted.driver), 100, translate);
+    const batcher = new WriteBatcher(counted.write, 100, translate);
     await Promise.all(["a", "b", "c"].map((name) => batcher.write(`${name}@example.org`)));
     expect(counted.batches).toEqual([3]);
   });
 
   it("groups what arrives during a commit into the next one, and splits at maxBatch", async () => {
-    const counted = await countingDriver();
+    const counted = await countingWriter();
     close = counted.close;
-    const batcher = new WriteBatcher(counted.driver, insertUsers(counted.driver), 4, translate);
+    const batcher = new WriteBatcher(counted.write, 4, translate);
     const first = batcher.write("first@example.org");
     await new Promise((resolve) => setImmediate(resolve));
     const rest = Array.from({ length: 6 }, (_, n) => batcher.write(`u${n}@example.org`));
@@ -50,9 +43,9 @@ describe("WriteBatcher", () => {
   });
 
   it("retries a failed batch row by row, so only the bad row fails", async () => {
-    const counted = await countingDriver();
+    const counted = await countingWriter();
     close = counted.close;
-    const batcher = new WriteBatcher(counted.driver, insertUsers(counted.driver), 100, translate);
+    const batcher = new WriteBatcher(counted.write, 100, translate);
     const results = await Promise.allSettled(
       ["x@example.org", "dup@example.org", "dup@example.org", "y@example.org"].map((jid) =>
         batcher.write(jid),
@@ -68,9 +61,9 @@ describe("WriteBatcher", () => {
   });
 
   it("fails the whole batch at once when the database is unavailable", async () => {
-    const counted = await countingDriver();
+    const counted = await countingWriter();
     await counted.close();
-    const batcher = new WriteBatcher(counted.driver, insertUsers(counted.driver), 100, translate);
+    const batcher = new WriteBatcher(counted.write, 100, translate);
     const results = await Promise.allSettled(
       ["a@example.org", "b@example.org"].map((jid) => batcher.write(jid)),
     );

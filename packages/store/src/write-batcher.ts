@@ -1,4 +1,3 @@
-import type { Database, OpenDriver, PendingQuery } from "./drivers/driver.js";
 import { StoreUnavailableError } from "./errors.js";
 
 /**
@@ -6,9 +5,9 @@ import { StoreUnavailableError } from "./errors.js";
  * being written, go to the database together, one transaction for all of them. Nobody waits for
  * a timer: the first write of an idle period is written on the next turn of the event loop.
  *
- * `T` is one row of one kind; `build` turns a batch into its queries (a multi-row insert). When a
- * batch fails for a reason other than the database being unavailable, its rows are written one by
- * one, so one bad row (a user deleted meanwhile) fails only its own promise.
+ * `T` is one row of one kind; `writeRows` writes a batch, all or none. When a batch fails for a
+ * reason other than the database being unavailable, its rows are written one by one, so one bad
+ * row (a user deleted meanwhile) fails only its own promise.
  */
 export class WriteBatcher<T> {
   private queued: Queued<T>[] = [];
@@ -20,8 +19,7 @@ export class WriteBatcher<T> {
   private waiting: Array<{ upTo: number; resolve: () => void }> = [];
 
   constructor(
-    private readonly driver: OpenDriver,
-    private readonly build: (db: Database, rows: T[]) => PendingQuery[],
+    private readonly writeRows: (rows: readonly T[]) => Promise<void>,
     private readonly maxBatch: number,
     /** Driver errors → StoreErrors (safe to log, typed). */
     private readonly translate: (error: unknown) => Error,
@@ -76,12 +74,7 @@ export class WriteBatcher<T> {
 
   private async commit(batch: Queued<T>[]): Promise<void> {
     try {
-      await this.driver.writeAll((db) =>
-        this.build(
-          db,
-          batch.map((queued) => queued.row),
-        ),
-      );
+      await this.writeRows(batch.map((queued) => queued.row));
       for (const queued of batch) queued.resolve();
       return;
     } catch (raw) {
@@ -93,7 +86,7 @@ export class WriteBatcher<T> {
     }
     for (const queued of batch) {
       try {
-        await this.driver.writeAll((db) => this.build(db, [queued.row]));
+        await this.writeRows([queued.row]);
         queued.resolve();
       } catch (error) {
         queued.reject(this.translate(error));

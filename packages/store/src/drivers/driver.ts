@@ -20,9 +20,6 @@ export interface Tables {
   pendingRegistrations: typeof tables.pendingRegistrations;
 }
 
-/** A query built but not yet run (drizzle builders run when awaited, or with `.run()` on SQLite). */
-export type PendingQuery = PromiseLike<unknown>;
-
 /** 'in': the message came from the legacy network; 'out': the XMPP user sent it. */
 export type MessageDirection = "in" | "out";
 
@@ -47,15 +44,10 @@ export interface OpenDriver {
   readonly db: Database;
   readonly tables: Tables;
   /**
-   * Runs the queries `build` makes, in order, in one transaction: all or none. The builder gets
-   * the database to build them on (a transaction handle on PostgreSQL).
+   * Records id pairs, ignoring pairs already there, all or none: the one write on every
+   * message's path, so each driver gives it its cheapest form.
    */
-  writeAll(build: (db: Database) => PendingQuery[]): Promise<void>;
-  /**
-   * The queries that record id pairs, ignoring pairs already there: the one write on every
-   * message's path, so each driver gives it its cheapest form (for `writeAll`'s builder).
-   */
-  insertMessageIds(db: Database, rows: MessageIdRow[]): PendingQuery[];
+  insertMessageIds(rows: readonly MessageIdRow[]): Promise<void>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

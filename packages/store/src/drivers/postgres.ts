@@ -6,7 +6,7 @@ import { parsePostgresUrl } from "../connection-url.js";
 import { toStoreError } from "../db-errors.js";
 import { migrationsFolder } from "../migrations.js";
 import * as tables from "../schema/postgres.js";
-import type { Database, MessageIdRow, OpenDriver, PendingQuery } from "./driver.js";
+import type { Database, MessageIdRow, OpenDriver } from "./driver.js";
 
 /** Seconds: fail startup promptly on a wrong host instead of postgres.js's 30 s default. */
 const CONNECT_TIMEOUT_SECONDS = 10;
@@ -32,18 +32,9 @@ export async function openPostgres(rawUrl: string): Promise<OpenDriver> {
     target: description,
     db,
     tables,
-    async writeAll(build) {
-      const queries = build(db);
-      // One statement is atomic on its own: no BEGIN/COMMIT round trips.
-      if (queries.length === 1) {
-        await queries[0];
-        return;
-      }
-      await db.transaction(async (tx) => {
-        for (const query of build(tx)) await query;
-      });
+    async insertMessageIds(rows) {
+      await db.execute(insertMessageIdsQuery(rows));
     },
-    insertMessageIds,
     async ping() {
       await db.execute(sql`select 1`);
     },
@@ -68,17 +59,15 @@ async function migrateExclusively(url: string): Promise<void> {
 }
 
 /**
- * A whole batch as one statement with one parameter per column (arrays, unnested): its text
- * never changes, so postgres.js prepares it once, where a multi-row VALUES list would be a new
- * statement for every batch size.
+ * A whole batch as one statement (atomic on its own, so no BEGIN/COMMIT round trips) with one
+ * parameter per column (arrays, unnested): its text never changes, so postgres.js prepares it
+ * once, where a multi-row VALUES list would be a new statement for every batch size.
  */
-function insertMessageIds(db: Database, rows: MessageIdRow[]): PendingQuery[] {
+function insertMessageIdsQuery(rows: readonly MessageIdRow[]) {
   const column = <K extends keyof MessageIdRow>(key: K) => sql.param(rows.map((row) => row[key]));
-  return [
-    db.execute(sql`
-      insert into ${tables.messageIds} (user_id, chat, legacy_id, xmpp_id, direction)
-      select * from unnest(${column("userId")}::integer[], ${column("chat")}::text[],
-        ${column("legacyId")}::text[], ${column("xmppId")}::text[], ${column("direction")}::text[])
-      on conflict do nothing`),
-  ];
+  return sql`
+    insert into ${tables.messageIds} (user_id, chat, legacy_id, xmpp_id, direction)
+    select * from unnest(${column("userId")}::integer[], ${column("chat")}::text[],
+      ${column("legacyId")}::text[], ${column("xmppId")}::text[], ${column("direction")}::text[])
+    on conflict do nothing`;
 }

@@ -8,7 +8,7 @@ import { toStoreError } from "../db-errors.js";
 import { StoreUnavailableError } from "../errors.js";
 import { migrationsFolder } from "../migrations.js";
 import * as tables from "../schema/sqlite.js";
-import type { Database, MessageIdRow, OpenDriver, PendingQuery, Tables } from "./driver.js";
+import type { Database, MessageIdRow, OpenDriver, Tables } from "./driver.js";
 
 /** How long opening waits for another process's lock before saying the file is in use. */
 const OPEN_BUSY_TIMEOUT_MS = 250;
@@ -59,8 +59,8 @@ function sqliteDriver(
 ): OpenDriver {
   // See Database in driver.ts: the repositories' calls work on both; schema/sqlite.ts checks the rows.
   const db = lite as unknown as Database;
-  // Prepared once, run with positional values: drizzle building the SQL and mapping parameters
-  // per batch cost more than the inserts themselves (in-process, microseconds each).
+  // Prepared once, run with positional values in one transaction per batch: drizzle building the
+  // SQL and mapping parameters per batch cost more than the inserts themselves (microseconds each).
   const insertMessageId = client.prepare<[number, string, string, string, string]>(
     lite
       .insert(tables.messageIds)
@@ -74,27 +74,17 @@ function sqliteDriver(
       .onConflictDoNothing()
       .toSQL().sql,
   );
+  const insertAll = client.transaction((rows: readonly MessageIdRow[]) => {
+    for (const row of rows)
+      insertMessageId.run(row.userId, row.chat, row.legacyId, row.xmppId, row.direction);
+  });
   return {
     name: "sqlite",
     target,
     db,
     tables: tables as unknown as Tables,
-    async writeAll(build) {
-      const queries = build(db) as unknown as Runnable[];
-      client.transaction(() => {
-        for (const query of queries) query.run();
-      })();
-    },
-    insertMessageIds(_db, rows: MessageIdRow[]): PendingQuery[] {
-      const runnable: Runnable = {
-        run() {
-          for (const row of rows) {
-            insertMessageId.run(row.userId, row.chat, row.legacyId, row.xmppId, row.direction);
-          }
-        },
-      };
-      // writeAll runs `.run()` of what it is given, inside its transaction.
-      return [runnable as unknown as PendingQuery];
+    async insertMessageIds(rows) {
+      insertAll(rows);
     },
     async ping() {
       lite.get(sql`select 1`);
@@ -103,11 +93,6 @@ function sqliteDriver(
       if (client.open) client.close();
     },
   };
-}
-
-/** What SQLite's `writeAll` runs: drizzle's builders, and the prepared id map insert. */
-interface Runnable {
-  run(): unknown;
 }
 
 /** The database holds sealed credentials and message ids: owner-only, like the key file. */

@@ -49,8 +49,7 @@ export function createMessageIdRepository(
   const { messageIds } = tables;
   const cache = new IdMapCache(options.perUser);
   const writer = new WriteBatcher<MessageIdRow>(
-    driver,
-    (batchDb, rows) => driver.insertMessageIds(batchDb, rows),
+    (rows) => driver.insertMessageIds(rows),
     options.maxBatch,
     options.translate,
   );

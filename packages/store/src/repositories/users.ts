@@ -83,8 +83,16 @@ function toUserRow(stored: StoredUser, box: SecretBox | undefined): UserRow {
   };
 }
 
-/** Without a box the columns hold plain JSON (tests, or an operator who opted out). */
-export function createUserRepository(db: Database, tables: Tables, box?: SecretBox): UserRepository {
+/**
+ * Without a box the columns hold plain JSON (tests, or an operator who opted out). `onDeleted`
+ * hears the id of every deleted user (what caches keyed by user id must drop).
+ */
+export function createUserRepository(
+  db: Database,
+  tables: Tables,
+  box?: SecretBox,
+  onDeleted: (userId: number) => void = () => {},
+): UserRepository {
   const { users } = tables;
   const row = (stored: StoredUser) => toUserRow(stored, box);
   /** Every stored user in id order, page by page (keyset pagination, so no OFFSET scans). */
@@ -153,6 +161,7 @@ export function createUserRepository(db: Database, tables: Tables, box?: SecretB
 
     async delete(jid) {
       const deleted = await db.delete(users).where(eq(users.jid, jid)).returning({ id: users.id });
+      for (const { id } of deleted) onDeleted(id);
       return deleted.length > 0;
     },
 
