@@ -3,6 +3,7 @@ import { buildPresence, type FormValues, XmppError } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { LegacyContact, PresenceShow } from "./contact.js";
 import type { AnyGateway } from "./gateway.js";
+import { SerialQueue } from "./outbox.js";
 import { type ContactClass, LegacyRoster } from "./roster.js";
 import { syncRoster } from "./roster-sync.js";
 
@@ -54,8 +55,8 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
   private currentRosterHash: string | null;
   /** A new roster hash found during login, saved with the login's own write. */
   private rosterHashUnsaved = false;
-  /** The last write to the user's row: writes go one after the other, so an older hash never wins. */
-  private userWrites: Promise<unknown> = Promise.resolve();
+  /** Writes to the user's row go one after the other, so an older hash never wins. */
+  private readonly userWrites = new SerialQueue();
 
   constructor(
     readonly gateway: AnyGateway,
@@ -102,9 +103,7 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
   }
 
   private writeUser(patch: UserPatch): Promise<unknown> {
-    const write = this.userWrites.then(() => this.gateway.store.users.update(this.userJid, patch));
-    this.userWrites = write.catch(() => {});
-    return write;
+    return this.userWrites.run(() => this.gateway.store.users.update(this.userJid, patch));
   }
 
   // ---- hooks the app overrides ----
