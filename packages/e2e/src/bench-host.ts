@@ -1,5 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SQLITE_FILE } from "@gangway/core";
+import { createTemporaryPostgresDatabase, testDatabaseUrl } from "@gangway/store/testing";
 import { HOST_SCRIPT } from "./bench-host-script.js";
 
 /**
@@ -20,6 +25,21 @@ const NODE_ARGS = (process.env.GANGWAY_BENCH_HOST_NODE_ARGS ?? "").split(" ").fi
 
 /** What the gateway stores in: SQLite (a file in a temp home dir, or in memory) or PostgreSQL. */
 export type StoreSpec = { driver: "sqlite"; file?: string } | { driver: "postgres"; url: string };
+
+/** A new store for one gateway host (a temp home dir, or a temporary PostgreSQL database), and how to delete it. */
+export async function newBenchStore(
+  driver: "sqlite" | "postgres",
+): Promise<{ spec: StoreSpec; drop(): Promise<void> }> {
+  if (driver === "postgres") {
+    const database = await createTemporaryPostgresDatabase(testDatabaseUrl()!);
+    return { spec: { driver, url: database.url }, drop: database.drop };
+  }
+  const home = await mkdtemp(join(tmpdir(), "gangway-bench-home-"));
+  return {
+    spec: { driver, file: join(home, SQLITE_FILE) },
+    drop: () => rm(home, { recursive: true, force: true }),
+  };
+}
 
 interface Component {
   domain: string;

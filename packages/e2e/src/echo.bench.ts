@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createTemporaryPostgresDatabase, testDatabaseUrl } from "@gangway/store/testing";
+import { testDatabaseUrl } from "@gangway/store/testing";
 import {
   connectClient,
   FULL_PRIVILEGES,
@@ -11,7 +8,7 @@ import {
   type TestClient,
 } from "@gangway/testing";
 import { bench, describe } from "vitest";
-import { HostProcess, type StoreSpec } from "./bench-host.js";
+import { HostProcess, newBenchStore } from "./bench-host.js";
 import {
   benchSize,
   measureRoundTrips,
@@ -105,19 +102,6 @@ async function registerWithGateway(client: TestClient, domain: string, username:
   );
 }
 
-/** A new store for one gateway host, and how to delete it once the host has stopped. */
-async function newStore(driver: "sqlite" | "postgres"): Promise<{ spec: StoreSpec; drop(): Promise<void> }> {
-  if (driver === "postgres") {
-    const database = await createTemporaryPostgresDatabase(testDatabaseUrl()!);
-    return { spec: { driver, url: database.url }, drop: database.drop };
-  }
-  const home = await mkdtemp(join(tmpdir(), "gangway-bench-home-"));
-  return {
-    spec: { driver, file: join(home, "gangway.sqlite") },
-    drop: () => rm(home, { recursive: true, force: true }),
-  };
-}
-
 async function startTargets(prosody: ProsodyServer, cleanups: Array<() => Promise<unknown>>) {
   const targets: EchoTarget[] = [];
   const bare = await HostProcess.start({ kind: "bare", ...credentials(prosody, BARE) });
@@ -132,7 +116,7 @@ async function startTargets(prosody: ProsodyServer, cleanups: Array<() => Promis
   });
   const drivers = testDatabaseUrl() ? (["sqlite", "postgres"] as const) : (["sqlite"] as const);
   for (const driver of drivers) {
-    const store = await newStore(driver);
+    const store = await newBenchStore(driver);
     cleanups.push(store.drop);
     const domain = GATEWAYS[driver];
     const host = await HostProcess.start({

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   type BiboumiServer,
   connectIrcBot,
@@ -11,7 +8,7 @@ import {
   startBiboumi,
   type TestClient,
 } from "@gangway/testing";
-import { HostProcess, type HostStats } from "./bench-host.js";
+import { HostProcess, type HostStats, newBenchStore } from "./bench-host.js";
 import { procCpuMs, type ThroughputResult } from "./bench-support.js";
 
 /**
@@ -191,13 +188,13 @@ export class OursTarget implements GatewayUnderTest {
     private readonly host: HostProcess,
     private readonly irc: NgircdServer,
     readonly domain: string,
-    private readonly home: string,
+    private readonly dropStore: () => Promise<void>,
   ) {}
 
   static async start(prosody: ProsodyServer, irc: NgircdServer, domain: string): Promise<OursTarget> {
     const component = prosody.components.find((c) => c.domain === domain);
     if (!component) throw new Error(`no component ${domain} on this Prosody`);
-    const home = await mkdtemp(join(tmpdir(), "gangway-bench-irc-"));
+    const store = await newBenchStore("sqlite");
     try {
       const host = await HostProcess.start({
         kind: "irc",
@@ -205,11 +202,11 @@ export class OursTarget implements GatewayUnderTest {
         secret: component.secret,
         port: prosody.componentPort,
         ircPort: irc.port,
-        store: { driver: "sqlite", file: join(home, "gangway.sqlite") },
+        store: store.spec,
       });
-      return new OursTarget(host, irc, domain, home);
+      return new OursTarget(host, irc, domain, store.drop);
     } catch (error) {
-      await rm(home, { recursive: true, force: true });
+      await store.drop();
       throw error;
     }
   }
@@ -259,7 +256,7 @@ export class OursTarget implements GatewayUnderTest {
 
   async stop(): Promise<void> {
     await this.host.stop();
-    await rm(this.home, { recursive: true, force: true });
+    await this.dropStore();
   }
 }
 

@@ -1,10 +1,14 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createTemporaryPostgresDatabase, testDatabaseUrl } from "@gangway/store/testing";
+import { readFile, writeFile } from "node:fs/promises";
+import { testDatabaseUrl } from "@gangway/store/testing";
 import { connectClient, FULL_PRIVILEGES, type ProsodyServer, startProsody } from "@gangway/testing";
 import { bench, describe } from "vitest";
-import { HostProcess, type HostStats, type MemorySample, type StoreSpec } from "./bench-host.js";
+import {
+  HostProcess,
+  type HostStats,
+  type MemorySample,
+  newBenchStore,
+  type StoreSpec,
+} from "./bench-host.js";
 import {
   benchSize,
   envInt,
@@ -106,18 +110,6 @@ async function cpuQuiet(pid: number, windowMs = 1000, busyMs = 50, timeoutMs = 3
   }
 }
 
-async function newStore(driver: "sqlite" | "postgres"): Promise<{ spec: StoreSpec; drop(): Promise<void> }> {
-  if (driver === "postgres") {
-    const database = await createTemporaryPostgresDatabase(testDatabaseUrl()!);
-    return { spec: { driver, url: database.url }, drop: database.drop };
-  }
-  const home = await mkdtemp(join(tmpdir(), "gangway-bench-scale-"));
-  return {
-    spec: { driver, file: join(home, "gangway.sqlite") },
-    drop: () => rm(home, { recursive: true, force: true }),
-  };
-}
-
 /** One user's account really works: it logs in with the password and its roster holds every contact. */
 async function checkAccount(prosody: ProsodyServer): Promise<void> {
   const [first] = scaleUsernames(shape);
@@ -137,7 +129,7 @@ async function checkAccount(prosody: ProsodyServer): Promise<void> {
  * cleanly, and starts it again: the restart is what an operator's upgrade or reboot costs.
  */
 async function runStore(prosody: ProsodyServer, driver: "sqlite" | "postgres"): Promise<ScaleResult[]> {
-  const store = await newStore(driver);
+  const store = await newBenchStore(driver);
   try {
     const seedStarted = performance.now();
     await seedStore(store.spec, shape);
