@@ -1,12 +1,34 @@
-import { type Command, confirmation, preferencesPage, result } from "@gangway/registration";
+import {
+  type Command,
+  confirmation,
+  type PreferencesForm,
+  preferencesPage,
+  type Registrar,
+  result,
+} from "@gangway/registration";
 import { JID, XmppError } from "@gangway/xmpp";
-import { type AnyGateway, NOT_REGISTERED_TEXT } from "./gateway.js";
+import { CONNECTION_STATES } from "./connection.js";
+import type { GatewayHost } from "./host.js";
+import type { AnySession } from "./session.js";
+import type { Sessions } from "./sessions.js";
+import { NOT_REGISTERED_TEXT } from "./texts.js";
+
+export interface CommandDependencies {
+  host: GatewayHost;
+  sessions: Sessions<AnySession>;
+  registrar: Registrar;
+  preferencesForm: PreferencesForm;
+  /** Logs a user's session out and in again. */
+  restartSession: (bareJid: string) => Promise<AnySession>;
+  startedAt: Date;
+}
 
 /**
- * The built-in commands that need sessions or the whole gateway (registration's own, register and
- * unregister, come from @gangway/registration). Each runs as an ad-hoc command and in chat.
+ * The built-in commands that need sessions (registration's own, register and unregister, come from
+ * @gangway/registration). Each runs as an ad-hoc command and in chat.
  */
-export function gatewayCommands(gateway: AnyGateway): Command[] {
+export function gatewayCommands(deps: CommandDependencies): Command[] {
+  const { host, sessions } = deps;
   const relogin: Command = {
     node: "gangway:re-login",
     name: "Re-login to the legacy network",
@@ -14,7 +36,7 @@ export function gatewayCommands(gateway: AnyGateway): Command[] {
     help: "log in to the legacy network again, after a failed login",
     access: "not-logged-in",
     async run(requester) {
-      const session = await gateway.restartSession(requester.jid);
+      const session = await deps.restartSession(requester.jid);
       return result(
         session.isLoggedIn
           ? "You are logged in again."
@@ -30,12 +52,12 @@ export function gatewayCommands(gateway: AnyGateway): Command[] {
     help: "change how the gateway behaves for you",
     access: "user",
     async run(requester) {
-      const user = await gateway.store.users.get(requester.jid);
+      const user = await host.store.users.get(requester.jid);
       if (!user) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
       return preferencesPage(
-        gateway.preferencesForm,
+        deps.preferencesForm,
         requester.jid,
-        gateway.preferencesOf(user),
+        host.preferencesOf(user),
         "Preferences saved.",
       );
     },
@@ -49,11 +71,11 @@ export function gatewayCommands(gateway: AnyGateway): Command[] {
     access: "admin",
     async run() {
       const rows: Record<string, string>[] = [];
-      for await (const user of gateway.store.users.list()) {
+      for await (const user of host.store.users.list()) {
         rows.push({
           jid: user.jid,
           registered: user.createdAt.toISOString(),
-          state: gateway.sessionFor(user.jid)?.state ?? "no session",
+          state: sessions.get(user.jid)?.connectionState ?? "no session",
         });
       }
       return {
@@ -84,12 +106,12 @@ export function gatewayCommands(gateway: AnyGateway): Command[] {
         fields: [{ var: "jid", type: "jid-single", label: "JID of the user", required: true }],
         submit: async (values) => {
           const jid = JID.parse(String(values.jid)).bare().toString();
-          if (!(await gateway.store.users.get(jid))) {
+          if (!(await host.store.users.get(jid))) {
             throw new XmppError("item-not-found", `${jid} is not registered to this gateway`);
           }
           return confirmation("Delete a user", `Delete ${jid} and all their data?`, async () => {
-            await gateway.registrar.unregister(jid);
-            await gateway.sendChat(jid, "An administrator removed you from this gateway.");
+            await deps.registrar.unregister(jid);
+            await host.sendChat(jid, "An administrator removed you from this gateway.");
             return result(`${jid} was deleted.`);
           });
         },
@@ -104,15 +126,21 @@ export function gatewayCommands(gateway: AnyGateway): Command[] {
     help: "what this gateway is, since when it runs, how many users it has",
     access: "admin",
     async run() {
-      const users = await gateway.store.users.count();
-      const loggedIn = [...gateway.sessions.values()].filter((s) => s.isLoggedIn).length;
-      const upSeconds = Math.round((Date.now() - gateway.startedAt.getTime()) / 1000);
+      const users = await host.store.users.count();
+      const all = [...sessions.values()];
+      const loggedIn = all.filter((s) => s.isLoggedIn && s.connectionState === "connected").length;
+      const byState = CONNECTION_STATES.map((state) => {
+        const count = all.filter((s) => s.connectionState === state).length;
+        return count > 0 ? `${state}: ${count}` : undefined;
+      }).filter(Boolean);
+      const upSeconds = Math.round((Date.now() - deps.startedAt.getTime()) / 1000);
       return result(
         [
-          gateway.meta.COMPONENT_NAME,
-          `Up since ${gateway.startedAt.toISOString()} (${upSeconds} s)`,
+          host.meta.COMPONENT_NAME,
+          `Up since ${deps.startedAt.toISOString()} (${upSeconds} s)`,
           `${users} registered user(s), ${loggedIn} logged in`,
-          `Database: ${gateway.store.driver}`,
+          ...(byState.length > 0 ? [`Sessions by connection state: ${byState.join(", ")}`] : []),
+          `Database: ${host.store.driver}`,
         ].join("\n"),
       );
     },

@@ -1,20 +1,14 @@
 import {
-  AdHocCommands,
-  ChatCommands,
+  type AdHocCommands,
+  type ChatCommands,
   type Command,
   type LegacyData,
-  NOT_ALLOWED_TEXT,
-  NS_COMMANDS,
-  NS_REGISTER,
   type PreferencesForm,
   QrConfirmations,
   Registrar,
   type RegistrationFlow,
   RegistrationType,
   type Requester,
-  registrationCommands,
-  renderQrPng,
-  renderQrText,
   seedFlow,
   serveInBandRegistration,
 } from "@gangway/registration";
@@ -24,43 +18,33 @@ import {
   type Element,
   type FormField,
   type FormValues,
-  JID,
-  NS_DISCO_INFO,
-  NS_HTTP_UPLOAD,
-  outOfBandMessage,
-  requestUploadSlot,
   type StanzaTransport,
-  uploadToSlot,
-  validateSubmission,
-  wrapPrivilegedMessage,
   XmppComponent,
   XmppError,
-  xml,
 } from "@gangway/xmpp";
 import pMap from "p-map";
 import type { Logger } from "pino";
-import type { GatewayConfig } from "./cli/config.js";
-import { gatewayCommands } from "./commands.js";
-import type { LegacyContact } from "./contact.js";
-import { dispatchToContact } from "./inbound-chat.js";
-import {
-  canSendIqAs,
-  describeMissingPrivileges,
-  type Privileges,
-  parsePrivilegeAdvertisement,
-} from "./privileges.js";
+import { Carbons } from "./carbons.js";
+import type { AppOptions, AppOptionValues } from "./config/app-options.js";
+import type { GatewayConfig } from "./config/config.js";
+import { serveDisco } from "./disco.js";
+import { commandFrontEnds } from "./front-ends.js";
+import type { GatewayHost, GatewayMeta } from "./host.js";
+import { routeMessage } from "./message-router.js";
+import { routePresence } from "./presence-router.js";
+import { PrivilegeWatch } from "./privilege-watch.js";
+import type { Privileges } from "./privileges.js";
 import { servePuppetIdentity } from "./puppet-identity.js";
 import { CapabilitiesCache } from "./puppet-info.js";
 import { searchCommand, searchFeatures, serveSearch } from "./search.js";
-import type { AnySession, BaseSession } from "./session.js";
+import type { AnySession } from "./session.js";
+import { Sessions } from "./sessions.js";
+import { NOT_REGISTERED_TEXT } from "./texts.js";
+import { sendQrCode, UserInput } from "./user-input.js";
+import { forgetUser, preferencesForm, preferencesOf, welcomeUser } from "./user-lifecycle.js";
 
-const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
-const NS_PING = "urn:xmpp:ping";
 /** Pending registrations past their timeout are swept this often (they are also hidden on read). */
 const PENDING_SWEEP_MS = 10 * 60_000;
-
-export const NOT_REGISTERED_TEXT = "You are not registered to this gateway.";
-export const NOT_LOGGED_IN_TEXT = "The gateway is not logged in to your legacy account yet.";
 
 export interface GatewayDependencies {
   config: GatewayConfig;
@@ -76,13 +60,17 @@ export interface GatewayDependencies {
   privilegeWaitMs?: number;
 }
 
-export type SessionClass<S extends AnySession> = new (gateway: AnyGateway, user: UserRow) => S;
+// biome-ignore lint/suspicious/noExplicitAny: a session class takes its own gateway class
+export type SessionClass<S extends AnySession> = new (gateway: any, user: UserRow) => S;
 
 /**
  * A gateway app's main class. Apps subclass it, set the static attributes that describe their
- * network, point `Session` at their session class and implement `validate()`.
+ * network, point `Session` at their session class and implement `validate()`. The work is done by
+ * the modules it wires together (sessions, message and presence routing, disco, commands…).
  */
-export abstract class BaseGateway<S extends AnySession = BaseSession> {
+export abstract class BaseGateway<S extends AnySession = AnySession, O extends AppOptions = AppOptions>
+  implements GatewayHost
+{
   /** Shown in service discovery and in clients' gateway lists. */
   static COMPONENT_NAME = "Gangway gateway";
   /** The disco identity's type: `gateway/<COMPONENT_TYPE>` (e.g. `irc`, `facebook`, `telegram`). */
@@ -118,7 +106,7 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   static SEARCH_INSTRUCTIONS = "";
   /** The legacy network needs a read mark for every message, not only the last one. */
   static MARK_ALL_MESSAGES = false;
-  /** The app reports delivery itself (`contact.received()`); otherwise the core acks a successful send. */
+  /** The app reports delivery itself (`chat.received()`); otherwise the core acks a successful send. */
   static PROPER_RECEIPTS = false;
   /** The network has group chats (shown as rooms). */
   static GROUPS = false;
@@ -128,9 +116,11 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
    * thousands of connections (and rate limits) in the same second.
    */
   static LOGIN_CONCURRENCY = 32;
+  /** The app's own options (CLI flag, env var, config-file key): see defineOptions. */
+  static OPTIONS: AppOptions = {};
 
   /** The app's session class. */
-  abstract readonly Session: SessionClass<S>;
+  abstract readonly Session: new (gateway: this, user: UserRow) => S;
 
   readonly config: GatewayConfig;
   readonly store: Store;
@@ -145,78 +135,71 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   /** The chat-bot front end on the component JID. */
   readonly chatCommands: ChatCommands;
   readonly startedAt = new Date();
-  /** XEP-0115 hashes of the puppets' feature sets, computed once per set. */
   readonly capabilities = new CapabilitiesCache();
   readonly newStanzaId: () => string;
   /** Sessions of registered users, by bare JID. */
-  readonly sessions = new Map<string, S>();
-  /** What the server granted (XEP-0356), once it said so. */
-  privileges: Privileges | undefined;
+  readonly sessions: Sessions<S>;
   privilegedRosterFailed = false;
-  private carbonFallbackReported = false;
+  private readonly privilegeWatch: PrivilegeWatch;
+  private readonly carbons: Carbons;
+  private readonly userInput: UserInput;
   private stopping = false;
-  /** `input()` questions waiting for the user's next chat message to the gateway, by bare JID. */
-  private readonly inputs = new Map<string, (answer: string) => void>();
   private pendingSweep: NodeJS.Timeout | undefined;
-  private readonly privilegeWaitMs: number;
-  /** Set while `start()` waits for the XEP-0356 advertisement. */
-  private privilegesArrived: (() => void) | undefined;
 
   constructor(deps: GatewayDependencies) {
     this.config = deps.config;
     this.store = deps.store;
     this.log = deps.logger;
     this.newStanzaId = deps.newStanzaId ?? (() => crypto.randomUUID());
-    this.privilegeWaitMs = deps.privilegeWaitMs ?? 1000;
     this.component = new XmppComponent(deps.transport, { logger: deps.logger });
+    this.sessions = new Sessions((user) => new this.Session(this, user));
+    this.privilegeWatch = new PrivilegeWatch(this.log, deps.privilegeWaitMs ?? 1000, () =>
+      this.resyncRosters(),
+    );
+    this.carbons = new Carbons(
+      () => this.domain,
+      () => this.privileges,
+      (stanza) => this.send(stanza),
+      this.log,
+    );
+    this.userInput = new UserInput((to, text) => this.sendChat(to, text));
     this.qr = new QrConfirmations(this.config.qrTimeoutMs);
     this.registrar = new Registrar({
       flow: this.registrationFlow(),
       store: this.store,
       isAllowed: (jid) => this.config.userJidValidator.test(jid),
-      onRegistered: (user) =>
-        void this.onUserRegistered(user).catch((err) =>
-          this.log.error({ err }, "after-registration steps failed"),
-        ),
+      onRegistered: (user) => welcomeUser(this, this.sessions as Sessions<AnySession>, user),
       onModified: (user) =>
-        void this.onUserModified(user).catch((err) =>
-          this.log.error({ err }, "re-login after a change failed"),
-        ),
-      onUnregister: (user) => this.teardownUser(user),
+        void this.sessions.start(user).catch((err) => this.log.error({ err }, "re-login after a change failed")),
+      onUnregister: (user) =>
+        forgetUser(this, this.sessions as Sessions<AnySession>, user, (gone) => this.unregister(gone)),
     });
-    this.commands = [
-      ...registrationCommands({
-        registrar: this.registrar,
-        pending: this.store.pendingRegistrations,
-        partialRegistrationTimeoutMs: this.config.partialRegistrationTimeoutMs,
-        preferences: this.meta.PREFERENCES.length > 0 ? this.preferencesForm : undefined,
-        qr: this.qr,
-      }),
-      ...gatewayCommands(this),
-      searchCommand(this),
-      ...this.extraCommands(),
-    ];
-    const requester = (jid: string) => this.requester(jid);
-    this.adHocCommands = new AdHocCommands(this.component, {
-      commands: this.commands,
-      requester,
-      newSessionId: () => this.newStanzaId(),
-      sessionTimeoutMs: this.config.partialRegistrationTimeoutMs,
-      publishQr: (to, text) => this.sendQr(to, text),
+    const frontEnds = commandFrontEnds({
+      host: this,
+      component: this.component,
+      sessions: this.sessions as Sessions<AnySession>,
+      registrar: this.registrar,
+      qr: this.qr,
+      preferencesForm: this.preferencesForm,
+      restartSession: (jid) => this.restartSession(jid),
+      startedAt: this.startedAt,
+      extraCommands: [searchCommand(this), ...this.extraCommands()],
+      requester: (jid) => this.requester(jid),
     });
-    this.chatCommands = new ChatCommands({
-      commands: this.commands,
-      requester,
-      send: (to, text) => this.sendChat(to, text),
-      sendQr: async (to, text) => void (await this.sendQr(to, text)),
-      onBackgroundError: (err) => this.log.error({ err }, "a chat command failed in the background"),
-    });
+    this.commands = frontEnds.commands;
+    this.adHocCommands = frontEnds.adHocCommands;
+    this.chatCommands = frontEnds.chatCommands;
     this.wireHandlers();
   }
 
   /** The subclass's static attributes. */
-  get meta(): typeof BaseGateway {
+  get meta(): typeof BaseGateway & GatewayMeta {
     return this.constructor as typeof BaseGateway;
+  }
+
+  /** The values of the app's OPTIONS, parsed and typed. */
+  get options(): AppOptionValues<O> {
+    return this.config.app as AppOptionValues<O>;
   }
 
   get domain(): string {
@@ -225,6 +208,10 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
 
   get rosterGroup(): string {
     return this.meta.ROSTER_GROUP;
+  }
+
+  get privileges(): Privileges | undefined {
+    return this.privilegeWatch.privileges;
   }
 
   // ---- hooks the app overrides ----
@@ -305,13 +292,11 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
   async start(): Promise<void> {
     await this.component.start();
     this.log.info({ jid: this.domain }, "component online");
-    // Logins sync rosters and may send carbons: both depend on what the server grants, which it
-    // says in a message that can trail the handshake. Late advertisements re-sync (onPrivileges).
-    await this.advertisementOrTimeout();
+    await this.privilegeWatch.untilAdvertised();
     await this.sweepPendingRegistrations();
     this.pendingSweep = setInterval(() => void this.sweepPendingRegistrations(), PENDING_SWEEP_MS);
     this.pendingSweep.unref();
-    await pMap(this.store.users.list(), (user) => this.startSession(user), {
+    await pMap(this.store.users.list(), (user) => this.sessions.start(user), {
       concurrency: this.meta.LOGIN_CONCURRENCY,
     });
   }
@@ -321,8 +306,7 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.pendingSweep);
-    await Promise.all([...this.sessions.values()].map((session) => this.stopSession(session)));
-    this.sessions.clear();
+    await this.sessions.stopAll();
     await this.component.stop();
   }
 
@@ -330,7 +314,6 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     return this.component.send(stanza);
   }
 
-  /** Sends an IQ get/set and resolves with the result (rejects with XmppError). */
   request(iq: Element, timeoutMs?: number): Promise<Element> {
     if (!iq.attrs.id) iq.attrs.id = this.newStanzaId();
     if (!iq.attrs.from) iq.attrs.from = this.domain;
@@ -341,16 +324,9 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     return this.sessions.get(bareJid);
   }
 
-  /**
-   * The session of a registered user, or the error a stranger gets (`registration-required`);
-   * with `loggedIn`, also `recipient-unavailable` until the session is logged in.
-   */
+  /** See Sessions.require. */
   requireSession(bareJid: string, need: { loggedIn?: boolean } = {}): S {
-    const session = this.sessions.get(bareJid);
-    if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
-    if (need.loggedIn && !session.isLoggedIn)
-      throw new XmppError("recipient-unavailable", NOT_LOGGED_IN_TEXT);
-    return session;
+    return this.sessions.require(bareJid, need);
   }
 
   // ---- helpers for apps ----
@@ -363,105 +339,47 @@ export abstract class BaseGateway<S extends AnySession = BaseSession> {
     return this.qr.confirm(userJid, error, legacyData);
   }
 
-  /**
-   * Sends a QR code to a user: the PNG uploaded through `--upload-service` as an XEP-0066 image
-   * message when an upload service is configured, then the code as text; without one (or when the
-   * upload fails), the text and a compact UTF-8 rendering. Returns the image URL, if any.
-   */
-  async sendQr(to: string, text: string): Promise<{ url?: string }> {
-    let url: string | undefined;
-    if (this.config.uploadService) {
-      try {
-        const png = await renderQrPng(text);
-        // As the user when the server lets us (their quota, their server's policy), else as the gateway.
-        const asUser = canSendIqAs(this.privileges, NS_HTTP_UPLOAD, "get")
-          ? JID.parse(to).bare().toString()
-          : undefined;
-        const slot = await requestUploadSlot((iq) => this.request(iq), {
-          service: this.config.uploadService,
-          from: this.domain,
-          asUser,
-          filename: "qr-code.png",
-          size: png.length,
-          contentType: "image/png",
-        });
-        url = await uploadToSlot(slot, png, "image/png");
-        await this.send(
-          outOfBandMessage({ from: this.domain, to, id: this.newStanzaId(), url, description: "QR code" }),
-        );
-      } catch (err) {
-        this.log.warn(
-          { err: err instanceof Error ? err.message : String(err) },
-          "could not upload a QR code",
-        );
-        url = undefined;
-      }
-    }
-    if (url) await this.sendChat(to, text);
-    else
-      await this.sendChat(
-        to,
-        `${await renderQrText(text)}
-${text}`,
-      );
-    return url ? { url } : {};
+  sendQr(to: string, text: string): Promise<{ url?: string }> {
+    return sendQrCode(this, to, text);
   }
 
-  /**
-   * Asks a user something by chat (from the gateway's JID) and resolves with their next message
-   * to the gateway. Rejects with `remote-server-timeout` when no answer comes in time.
-   */
-  input(userJid: string, question: string, options: { timeoutMs?: number } = {}): Promise<string> {
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.inputs.get(userJid) === answer) this.inputs.delete(userJid);
-        reject(new XmppError("remote-server-timeout", "You took too much time to reply."));
-      }, timeoutMs);
-      const answer = (text: string) => {
-        clearTimeout(timer);
-        resolve(text);
-      };
-      this.inputs.set(userJid, answer);
-      this.sendChat(userJid, question).catch((err) => {
-        clearTimeout(timer);
-        this.inputs.delete(userJid);
-        reject(err);
-      });
-    });
+  input(userJid: string, question: string, options?: { timeoutMs?: number }): Promise<string> {
+    return this.userInput.ask(userJid, question, options);
   }
 
-  /** PREFERENCES as the form the registration and the `preferences` command show. */
+  sendChat(to: string, text: string): Promise<void> {
+    return this.send(buildChatMessage({ from: this.domain, to, id: this.newStanzaId(), body: text }));
+  }
+
+  sendCarbon(userJid: string, inner: Element, fallbackFrom: string): Promise<void> {
+    return this.carbons.send(userJid, inner, fallbackFrom);
+  }
+
   get preferencesForm(): PreferencesForm {
-    return {
-      fields: this.meta.PREFERENCES,
-      save: async (jid, values) => {
-        const updated = await this.store.users.update(jid, { preferences: values });
-        const session = this.sessions.get(jid);
-        if (updated && session) session.user = updated;
-      },
-    };
+    return preferencesForm(this, this.sessions as Sessions<AnySession>);
   }
 
-  /** A user's preferences with the defaults filled in for what they never set. */
   preferencesOf(user: UserRow): FormValues {
-    try {
-      return validateSubmission(this.meta.PREFERENCES, user.preferences as FormValues);
-    } catch {
-      // Stored values that no longer fit the fields (an app changed them): the defaults.
-      return validateSubmission(this.meta.PREFERENCES, {});
-    }
+    return preferencesOf(this, user);
   }
 
   /** Logs a user's session out and in again (the `re-login` command). */
   async restartSession(bareJid: string): Promise<S> {
     const user = await this.store.users.get(bareJid);
     if (!user) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
-    const previous = this.sessions.get(bareJid);
-    if (previous) await this.stopSession(previous);
-    await this.startSession(user);
-    return this.sessions.get(bareJid)!;
+    return this.sessions.start(user);
   }
+
+  reportPrivilegedRosterFailure(err: unknown): void {
+    if (this.privilegedRosterFailed) return;
+    this.privilegedRosterFailed = true;
+    this.log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      "the server granted the XEP-0356 roster privilege but a privileged roster set failed; falling back to subscription requests",
+    );
+  }
+
+  // ---- internals ----
 
   private async requester(bareJid: string): Promise<Requester> {
     const session = this.sessions.get(bareJid);
@@ -483,353 +401,45 @@ ${text}`,
     }
   }
 
-  private async startSession(user: UserRow): Promise<void> {
-    const session = new this.Session(this, user);
-    this.sessions.set(user.jid, session);
-    await session.start();
-  }
-
-  private async stopSession(session: S): Promise<void> {
-    try {
-      await session.stop();
-    } catch (err) {
-      session.log.warn({ err }, "error while stopping the session");
-    }
-  }
-
-  private async onUserRegistered(user: UserRow): Promise<void> {
-    this.log.info({ user: user.jid }, "user registered");
-    for (const admin of this.config.admins) {
-      await this.sendChat(admin, `${user.jid} has registered`);
-    }
-    await this.send(xml("presence", { from: this.domain, to: user.jid, type: "subscribe" })).catch((err) =>
-      this.log.warn({ err }, "could not ask for a subscription"),
-    );
-    const welcome = this.meta.WELCOME_MESSAGE;
-    if (welcome) await this.sendChat(user.jid, welcome);
-    await this.startSession(user);
-  }
-
-  /** A chat message from the gateway itself. */
-  sendChat(to: string, text: string): Promise<void> {
-    return this.send(buildChatMessage({ from: this.domain, to, id: this.newStanzaId(), body: text }));
-  }
-
-  private async onUserModified(user: UserRow): Promise<void> {
-    const previous = this.sessions.get(user.jid);
-    if (previous) await this.stopSession(previous);
-    await this.startSession(user);
-  }
-
-  private async teardownUser(user: UserRow): Promise<void> {
-    const session = this.sessions.get(user.jid);
-    this.sessions.delete(user.jid);
-    if (session) {
-      for (const contact of session.contacts) {
-        await this.send(xml("presence", { from: contact.jid, to: user.jid, type: "unsubscribe" }));
-        await this.send(xml("presence", { from: contact.jid, to: user.jid, type: "unsubscribed" }));
+  /** Sessions that logged in before the server's privileges were known synced by subscription requests. */
+  private resyncRosters(): void {
+    for (const session of this.sessions.values()) {
+      if (session.isLoggedIn) {
+        void session.resyncRoster().catch((err) => session.log.warn({ err }, "roster re-sync failed"));
       }
-      await this.stopSession(session);
     }
-    await this.unregister(user);
-    await this.store.pendingRegistrations.deleteFor(user.jid);
-    this.log.info({ user: user.jid }, "user unregistered");
   }
-
-  /**
-   * Shows `inner` (a message from the user's bare JID to a contact) as sent by the user, through
-   * the XEP-0356 message privilege. Without it, a text is shown from the contact, prefixed
-   * "You: ", so the user still sees what they wrote elsewhere; markers, reactions and
-   * retractions are dropped (they would be misattributed). Said once in the log.
-   */
-  async sendCarbon(userJid: string, inner: Element, fallbackFrom: string): Promise<void> {
-    const privileges = this.privileges;
-    if (privileges?.message === "outgoing") {
-      await this.send(wrapPrivilegedMessage(privileges.namespace, this.domain, userJid, inner));
-      return;
-    }
-    if (!this.carbonFallbackReported) {
-      this.carbonFallbackReported = true;
-      this.log.warn(
-        "no XEP-0356 message privilege: what users do from the legacy network's own apps is shown from the contact (texts) or not at all",
-      );
-    }
-    const body = inner.getChild("body");
-    if (!body) return;
-    const copy = xml(
-      "message",
-      { ...inner.attrs, from: fallbackFrom, to: userJid },
-      ...inner.getChildElements().filter((child) => child.name !== "body"),
-      xml("body", {}, `You: ${body.text()}`),
-    );
-    await this.send(copy);
-  }
-
-  /** XEP-0356 roster set failed (ejabberd 23.01 is broken there): fall back, and say so once. */
-  reportPrivilegedRosterFailure(err: unknown): void {
-    if (this.privilegedRosterFailed) return;
-    this.privilegedRosterFailed = true;
-    this.log.warn(
-      { err: err instanceof Error ? err.message : String(err) },
-      "the server granted the XEP-0356 roster privilege but a privileged roster set failed; falling back to subscription requests",
-    );
-  }
-
-  // ---- inbound stanzas ----
 
   private wireHandlers(): void {
     const { component } = this;
+    const sessions = this.sessions as Sessions<AnySession>;
     const toComponent = (to: string) => to === this.domain;
     const toPuppet = (to: string) => to.endsWith(`@${this.domain}`) || to.includes(`@${this.domain}/`);
-
-    component.iq.handle({ namespace: NS_DISCO_INFO, type: "get", to: toComponent }, ({ child }) => {
-      const node = child.attrs.node;
-      if (!node) return this.componentDiscoInfo();
-      const info = this.adHocCommands.discoInfo(node);
-      if (!info) throw new XmppError("item-not-found", `There is no node "${node}" here.`);
-      return info;
+    serveDisco({
+      component,
+      host: this,
+      sessions,
+      adHocCommands: this.adHocCommands,
+      extraFeatures: () => searchFeatures(this),
+      toComponent,
+      toPuppet,
     });
-    component.iq.handle({ namespace: NS_DISCO_ITEMS, type: "get", to: toComponent }, ({ child, from }) => {
-      const node = child.attrs.node;
-      if (node === NS_COMMANDS) return this.adHocCommands.discoItems(from.bare().toString());
-      if (node) throw new XmppError("item-not-found", `There is no node "${node}" here.`);
-      return xml("query", { xmlns: NS_DISCO_ITEMS });
-    });
-    component.iq.handle(
-      { namespace: NS_DISCO_INFO, type: "get", to: toPuppet },
-      async ({ from, to, child }) => {
-        const session = this.sessions.get(from.bare().toString());
-        if (!session?.isLoggedIn || !to.local) {
-          // Nothing is known about this puppet for this asker: just what every entity has.
-          return xml(
-            "query",
-            { xmlns: NS_DISCO_INFO, node: child.attrs.node },
-            xml("identity", { category: "client", type: "pc" }),
-            xml("feature", { var: NS_DISCO_INFO }),
-            xml("feature", { var: NS_PING }),
-          );
-        }
-        const contact = await session.contacts.byJidLocal(to.local);
-        const capabilities = contact.capabilities ?? (await this.capabilities.of(contact));
-        return capabilities.discoInfo(child.attrs.node);
-      },
-    );
-    component.iq.handle({ namespace: NS_PING, type: "get", to: () => true }, () => undefined);
     servePuppetIdentity(this, toPuppet);
     serveInBandRegistration(component, {
       registrar: this.registrar,
       multiStepHint: `Registering with this gateway takes more than one form. Use its "Register" command, or send "register" to ${this.domain}.`,
     });
     serveSearch(this);
-
-    component.onMessage((stanza) => this.handleMessage(stanza));
-    component.onPresence((stanza) => this.handlePresence(stanza));
-  }
-
-  private componentDiscoInfo(): Element {
-    const meta = this.meta;
-    return xml(
-      "query",
-      { xmlns: NS_DISCO_INFO },
-      xml("identity", { category: "gateway", type: meta.COMPONENT_TYPE, name: meta.COMPONENT_NAME }),
-      ...[NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER, NS_COMMANDS, ...searchFeatures(this)].map(
-        (v) => xml("feature", { var: v }),
-      ),
-    );
-  }
-
-  private async handleMessage(stanza: Element): Promise<void> {
-    const from = JID.parse(String(stanza.attrs.from ?? ""));
-    const to = JID.parse(String(stanza.attrs.to ?? ""));
-    if (stanza.attrs.type === "error") return;
-
-    if (!from.local) {
-      // From a server: the only thing we expect is the XEP-0356 advertisement.
-      const advertised = parsePrivilegeAdvertisement(stanza);
-      if (advertised) this.onPrivileges(advertised);
-      return;
-    }
-    const userJid = from.bare().toString();
-    if (!to.local) {
-      // To the gateway itself: an answer to `input()`, or the chat bot.
-      const text = stanza.getChildText("body");
-      if (!text) return;
-      const answer = this.inputs.get(userJid);
-      if (answer) {
-        this.inputs.delete(userJid);
-        answer(text);
-        return;
-      }
-      await this.chatCommands.handle(userJid, text);
-      return;
-    }
-    const session = this.requireSession(userJid, { loggedIn: true });
-    await dispatchToContact(session, await session.contacts.byJidLocal(to.local), stanza);
-  }
-
-  private advertisementOrTimeout(): Promise<void> {
-    if (this.privileges || this.privilegeWaitMs <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, this.privilegeWaitMs);
-      this.privilegesArrived = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
-  private onPrivileges(privileges: Privileges): void {
-    const late = this.privileges === undefined && this.privilegesArrived === undefined;
-    this.privileges = privileges;
-    this.privilegesArrived?.();
-    this.privilegesArrived = undefined;
-    // Sessions that logged in without knowing the privileges synced by subscription requests.
-    if (late) {
-      for (const session of this.sessions.values()) {
-        if (session.isLoggedIn) {
-          void session.resyncRoster().catch((err) => session.log.warn({ err }, "roster re-sync failed"));
-        }
-      }
-    }
-    const missing = describeMissingPrivileges(privileges);
-    this.log.info(
-      {
-        namespace: privileges.namespace,
-        roster: privileges.roster,
-        message: privileges.message,
-        iq: privileges.iq,
-      },
-      "XEP-0356 privileges granted by the server",
-    );
-    for (const what of missing) this.log.warn(`missing XEP-0356 privilege ${what}`);
-  }
-
-  private async handlePresence(stanza: Element): Promise<void> {
-    const type = stanza.attrs.type as string | undefined;
-    if (type === "error") return;
-    const from = JID.parse(String(stanza.attrs.from ?? ""));
-    const to = JID.parse(String(stanza.attrs.to ?? ""));
-    if (!from.local) return;
-    const userJid = from.bare().toString();
-    const session = this.sessions.get(userJid);
-
-    if (!to.local) {
-      // Addressed to the gateway itself.
-      if (type === "subscribe") {
-        if (!this.config.userJidValidator.test(userJid)) throw new XmppError("not-allowed", NOT_ALLOWED_TEXT);
-        await this.send(xml("presence", { from: this.domain, to: userJid, type: "subscribed" }));
-        if (session) await session.sendGatewayPresence();
-      } else if (type === "unsubscribe" && session) {
-        await this.send(xml("presence", { from: this.domain, to: userJid, type: "unsubscribed" }));
-        await this.registrar.unregister(userJid);
-      } else if (type === "probe" && session) {
-        await session.sendGatewayPresence();
-      } else if ((type === undefined || type === "unavailable") && session) {
-        await this.relayUserPresence(session, stanza);
-      }
-      return;
-    }
-
-    if (!session) {
-      if (type === "subscribe" || type === "probe") {
-        throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
-      }
-      return;
-    }
-    if (!session.isLoggedIn) return;
-    const contact = await session.contacts.byJidLocal(to.local);
-    switch (type) {
-      case "subscribe":
-        await this.send(xml("presence", { from: contact.jid, to: userJid, type: "subscribed" }));
-        await this.markAddedToRoster(session, contact);
-        await contact.sendPresence();
-        break;
-      case "subscribed":
-        await this.markAddedToRoster(session, contact);
-        await contact.sendPresence();
-        break;
-      case "probe":
-        await contact.sendPresence();
-        break;
-      case "unsubscribe":
-        // The user removed the contact: confirm, and ask again only if they re-add it.
-        await this.send(xml("presence", { from: contact.jid, to: userJid, type: "unsubscribed" }));
-        await this.markAddedToRoster(session, contact, false);
-        break;
-      default:
-        break;
-    }
-  }
-
-  /**
-   * The user's own presence (their server sends it to the gateway, which is in their roster):
-   * passed to the app's `onPresence` unless the user turned `sync_presence` off.
-   */
-  private async relayUserPresence(session: S, stanza: Element): Promise<void> {
-    if (!session.isLoggedIn) return;
-    const preferences = this.preferencesOf(session.user);
-    if (preferences.sync_avatar !== false) await this.relayUserAvatar(session, stanza);
-    if (preferences.sync_presence === false) return;
-    const show = stanza.getChildText("show");
-    await session.onPresence({
-      available: stanza.attrs.type !== "unavailable",
-      show: show === "away" || show === "xa" || show === "dnd" || show === "chat" ? show : undefined,
-      status: stanza.getChildText("status") ?? undefined,
-      resource: JID.parse(String(stanza.attrs.from)).resource || undefined,
-    });
-  }
-
-  /**
-   * XEP-0153: the user's presence carries the hash of their vCard photo. When it changes (and
-   * `sync_avatar` is on), the gateway fetches the vCard and hands the picture to `onAvatar`.
-   */
-  private async relayUserAvatar(session: S, stanza: Element): Promise<void> {
-    const update = stanza.getChild("x", "vcard-temp:x:update");
-    const photo = update?.getChild("photo");
-    // No element: the client says nothing about the avatar (XEP-0153 §4.3), not "no avatar".
-    if (!photo) return;
-    const hash = photo.text().trim();
-    if (hash === session.userAvatarHash) return;
-    session.userAvatarHash = hash;
-    if (!hash) {
-      await session.onAvatar(null);
-      return;
-    }
-    let result: Element;
-    try {
-      result = await this.request(
-        xml("iq", { type: "get", to: session.userJid }, xml("vCard", { xmlns: "vcard-temp" })),
-        10_000,
-      );
-    } catch (err) {
-      // The user's server may not serve vCards: the avatar just stays as it was on the network.
-      session.log.warn(
-        { err: err instanceof Error ? err.message : String(err) },
-        "could not fetch the user's vCard",
-      );
-      return;
-    }
-    const picture = result.getChild("vCard", "vcard-temp")?.getChild("PHOTO");
-    const base64 = picture?.getChildText("BINVAL")?.replace(/\s+/g, "");
-    if (!base64) return;
-    await session.onAvatar({
-      data: Buffer.from(base64, "base64"),
-      type: picture?.getChildText("TYPE") ?? "image/png",
-      hash,
-    });
-  }
-
-  /** The user accepted the contact: remembered, so later logins don't ask again. */
-  private async markAddedToRoster(session: S, contact: LegacyContact, added = true): Promise<void> {
-    if (contact.addedToRoster === added) return;
-    contact.addedToRoster = added;
-    await this.store.contacts.upsert(session.user.id, {
-      legacyId: contact.legacyId,
-      jidLocal: contact.jidLocal,
-      addedToRoster: added,
-    });
+    const routing = {
+      sessions,
+      chatCommands: this.chatCommands,
+      userInput: this.userInput,
+      onPrivileges: (privileges: Privileges) => this.privilegeWatch.received(privileges),
+    };
+    component.onMessage((stanza) => routeMessage(routing, stanza));
+    component.onPresence((stanza) => routePresence({ host: this, sessions, registrar: this.registrar }, stanza));
   }
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: sessions and contacts only need the base shape here
-export type AnyGateway = BaseGateway<any>;
+export type AnyGateway = BaseGateway<any, any>;

@@ -1,54 +1,51 @@
 import { type Element, parseChatMessage, XmppError } from "@gangway/xmpp";
-import type { LegacyContact, OutgoingMessage } from "./contact.js";
+import type { LegacyChat, OutgoingMessage } from "./chat.js";
+import type { GatewayMeta } from "./host.js";
 import type { AnySession } from "./session.js";
 
 export const UNKNOWN_MESSAGE_TEXT =
   "The gateway does not know the message you refer to (it may be older than your registration).";
 
 /**
- * A message from the user to a contact, turned into the contact's hooks: text, correction,
+ * A message from the user to a chat, turned into the session's chat hooks: text, correction,
  * retraction, reactions, read marker, chat state. Hooks throw XmppError to refuse; the caller
  * turns that into an error reply to the user's message.
  *
- * The user's messages to one contact reach its hooks one after the other, in the order they
+ * The user's messages to one chat reach the hooks one after the other, in the order they
  * arrived: a correction sent right after a message finds the message's legacy id.
  */
-export async function dispatchToContact(
-  session: AnySession,
-  contact: LegacyContact,
-  stanza: Element,
-): Promise<void> {
-  const { ack } = await contact.fromUser(() => runHooks(session, contact, stanza));
+export async function dispatchToChat(session: AnySession, chat: LegacyChat, stanza: Element): Promise<void> {
+  const { ack } = await chat.fromUser(() => runHooks(session, chat, stanza));
   await ack;
 }
 
 async function runHooks(
   session: AnySession,
-  contact: LegacyContact,
+  chat: LegacyChat,
   stanza: Element,
 ): Promise<{ ack?: Promise<void> }> {
   const parsed = parseChatMessage(stanza);
-  const gateway = session.gateway;
+  const meta: GatewayMeta = session.gateway.meta;
   // XEP-0308 and XEP-0333 refer to the stanza id, XEP-0424 and XEP-0444 often to the origin-id;
   // clients usually make both equal, but both are kept when they are not.
   const xmppIds = [...new Set([parsed.id, parsed.originId].filter((id): id is string => !!id))];
   const lookup = async (xmppId: string): Promise<string> => {
-    const legacyId = await contact.legacyIdOf(xmppId);
+    const legacyId = await chat.legacyIdOf(xmppId);
     if (legacyId === undefined) throw new XmppError("item-not-found", UNKNOWN_MESSAGE_TEXT);
     return legacyId;
   };
   // Lookups see the ids at once (the network's receipt may follow right away).
   const remember = (legacyId: string | undefined | void) => {
-    if (legacyId) for (const id of xmppIds) contact.mapMessage(legacyId, id, "out");
+    if (legacyId) for (const id of xmppIds) chat.mapMessage(legacyId, id, "out");
   };
 
   if (parsed.retraction !== undefined) {
-    await contact.onRetract(await lookup(parsed.retraction));
+    await session.onRetract(chat, await lookup(parsed.retraction));
     return {};
   }
   if (parsed.reactions) {
     const legacyId = await lookup(parsed.reactions.id);
-    const allowed = await contact.availableReactions(legacyId);
+    const allowed = await chat.availableReactions(legacyId);
     const refused = allowed ? parsed.reactions.emojis.filter((emoji) => !allowed.has(emoji)) : [];
     if (allowed && refused.length > 0) {
       throw new XmppError(
@@ -56,14 +53,14 @@ async function runHooks(
         `This network does not have the reaction ${refused.join(" ")}. Available: ${[...allowed].join(" ")}`,
       );
     }
-    await contact.onReact(legacyId, parsed.reactions.emojis);
+    await session.onReact(chat, legacyId, parsed.reactions.emojis);
     return {};
   }
 
   let ack: Promise<void> | undefined;
 
   if (parsed.body !== undefined && parsed.body !== "") {
-    const replyLegacyId = parsed.replyTo ? await contact.legacyIdOf(parsed.replyTo.id) : undefined;
+    const replyLegacyId = parsed.replyTo ? await chat.legacyIdOf(parsed.replyTo.id) : undefined;
     const message: OutgoingMessage = {
       xmppId: parsed.originId ?? parsed.id,
       body: parsed.body,
@@ -74,37 +71,37 @@ async function runHooks(
     let sentAs: string | undefined | void;
     if (parsed.correction !== undefined) {
       const corrected = await lookup(parsed.correction);
-      sentAs = (await contact.onCorrect(corrected, parsed.body, message)) ?? corrected;
+      sentAs = (await session.onCorrect(chat, corrected, parsed.body, message)) ?? corrected;
     } else {
-      sentAs = await contact.onMessage(message);
+      sentAs = await session.onMessage(chat, message);
     }
     remember(sentAs);
     // Networks without delivery reports: a send the network accepted is as delivered as we can
     // tell. Like every action, the receipt waits for the id map's commit.
-    if (!gateway.meta.PROPER_RECEIPTS && (parsed.requestsReceipt || parsed.markable) && parsed.id) {
-      ack = contact.acknowledge(parsed.id);
+    if (!meta.PROPER_RECEIPTS && (parsed.requestsReceipt || parsed.markable) && parsed.id) {
+      ack = chat.acknowledge(parsed.id);
     }
   }
 
-  if (parsed.displayed !== undefined) await markDisplayed(contact, parsed.displayed);
+  if (parsed.displayed !== undefined) await markDisplayed(session, chat, parsed.displayed);
 
   if (parsed.chatState) {
     // A chat state riding along with content is a courtesy: only a bare one asks for the hook.
-    if (contact.supports("onChatState")) await contact.onChatState(parsed.chatState);
-    else if (!parsed.hasContent) await contact.onChatState(parsed.chatState);
+    if (chat.supports("onChatState")) await session.onChatState(chat, parsed.chatState);
+    else if (!parsed.hasContent) await session.onChatState(chat, parsed.chatState);
   }
   return { ack };
 }
 
 /** XEP-0333 "displayed" means read up to there; MARK_ALL_MESSAGES networks want every message marked. */
-async function markDisplayed(contact: LegacyContact, xmppId: string): Promise<void> {
-  const legacyId = await contact.legacyIdOf(xmppId);
+async function markDisplayed(session: AnySession, chat: LegacyChat, xmppId: string): Promise<void> {
+  const legacyId = await chat.legacyIdOf(xmppId);
   // A marker for a message the gateway never mapped (from before a registration) has nothing to mark.
   if (legacyId === undefined) return;
-  const unread = contact.unreadLegacyIds;
+  const unread = chat.unreadLegacyIds;
   const upTo = unread.indexOf(legacyId);
-  const markAll = contact.session.gateway.meta.MARK_ALL_MESSAGES;
+  const markAll = session.gateway.meta.MARK_ALL_MESSAGES;
   const toMark = markAll && upTo >= 0 ? unread.slice(0, upTo + 1) : [legacyId];
   if (upTo >= 0) unread.splice(0, upTo + 1);
-  for (const id of toMark) await contact.onDisplayed(id);
+  for (const id of toMark) await session.onDisplayed(chat, id);
 }

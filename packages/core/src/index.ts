@@ -1,15 +1,7 @@
 export type { LegacyData } from "@gangway/registration";
 export { RegistrationType, TwoFactorNotRequired } from "@gangway/registration";
-export {
-  type AppOption,
-  ConfigError,
-  defaultUserJidValidator,
-  envVarName,
-  type GatewayConfig,
-  LOG_LEVELS,
-  type LogLevel,
-  loadGatewayConfig,
-} from "./cli/config.js";
+// Apps write their options' schemas with core's zod, so they need not depend on it themselves.
+export { z } from "zod";
 export {
   EXIT_CONFIG_ERROR,
   EXIT_STARTUP_FAILED,
@@ -21,25 +13,45 @@ export {
 } from "./cli/run.js";
 export { KEY_FILE_NAME, loadSecretBox } from "./cli/secret-key.js";
 export {
+  type AppOptionSpec,
+  type AppOptions,
+  type AppOptionValues,
+  defineOptions,
+  option,
+} from "./config/app-options.js";
+export {
+  ConfigError,
+  defaultUserJidValidator,
+  envVarName,
+  type GatewayConfig,
+  LOG_LEVELS,
+  type LogLevel,
+  loadGatewayConfig,
+} from "./config/config.js";
+export {
   type CarbonOption,
-  CONTACT_HOOKS,
+  CHAT_HOOKS,
+  type ChatHook,
+  LegacyChat,
+  type OutgoingMessage,
+  type SendTextOptions,
+} from "./chat.js";
+export {
+  CONNECTION_STATES,
+  type ConnectionState,
+  HOLD_LIMIT,
+  HOLD_TIMEOUT_MS,
+} from "./connection.js";
+export {
+  type AnyContact,
   type ContactAvatar,
-  type ContactHook,
   type ContactPresence,
   LegacyContact,
-  type OutgoingMessage,
   type PresenceOptions,
   type PresenceShow,
-  type SendTextOptions,
 } from "./contact.js";
-export {
-  type AnyGateway,
-  BaseGateway,
-  type GatewayDependencies,
-  NOT_LOGGED_IN_TEXT,
-  NOT_REGISTERED_TEXT,
-  type SessionClass,
-} from "./gateway.js";
+export { type AnyGateway, BaseGateway, type GatewayDependencies, type SessionClass } from "./gateway.js";
+export type { GatewayHost, GatewayMeta } from "./host.js";
 export { UNKNOWN_MESSAGE_TEXT } from "./inbound-chat.js";
 export { createLogger, type Logger, REDACTED_PATHS, redactUrlCredentials } from "./logger.js";
 export {
@@ -59,12 +71,22 @@ export {
   serveSearch,
   sessionCanSearch,
 } from "./search.js";
+export { type AnySession, BaseSession } from "./session.js";
 export {
-  type AnySession,
-  BaseSession,
   SEARCH_NOT_IMPLEMENTED_TEXT,
   type SearchResult,
-  type SessionState,
   type UserAvatar,
   type UserPresence,
-} from "./session.js";
+} from "./session-types.js";
+export { Sessions } from "./sessions.js";
+export { NOT_LOGGED_IN_TEXT, NOT_REGISTERED_TEXT } from "./texts.js";
+// What apps need of the protocol layer, so that an app imports @gangway/core alone.
+export {
+  type ChatState,
+  type Element,
+  type FormField,
+  type FormValues,
+  JID,
+  type VCardInfo,
+  XmppError,
+} from "@gangway/xmpp";

@@ -3,61 +3,57 @@ import { forEachDriver } from "@gangway/store/testing";
 import { canonicalXml, type MemoryTransport } from "@gangway/testing";
 import type { ChatState, FormValues } from "@gangway/xmpp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LegacyContact, type OutgoingMessage } from "./contact.js";
+import type { OutgoingMessage } from "./chat.js";
+import { LegacyContact } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
-import { LegacyRoster } from "./roster.js";
 import { BaseSession } from "./session.js";
-import { GW, startOnMemoryTransport } from "./test-support/gateway.js";
+import { startTestGateway } from "./testing/index.js";
 
 /**
- * The messaging core with two hand-written contact classes: one that implements nothing (every
- * hook must answer feature-not-implemented, never silence) and one that records what it got.
+ * The messaging core with two hand-written session classes: one that implements no chat hook
+ * (every hook must answer feature-not-implemented, never silence) and one that records what it got.
  */
 
+const GW = "net.localhost";
 const USER = "romeo@localhost";
 const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
 const calls: string[] = [];
 
-class RecordingContact extends LegacyContact {
-  override async onMessage(message: OutgoingMessage) {
+class Session extends BaseSession<TestGateway, LegacyContact> {
+  static override Contact = LegacyContact;
+  override async onMessage(_chat: LegacyContact, message: OutgoingMessage) {
     calls.push(`message ${message.body}${message.replyTo ? ` reply-to ${message.replyTo.legacyId}` : ""}`);
     return `L-${message.xmppId}`;
   }
-  override async onDisplayed(legacyId: string) {
+  override async onDisplayed(_chat: LegacyContact, legacyId: string) {
     calls.push(`displayed ${legacyId}`);
   }
-  override async onReact(legacyId: string, emojis: readonly string[]) {
+  override async onReact(_chat: LegacyContact, legacyId: string, emojis: readonly string[]) {
     calls.push(`react ${legacyId} ${emojis.join("")}`);
   }
   override async availableReactions() {
     return new Set(["👍", "❤️"]);
   }
-  override async onChatState(state: ChatState) {
+  override async onChatState(_chat: LegacyContact, state: ChatState) {
     calls.push(`state ${state}`);
   }
 }
 
-class Session extends BaseSession<LegacyContact> {
-  static override Contact = RecordingContact;
-  static override Roster = LegacyRoster;
+class BareSession extends BaseSession<TestGateway, LegacyContact> {
+  static override Contact = LegacyContact;
 }
 
-class BareContact extends LegacyContact {}
-class BareSession extends BaseSession<LegacyContact> {
-  static override Contact = BareContact;
-}
-
-class TestGateway extends BaseGateway<BaseSession<LegacyContact>> {
+class TestGateway extends BaseGateway<BaseSession<TestGateway, LegacyContact>> {
   static override COMPONENT_TYPE = "test";
   static override MARK_ALL_MESSAGES = true;
-  Session = Session as unknown as typeof BaseSession<LegacyContact>;
+  readonly Session: typeof BaseSession<TestGateway, LegacyContact> = Session;
   override async validate(_jid: string, _form: FormValues) {}
 }
 
 class BareGateway extends TestGateway {
   static override MARK_ALL_MESSAGES = false;
-  override Session = BareSession as unknown as typeof BaseSession<LegacyContact>;
+  override readonly Session = BareSession;
 }
 
 forEachDriver((driver) => {
@@ -66,7 +62,7 @@ forEachDriver((driver) => {
   let gateway: TestGateway;
 
   async function start(Gateway: typeof TestGateway = TestGateway) {
-    ({ gateway, transport } = await startOnMemoryTransport(Gateway, store));
+    ({ gateway, transport } = await startTestGateway(Gateway, store, { domain: GW }));
   }
   beforeEach(async () => {
     calls.length = 0;

@@ -3,11 +3,13 @@ import { forEachDriver } from "@gangway/store/testing";
 import type { MemoryTransport } from "@gangway/testing";
 import type { FormValues } from "@gangway/xmpp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LegacyContact, type OutgoingMessage } from "./contact.js";
+import type { OutgoingMessage } from "./chat.js";
+import { LegacyContact } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
-import { LegacyRoster } from "./roster.js";
 import { BaseSession } from "./session.js";
-import { GW, startOnMemoryTransport } from "./test-support/gateway.js";
+import { startTestGateway } from "./testing/index.js";
+
+const GW = "net.localhost";
 
 /**
  * What the message path promises now that it does not wait for the database: order in both
@@ -20,42 +22,35 @@ const calls: string[] = [];
 /** Resolves the pending `onMessage` of the slow contact. */
 let releaseMessage: () => void = () => {};
 
-class SlowContact extends LegacyContact {
-  override async onMessage(message: OutgoingMessage) {
+let loginsRunning = 0;
+let mostLoginsAtOnce = 0;
+
+class Session extends BaseSession<TestGateway, LegacyContact> {
+  static override Contact = LegacyContact;
+  override async login() {
+    mostLoginsAtOnce = Math.max(mostLoginsAtOnce, ++loginsRunning);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    loginsRunning--;
+  }
+  override async *listContacts() {
+    for (const id of ["alice", "bob"]) yield this.contacts.byLegacyId(id);
+  }
+  override async onMessage(_chat: LegacyContact, message: OutgoingMessage) {
     await new Promise<void>((resolve) => {
       releaseMessage = resolve;
     });
     calls.push(`message ${message.body}`);
     return `L-${message.xmppId}`;
   }
-  override async onCorrect(legacyId: string, body: string) {
+  override async onCorrect(_chat: LegacyContact, legacyId: string, body: string) {
     calls.push(`correct ${legacyId} ${body}`);
   }
 }
 
-class FriendsRoster extends LegacyRoster<LegacyContact> {
-  override async *fill() {
-    for (const id of ["alice", "bob"]) yield this.byLegacyId(id);
-  }
-}
-
-let loginsRunning = 0;
-let mostLoginsAtOnce = 0;
-
-class Session extends BaseSession<LegacyContact> {
-  static override Contact = SlowContact;
-  static override Roster = FriendsRoster as typeof LegacyRoster;
-  override async login() {
-    mostLoginsAtOnce = Math.max(mostLoginsAtOnce, ++loginsRunning);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    loginsRunning--;
-  }
-}
-
-class TestGateway extends BaseGateway<BaseSession<LegacyContact>> {
+class TestGateway extends BaseGateway<Session> {
   static override COMPONENT_TYPE = "test";
   static override LOGIN_CONCURRENCY = 2;
-  Session = Session as unknown as typeof BaseSession<LegacyContact>;
+  readonly Session = Session;
   override async validate(_jid: string, _form: FormValues) {}
 }
 
@@ -88,7 +83,7 @@ forEachDriver((driver) => {
   let gateway: TestGateway;
 
   async function start(storeForGateway: Store = store) {
-    ({ gateway, transport } = await startOnMemoryTransport(TestGateway, storeForGateway));
+    ({ gateway, transport } = await startTestGateway(TestGateway, storeForGateway));
   }
   beforeEach(async () => {
     calls.length = 0;

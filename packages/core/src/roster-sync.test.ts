@@ -5,9 +5,10 @@ import { type Element, type FormValues, parseXml } from "@gangway/xmpp";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LegacyContact } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
-import { LegacyRoster } from "./roster.js";
 import { BaseSession } from "./session.js";
-import { GW, testGatewayDeps } from "./test-support/gateway.js";
+import { testGatewayDependencies } from "./testing/index.js";
+
+const GW = "net.localhost";
 
 /**
  * Roster sync across restarts: a privileged sync is remembered as a hash, and a login whose
@@ -25,24 +26,20 @@ class NamedContact extends LegacyContact {
   }
 }
 
-class NetworkRoster extends LegacyRoster<LegacyContact> {
-  override async *fill() {
+class Session extends BaseSession<TestGateway, NamedContact> {
+  static override Contact = NamedContact;
+  override async *listContacts() {
     for (const id of Object.keys(names)) {
-      const contact = await this.byLegacyId(id);
+      const contact = await this.contacts.byLegacyId(id);
       await contact.online();
       yield contact;
     }
   }
 }
 
-class Session extends BaseSession<LegacyContact> {
-  static override Contact = NamedContact;
-  static override Roster = NetworkRoster as typeof LegacyRoster;
-}
-
-class TestGateway extends BaseGateway<BaseSession<LegacyContact>> {
+class TestGateway extends BaseGateway<Session> {
   static override COMPONENT_TYPE = "test";
-  Session = Session as unknown as typeof BaseSession<LegacyContact>;
+  readonly Session = Session;
   override async validate(_jid: string, _form: FormValues) {}
 }
 
@@ -82,7 +79,10 @@ forEachDriver((driver) => {
     transport = new ServerTransport({ domain: GW });
     transport.failSets = options.failSets ?? false;
     const late = options.privileges === "late";
-    gateway = new TestGateway(testGatewayDeps(store, transport, { privilegeWaitMs: late ? 0 : 5000 }));
+    gateway = new TestGateway({
+      ...testGatewayDependencies(TestGateway, store, transport, { domain: GW }),
+      privilegeWaitMs: late ? 0 : 5000,
+    });
     const starting = gateway.start();
     if (!late) {
       await new Promise((resolve) => setTimeout(resolve, 10));

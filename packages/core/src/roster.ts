@@ -1,9 +1,9 @@
 import type { ContactRow } from "@gangway/store";
-import { escapeLocalpart, unescapeLocalpart, XmppError } from "@gangway/xmpp";
-import type { LegacyContact } from "./contact.js";
+import { XmppError } from "@gangway/xmpp";
+import type { AnyContact } from "./contact.js";
 import type { AnySession } from "./session.js";
 
-export type ContactClass<C extends LegacyContact> = new (
+export type ContactClass<C extends AnyContact> = new (
   session: AnySession,
   legacyId: string,
   jidLocal: string,
@@ -11,9 +11,9 @@ export type ContactClass<C extends LegacyContact> = new (
 
 /**
  * The user's legacy contacts, created lazily and kept once per legacy id. The mapping between
- * legacy ids and JID localparts is XEP-0106 escaping unless an app overrides the two methods.
+ * legacy ids and JID localparts is the session's (XEP-0106 escaping unless the app overrides it).
  */
-export class LegacyRoster<C extends LegacyContact = LegacyContact> {
+export class LegacyRoster<C extends AnyContact = AnyContact> {
   private readonly byId = new Map<string, C>();
   private readonly byLocal = new Map<string, C>();
   private readonly creating = new Map<string, Promise<C>>();
@@ -25,25 +25,14 @@ export class LegacyRoster<C extends LegacyContact = LegacyContact> {
     private readonly Contact: ContactClass<C>,
   ) {}
 
-  /** Legacy id → JID localpart. Override for networks whose ids need another mapping. */
+  /** Legacy id → JID localpart, as the session maps them. */
   legacyIdToJidLocal(legacyId: string): string {
-    return escapeLocalpart(legacyId);
+    return this.session.legacyIdToJidLocal(legacyId);
   }
-
-  /** JID localpart → legacy id; throw XmppError('item-not-found') for localparts that are no contact. */
-  jidLocalToLegacyId(jidLocal: string): string {
-    return unescapeLocalpart(jidLocal);
-  }
-
-  /**
-   * Yields the user's contacts after login (friends first). The default has none; apps
-   * override it, typically `for (const c of api.contacts()) yield await this.byLegacyId(c.id)`.
-   */
-  async *fill(): AsyncIterable<C> {}
 
   /**
    * Reads the user's stored contacts in one query, so creating them at login writes only what
-   * changed. The session calls it before `login()`.
+   * changed. The session calls it before `login()`; `listContacts()` may use `storedLegacyIds()`.
    */
   async loadStored(): Promise<void> {
     const { gateway, user } = this.session;
@@ -80,7 +69,7 @@ export class LegacyRoster<C extends LegacyContact = LegacyContact> {
     if (known) return known;
     let legacyId: string;
     try {
-      legacyId = this.jidLocalToLegacyId(jidLocal);
+      legacyId = this.session.jidLocalToLegacyId(jidLocal);
     } catch (err) {
       if (err instanceof XmppError) throw err;
       throw new XmppError("item-not-found", `No contact is known as ${jidLocal}.`);

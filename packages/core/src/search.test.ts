@@ -4,10 +4,14 @@ import { canonicalXml, type MemoryTransport } from "@gangway/testing";
 import { type FormField, type FormValues, XmppError } from "@gangway/xmpp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LegacyContact } from "./contact.js";
-import { BaseGateway, NOT_REGISTERED_TEXT } from "./gateway.js";
+import { type AnyGateway, BaseGateway } from "./gateway.js";
 import { NS_GATEWAY, NS_SEARCH, searchFeatures } from "./search.js";
-import { BaseSession, type SearchResult } from "./session.js";
-import { GW, startOnMemoryTransport } from "./test-support/gateway.js";
+import { BaseSession } from "./session.js";
+import type { SearchResult } from "./session-types.js";
+import { startTestGateway } from "./testing/index.js";
+import { NOT_REGISTERED_TEXT } from "./texts.js";
+
+const GW = "net.localhost";
 
 /**
  * Contact search on a tiny gateway: XEP-0055 (form, results, refusals), XEP-0100 (prompt → JID,
@@ -30,11 +34,9 @@ const DIRECTORY = [
 /** Both shapes of "nothing found" an app may return; each must be an empty result, not an error. */
 let nothingFound: "undefined" | "no items" = "no items";
 
-class PlainContact extends LegacyContact {}
-
 /** Logs in unless the registration says it must fail (FAILED_USER). */
-class LoginSession extends BaseSession<LegacyContact> {
-  static override Contact = PlainContact;
+class LoginSession extends BaseSession<AnyGateway, LegacyContact> {
+  static override Contact = LegacyContact;
   override async login() {
     if (this.registration.fail) throw new XmppError("not-authorized", "Wrong password");
   }
@@ -60,21 +62,21 @@ class SearchSession extends LoginSession {
   }
 }
 
-class SearchGateway extends BaseGateway<BaseSession<LegacyContact>> {
+class SearchGateway extends BaseGateway<LoginSession> {
   static override COMPONENT_TYPE = "test";
   static override SEARCH_TITLE = "Find people";
   static override SEARCH_INSTRUCTIONS = "Part of a name is enough.";
   static override SEARCH_FIELDS: readonly FormField[] = [
     { var: "name", type: "text-single", label: "Name", required: true },
   ];
-  Session = SearchSession as unknown as typeof BaseSession<LegacyContact>;
+  readonly Session = SearchSession;
   override async validate(_jid: string, _form: FormValues) {}
 }
 
 /** An app that implements no search: the base SEARCH_* statics and no onSearch. */
-class NoSearchGateway extends BaseGateway<BaseSession<LegacyContact>> {
+class NoSearchGateway extends BaseGateway<LoginSession> {
   static override COMPONENT_TYPE = "test";
-  Session = LoginSession as unknown as typeof BaseSession<LegacyContact>;
+  readonly Session = LoginSession;
   override async validate(_jid: string, _form: FormValues) {}
 }
 
@@ -98,11 +100,11 @@ const BOB_AND_JOHN_TABLE = `<x xmlns="jabber:x:data" type="result">
 forEachDriver((driver) => {
   let store: Store;
   let transport: MemoryTransport;
-  let gateway: BaseGateway<BaseSession<LegacyContact>>;
+  let gateway: BaseGateway<LoginSession>;
 
   async function start(Gateway: typeof SearchGateway | typeof NoSearchGateway = SearchGateway) {
     // Login presences and the failed login's notice are not what these tests look at.
-    ({ gateway, transport } = await startOnMemoryTransport(Gateway, store));
+    ({ gateway, transport } = await startTestGateway(Gateway, store, { domain: GW }));
   }
 
   /** The next stanza is a chat message from the gateway with this body (its id is generated). */

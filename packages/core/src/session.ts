@@ -1,155 +1,292 @@
-import type { UserPatch, UserRow } from "@gangway/store";
-import { buildPresence, type FormValues, XmppError } from "@gangway/xmpp";
+import type { UserRow } from "@gangway/store";
+import {
+  buildPresence,
+  type ChatState,
+  escapeLocalpart,
+  type FormValues,
+  unescapeLocalpart,
+  XmppError,
+} from "@gangway/xmpp";
 import type { Logger } from "pino";
-import type { LegacyContact, PresenceShow } from "./contact.js";
-import type { AnyGateway } from "./gateway.js";
-import { SerialQueue } from "./outbox.js";
+import type { ChatHook, LegacyChat, OutgoingMessage } from "./chat.js";
+import {
+  type ConnectionState,
+  HeldMessages,
+  loginFailure,
+  needsRelogin,
+  Reconnector,
+  reloginText,
+  STOPPING_TEXT,
+} from "./connection.js";
+import type { AnyContact, PresenceShow } from "./contact.js";
+import {
+  SEARCH_NOT_IMPLEMENTED_TEXT,
+  type SearchResult,
+  type UserAvatar,
+  type UserPresence,
+} from "./session-types.js";
+import type { GatewayHost } from "./host.js";
 import { type ContactClass, LegacyRoster } from "./roster.js";
 import { syncRoster } from "./roster-sync.js";
+import { UserRecord } from "./user-record.js";
 
-/** A presence the user's client sent, as `onPresence` receives it. */
-export interface UserPresence {
-  available: boolean;
-  show?: PresenceShow | undefined;
-  status?: string | undefined;
-  /** The client's resource: with several clients online, the last one to change wins. */
-  resource?: string | undefined;
+function notImplemented(what: string): never {
+  throw new XmppError("feature-not-implemented", `This gateway cannot ${what} on this network.`);
 }
-
-/** The user's own picture, as `onAvatar` receives it. */
-export interface UserAvatar {
-  data: Uint8Array;
-  type: string;
-  /** SHA-1 hex, as XEP-0153 advertised it. */
-  hash: string;
-}
-
-export type SessionState = "logging-in" | "logged-in" | "failed" | "logged-out";
-
-/** What `onSearch` found: the columns (one of them `jid`, e.g. `contact.jid`) and one row per contact. */
-export interface SearchResult {
-  fields: ReadonlyArray<{ var: string; label: string }>;
-  items: ReadonlyArray<Record<string, string>>;
-}
-
-/** The answer of an app whose session does not implement `onSearch`. */
-export const SEARCH_NOT_IMPLEMENTED_TEXT = "This gateway cannot search for contacts.";
 
 /**
- * One registered user's connection to the legacy network. Apps subclass it: `login()` connects
- * (returning a status text to show), `logout()` disconnects, and the legacy client's events are
- * turned into calls on contacts.
+ * One registered user's login to the legacy network. Apps subclass it: `login()` connects (and
+ * turns the legacy client's events into actions on contacts), `listContacts()` yields the user's
+ * contacts, `logout()` disconnects, and the chat hooks (`onMessage(chat, …)` and the rest) carry
+ * what the user does in XMPP to the network, for every chat alike.
  */
-export class BaseSession<C extends LegacyContact = LegacyContact> {
+export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyContact = AnyContact> {
   /** The contact class this session's roster creates; apps set their own. */
-  static Contact: ContactClass<LegacyContact>;
-  /** The roster class; apps override it to change the legacy id ↔ JID mapping or to `fill()`. */
-  static Roster: typeof LegacyRoster = LegacyRoster;
+  static Contact: ContactClass<AnyContact>;
+  /**
+   * The core reconnects (calling `reconnect()` with a jittered backoff) after the app reports a
+   * `transient-disconnect`. Apps whose client library reconnects by itself leave it false.
+   */
+  static RECONNECT = false;
 
   readonly contacts: LegacyRoster<C>;
   readonly log: Logger;
-  state: SessionState = "logging-in";
-  /** Why the last login failed, while `state` is "failed". */
-  lastLoginError: string | undefined;
-  /** What the last successful privileged roster sync put in the roster (see syncRoster); null: unknown. */
-  private currentRosterHash: string | null;
-  /** A new roster hash found during login, saved with the login's own write. */
-  private rosterHashUnsaved = false;
-  /** Writes to the user's row go one after the other, so an older hash never wins. */
-  private readonly userWrites = new SerialQueue();
+  /** Where the login stands (see ConnectionState); `connectionText` says why, in words. */
+  connectionState: ConnectionState = "connecting";
+  connectionText: string | undefined;
+  /** SHA-1 of the user's last vCard photo the gateway saw (XEP-0153); `onAvatar` runs on change. */
+  userAvatarHash: string | undefined;
+  /** The first login is done: contacts are synced into the roster. */
+  private ready = false;
+  private stopped = false;
+  private readonly held = new HeldMessages();
+  private readonly reconnector = new Reconnector(() => this.tryReconnect());
+  private readonly record: UserRecord;
+  /** Presence of the gateway itself towards this user; cached and replayed on probes. */
+  private gatewayPresence: { show?: PresenceShow; status: string; available: boolean } = {
+    available: false,
+    status: "",
+  };
 
   constructor(
-    readonly gateway: AnyGateway,
+    readonly gateway: G,
     public user: UserRow,
   ) {
-    const statics = this.constructor as typeof BaseSession;
+    const statics = this.statics;
     if (!statics.Contact)
       throw new Error(`${statics.name} must set static Contact to its LegacyContact subclass`);
-    this.contacts = new statics.Roster(this, statics.Contact) as unknown as LegacyRoster<C>;
+    this.contacts = new LegacyRoster<C>(this, statics.Contact as unknown as ContactClass<C>);
     this.log = gateway.log.child({ user: user.jid });
-    this.currentRosterHash = user.rosterHash;
+    this.record = new UserRecord(gateway.store, user.jid, user.rosterHash, this.log);
+  }
+
+  private get statics(): typeof BaseSession {
+    return this.constructor as typeof BaseSession;
   }
 
   get userJid(): string {
     return this.user.jid;
   }
 
+  /** The first login is done and the session is not stopped (it may be reconnecting). */
   get isLoggedIn(): boolean {
-    return this.state === "logged-in";
+    return this.ready;
   }
 
-  get rosterHash(): string | null {
-    return this.currentRosterHash;
+  /** Why the user must log in again, while they must. */
+  get lastLoginError(): string | undefined {
+    return needsRelogin(this.connectionState) ? this.connectionText : undefined;
   }
-
-  /**
-   * Roster sync's outcome (null: the roster's content is no longer known). A new hash found while
-   * logging in is saved by the login's `lastLoginAt` write, so a login still costs one write; a
-   * cleared one is saved at once, so that a login failing later cannot leave a stale hash behind.
-   * Neither is waited for: a lost write only costs the next login a full sync.
-   */
-  recordRosterHash(hash: string | null): void {
-    if (hash === this.currentRosterHash) return;
-    this.currentRosterHash = hash;
-    if (hash !== null && this.state === "logging-in") this.rosterHashUnsaved = true;
-    else this.saveRosterHash();
-  }
-
-  private saveRosterHash(): void {
-    this.rosterHashUnsaved = false;
-    this.writeUser({ rosterHash: this.currentRosterHash }).catch((err) =>
-      this.log.warn({ err }, "could not save the roster hash"),
-    );
-  }
-
-  private writeUser(patch: UserPatch): Promise<unknown> {
-    return this.userWrites.run(() => this.gateway.store.users.update(this.userJid, patch));
-  }
-
-  // ---- hooks the app overrides ----
-
-  /** Connects to the legacy network. Return a status text for the gateway's presence, if any. */
-  async login(): Promise<string | undefined | void> {}
-
-  async logout(): Promise<void> {}
-
-  /**
-   * The user's XMPP presence changed (one of their clients went online, away, offline…), for
-   * networks that show the user's status. Only called while the user's `sync_presence` is on.
-   * The default does nothing: not every network has presence.
-   */
-  async onPresence(_presence: UserPresence): Promise<void> {}
-
-  /** SHA-1 of the user's last vCard photo the gateway saw (XEP-0153); `onAvatar` runs on change. */
-  userAvatarHash: string | undefined;
-
-  /**
-   * The user's XMPP avatar changed (null: removed), for networks that show the user's picture.
-   * Only called while the user's `sync_avatar` is on. The default does nothing.
-   */
-  async onAvatar(_avatar: UserAvatar | null): Promise<void> {}
-
-  /**
-   * Searches the legacy network for contacts (XEP-0055 and the `find` command). `values` are the
-   * answers to the gateway's SEARCH_FIELDS, already validated. Undefined or no items means nothing
-   * was found, which is not an error.
-   */
-  async onSearch(_values: FormValues): Promise<SearchResult | undefined> {
-    throw new XmppError("feature-not-implemented", SEARCH_NOT_IMPLEMENTED_TEXT);
-  }
-
-  // ---- helpers ----
 
   /** Registration data as the user entered it (the registration form's values). */
   get registration(): Readonly<Record<string, unknown>> {
     return this.user.registration;
   }
 
-  /** Presence of the gateway itself towards this user; cached and replayed on probes. */
-  private gatewayPresence: { show?: PresenceShow; status: string; available: boolean } = {
-    available: false,
-    status: "",
-  };
+  // ---- hooks the app overrides: the login ----
+
+  /** Connects to the legacy network. Return a status text for the gateway's presence, if any. */
+  async login(): Promise<string | undefined | void> {}
+
+  async logout(): Promise<void> {}
+
+  /** Connects again after a `transient-disconnect` (with RECONNECT). The default is `login()`. */
+  async reconnect(): Promise<string | undefined | void> {
+    return this.login();
+  }
+
+  /** Yields the user's contacts after login (friends first), e.g. `yield this.contacts.byLegacyId(id)`. */
+  async *listContacts(): AsyncIterable<C> {}
+
+  /** Legacy id → JID localpart (XEP-0106 escaping). Override for networks whose ids need another mapping. */
+  legacyIdToJidLocal(legacyId: string): string {
+    return escapeLocalpart(legacyId);
+  }
+
+  /** JID localpart → legacy id; throw XmppError('item-not-found') for localparts that are no contact. */
+  jidLocalToLegacyId(jidLocal: string): string {
+    return unescapeLocalpart(jidLocal);
+  }
+
+  // ---- hooks the app overrides: the chats (XMPP → legacy) ----
+
+  /** The user sent a message to `chat`. Return the legacy id of the sent message, if any. */
+  async onMessage(_chat: C, _message: OutgoingMessage): Promise<string | undefined | void> {
+    notImplemented("send messages to this contact");
+  }
+
+  /** The user corrected their message `legacyId` (XEP-0308). Return the correction's own legacy id, if it has one. */
+  async onCorrect(
+    _chat: C,
+    _legacyId: string,
+    _body: string,
+    _message: OutgoingMessage,
+  ): Promise<string | undefined | void> {
+    notImplemented("correct messages");
+  }
+
+  /** The user retracted their message `legacyId` (XEP-0424). */
+  async onRetract(_chat: C, _legacyId: string): Promise<void> {
+    notImplemented("retract messages");
+  }
+
+  /** The user's complete set of reactions to `legacyId` is now `emojis` (empty: none). XEP-0444. */
+  async onReact(_chat: C, _legacyId: string, _emojis: readonly string[]): Promise<void> {
+    notImplemented("send reactions");
+  }
+
+  /** The user has read `chat` up to `legacyId` (XEP-0333 displayed). */
+  async onDisplayed(_chat: C, _legacyId: string): Promise<void> {
+    notImplemented("send read markers");
+  }
+
+  /** The user is typing, stopped, left… (XEP-0085). */
+  async onChatState(_chat: C, _state: ChatState): Promise<void> {
+    notImplemented("send typing notifications");
+  }
+
+  /**
+   * The reactions the user may send on `legacyId` in `chat`, or undefined for any. Enforced with a
+   * clear error, and advertised in disco (XEP-0444 restrictions) when the same for every message.
+   */
+  async availableReactions(_chat: LegacyChat, _legacyId?: string): Promise<ReadonlySet<string> | undefined> {
+    return undefined;
+  }
+
+  /** True when this session's class overrides the hook. */
+  implements(hook: ChatHook): boolean {
+    return this[hook] !== BaseSession.prototype[hook];
+  }
+
+  /**
+   * Whether the feature behind `hook` works in `chat` now: what its disco#info and caps advertise.
+   * The default is `implements(hook)`; override it when it depends on the network (an IRC server
+   * without message tags has no typing notifications).
+   */
+  supports(hook: ChatHook, _chat: LegacyChat): boolean {
+    return this.implements(hook);
+  }
+
+  // ---- hooks the app overrides: the user's own side ----
+
+  /**
+   * The user's XMPP presence changed, for networks that show the user's status. Only called while
+   * the user's `sync_presence` is on. The default does nothing: not every network has presence.
+   */
+  async onPresence(_presence: UserPresence): Promise<void> {}
+
+  /** The user's XMPP avatar changed (null: removed). Only called while `sync_avatar` is on. */
+  async onAvatar(_avatar: UserAvatar | null): Promise<void> {}
+
+  /**
+   * Searches the legacy network for contacts (XEP-0055 and the `find` command). `values` are the
+   * answers to the gateway's SEARCH_FIELDS, already validated. Nothing found is not an error.
+   */
+  async onSearch(_values: FormValues): Promise<SearchResult | undefined> {
+    throw new XmppError("feature-not-implemented", SEARCH_NOT_IMPLEMENTED_TEXT);
+  }
+
+  // ---- the connection state ----
+
+  /**
+   * Reports where the login stands; the user sees it as the gateway's presence. With RECONNECT, a
+   * `transient-disconnect` makes the core call `reconnect()` until it works; `bad-credentials`,
+   * `logged-out` and `unknown-error` tell the user to log in again.
+   */
+  async setConnectionState(state: ConnectionState, text?: string): Promise<void> {
+    if (this.stopped) return;
+    const previous = this.connectionState;
+    this.connectionState = state;
+    this.connectionText = text;
+    switch (state) {
+      case "connected":
+        this.reconnector.cancel();
+        // During the first login, start() says "connected" once the roster is synced.
+        if (!this.ready) return;
+        this.held.release();
+        await this.sendGatewayStatus(text || "Connected");
+        return;
+      case "connecting":
+        await this.sendGatewayStatus(text || "Logging in…", { show: "dnd" });
+        return;
+      case "transient-disconnect": {
+        const lost = text || "Lost the connection to the legacy network";
+        if (this.statics.RECONNECT && this.ready) {
+          const delay = this.reconnector.schedule();
+          await this.sendGatewayStatus(`${lost}; reconnecting in ${Math.ceil(delay / 1000)} s`, { show: "dnd" });
+        } else {
+          await this.sendGatewayStatus(lost, { show: "dnd" });
+        }
+        return;
+      }
+      default: {
+        this.reconnector.cancel();
+        this.held.refuse(new XmppError("recipient-unavailable", reloginText(text)));
+        const why = text || (state === "logged-out" ? "the network logged you out" : "unknown reason");
+        await this.sendGatewayStatus(
+          state === "logged-out" ? `Logged out: ${why}` : `Could not log in: ${why}`,
+          { show: "dnd" },
+        );
+        if (previous !== state || this.ready) {
+          await this.sendGatewayMessage(
+            `You are not logged in to the legacy network: ${why}\nFix the cause, then send 're-login' (or run the "Re-login" command) to try again.`,
+          );
+        }
+      }
+    }
+  }
+
+  /**
+   * Resolves once the session can carry the user's messages: at once when connected, after the
+   * login or reconnection when one is under way (bounded: see HeldMessages), never when the user
+   * must log in again (the error says so).
+   */
+  async untilConnected(): Promise<void> {
+    if (this.stopped) throw new XmppError("recipient-unavailable", STOPPING_TEXT);
+    if (this.ready && this.connectionState === "connected") return;
+    if (needsRelogin(this.connectionState))
+      throw new XmppError("recipient-unavailable", reloginText(this.connectionText));
+    await this.held.wait();
+  }
+
+  private async tryReconnect(): Promise<boolean> {
+    if (this.stopped) return true;
+    await this.setConnectionState("connecting", "Reconnecting…");
+    try {
+      const status = await this.reconnect();
+      await this.setConnectionState("connected", status || "Connected");
+      return true;
+    } catch (err) {
+      if (this.stopped) return true;
+      const { state, reason } = loginFailure(err);
+      this.log.warn({ err: reason }, "reconnection failed");
+      // Wrong credentials will not fix themselves; anything else is worth another try.
+      await this.setConnectionState(state === "bad-credentials" ? state : "transient-disconnect", reason);
+      return state === "bad-credentials";
+    }
+  }
+
+  // ---- helpers ----
 
   async sendGatewayStatus(
     status: string,
@@ -186,47 +323,36 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
     return this.gateway.input(this.userJid, question, options);
   }
 
+  // ---- the lifecycle ----
+
   /**
-   * The login lifecycle: "Logging in…" → `login()` → contacts synced into the roster →
-   * the status `login()` returned (or "Logged in"). A failure is shown, never thrown.
+   * The login: "Logging in…" → `login()` → contacts synced into the roster → the status `login()`
+   * returned (or "Logged in"), and held messages go through. A failure is shown, never thrown.
    */
   async start(): Promise<void> {
-    this.state = "logging-in";
-    this.lastLoginError = undefined;
-    await this.sendGatewayStatus("Logging in…", { show: "dnd" });
+    this.stopped = false;
+    this.ready = false;
+    await this.setConnectionState("connecting", "Logging in…");
     try {
       await this.contacts.loadStored();
       const status = await this.login();
       const contacts: C[] = [];
-      for await (const contact of this.contacts.fill()) contacts.push(contact);
+      for await (const contact of this.listContacts()) contacts.push(contact);
       this.contacts.forgetStored();
       await syncRoster(this, contacts);
       // Clients that follow XEP-0084 (+notify) learn the pictures from these events.
       for (const contact of contacts) if (contact.avatar) await contact.sendAvatarEvent();
       // Only now: presences set while filling were cached, and syncRoster has just sent them.
-      this.state = "logged-in";
-      await this.sendGatewayStatus(status || "Logged in");
-      const rosterHash = this.rosterHashUnsaved ? { rosterHash: this.currentRosterHash } : {};
-      this.rosterHashUnsaved = false;
-      await this.writeUser({ lastLoginAt: new Date(), ...rosterHash });
+      this.ready = true;
+      await this.setConnectionState("connected", status || "Logged in");
+      await this.record.loggedIn();
       this.log.info({ contacts: contacts.length }, "logged in");
     } catch (err) {
       this.contacts.forgetStored();
-      // The roster sync may have succeeded before the failure: its hash is still true.
-      if (this.rosterHashUnsaved) this.saveRosterHash();
-      this.state = "failed";
-      const reason =
-        err instanceof XmppError
-          ? (err.text ?? err.condition)
-          : err instanceof Error
-            ? err.message
-            : String(err);
-      this.lastLoginError = reason;
+      this.record.loginFailed();
       this.log.warn({ err }, "login failed");
-      await this.sendGatewayStatus(`Could not log in: ${reason}`, { show: "dnd" });
-      await this.sendGatewayMessage(
-        `You are not logged in to the legacy network: ${reason}\nFix the cause, then send 're-login' (or run the "Re-login" command) to try again.`,
-      );
+      const { state, reason } = loginFailure(err);
+      await this.setConnectionState(state, reason);
     }
   }
 
@@ -240,12 +366,15 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
 
   /** Logs out and shows everything as offline (shutdown or unregistration). */
   async stop(): Promise<void> {
-    if (this.state === "logged-out") return;
-    const wasLoggedIn = this.state === "logged-in";
+    if (this.stopped) return;
+    const wasLoggedIn = this.ready;
+    this.reconnector.cancel();
     for (const contact of this.contacts) {
       if (contact.currentPresence.available) await contact.offline();
     }
-    this.state = "logged-out";
+    this.stopped = true;
+    this.ready = false;
+    this.held.refuse(new XmppError("recipient-unavailable", STOPPING_TEXT));
     await this.sendGatewayStatus("", { available: false });
     if (wasLoggedIn) {
       try {
@@ -255,7 +384,17 @@ export class BaseSession<C extends LegacyContact = LegacyContact> {
       }
     }
   }
+
+  // ---- the roster hash (see UserRecord) ----
+
+  get rosterHash(): string | null {
+    return this.record.rosterHash;
+  }
+
+  recordRosterHash(hash: string | null): void {
+    this.record.recordRosterHash(hash, !this.ready);
+  }
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the gateway handles sessions of any contact type
-export type AnySession = BaseSession<any>;
+// biome-ignore lint/suspicious/noExplicitAny: the core handles sessions of any contact type
+export type AnySession = BaseSession<GatewayHost, any>;

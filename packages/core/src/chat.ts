@@ -1,0 +1,274 @@
+import {
+  buildChatMessage,
+  type ChatMessage,
+  type ChatMessageOptions,
+  type ChatState,
+  type Element,
+  type EntityCapabilities,
+  XmppError,
+} from "@gangway/xmpp";
+import { Outbox, type Send, SerialQueue } from "./outbox.js";
+import type { AnySession } from "./session.js";
+
+/** A message the user sent to a chat, as the session's `onMessage` hook receives it. */
+export interface OutgoingMessage {
+  /** The XMPP stanza id (or origin-id) the user's client gave the message. */
+  xmppId: string | undefined;
+  /** What the user wrote; an XEP-0461 reply's quoted fallback is already removed. */
+  body: string;
+  /** The message this one answers (XEP-0461), when the gateway knows its legacy id. */
+  replyTo?: { legacyId: string } | undefined;
+  /** Everything the stanza carried, parsed. */
+  parsed: ChatMessage;
+  stanza: Element;
+}
+
+/** Options of every legacy → XMPP action that can be something the user did elsewhere. */
+export interface CarbonOption {
+  /**
+   * The user did this from the legacy network's own app: it is shown as sent *by the user*
+   * (XEP-0356 privileged message) so all their XMPP clients see it. Without that privilege, see
+   * `Carbons` for the fallback.
+   */
+  carbon?: boolean;
+}
+
+export interface SendTextOptions extends CarbonOption {
+  /** The legacy network's id for this message: stored, so later edits/reactions can find it. */
+  id?: string;
+  /** Legacy id of the message this one replies to (from either side). */
+  replyTo?: string;
+  /** Quoted in the body for clients without XEP-0461 (e.g. the replied message's first line). */
+  replyFallback?: string;
+  /** When it was sent, for messages the network delivers late or replays (XEP-0203 delay). */
+  when?: Date;
+}
+
+/**
+ * The XMPP → legacy hooks, implemented once on the session with the chat as first argument; a
+ * chat advertises in disco only those its session's class overrides (and `supports`).
+ */
+export const CHAT_HOOKS = [
+  "onMessage",
+  "onCorrect",
+  "onRetract",
+  "onReact",
+  "onDisplayed",
+  "onChatState",
+] as const;
+export type ChatHook = (typeof CHAT_HOOKS)[number];
+/** The former name of ChatHook, from when the hooks lived on the contact. */
+export type ContactHook = ChatHook;
+
+/**
+ * One conversation between the user and the legacy network: a contact's 1:1 chat (LegacyContact)
+ * and, with groups, a room. It owns what every conversation needs: the legacy → XMPP actions
+ * (sent in call order, each after the id maps before it are committed), the user's messages
+ * handled one at a time, and the id maps between legacy and XMPP message ids.
+ */
+export abstract class LegacyChat<S extends AnySession = AnySession> {
+  /**
+   * Legacy ids of messages shown to the user since their last read marker, oldest first: with
+   * MARK_ALL_MESSAGES, one XMPP marker (which means "read up to here") marks each of them.
+   */
+  readonly unreadLegacyIds: string[] = [];
+  /** XEP-0115 capabilities of this chat's feature set (set when the chat is created). */
+  capabilities: EntityCapabilities | undefined;
+  /** Legacy → XMPP actions, in call order; sent once their id maps are committed. */
+  private readonly outbox = new Outbox(() => this.session.gateway.store.messageIds.flush());
+  /** The user's messages to this chat, handled one at a time in arrival order. */
+  private readonly inbox = new SerialQueue();
+
+  constructor(
+    readonly session: S,
+    readonly legacyId: string,
+    readonly jidLocal: string,
+  ) {}
+
+  /** The chat's bare JID, which the user writes to. */
+  get jid(): string {
+    return `${this.jidLocal}@${this.session.gateway.domain}`;
+  }
+
+  /** Where the legacy side's messages come from (a puppet's full JID, a room occupant…). */
+  protected abstract get senderJid(): string;
+
+  /** Whether the feature behind `hook` works in this chat now (the session decides). */
+  supports(hook: ChatHook): boolean {
+    return this.session.supports(hook, this);
+  }
+
+  /** The reactions the user may send on `legacyId` here, or undefined for any (the session decides). */
+  availableReactions(legacyId?: string): Promise<ReadonlySet<string> | undefined> {
+    return this.session.availableReactions(this, legacyId);
+  }
+
+  // ---- actions the app calls (legacy → XMPP) ----
+
+  /** Shows a message from the other side to the user (or, with `carbon`, one the user sent). */
+  async sendText(body: string, options: SendTextOptions = {}): Promise<void> {
+    return this.act(async () => {
+      const { gateway } = this.session;
+      const xmppId = gateway.newStanzaId();
+      if (options.id !== undefined) {
+        this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
+        if (!options.carbon) this.unreadLegacyIds.push(options.id);
+      }
+      const replyTo = options.replyTo === undefined ? undefined : await this.referenceTo(options.replyTo);
+      return this.outgoing(
+        {
+          id: xmppId,
+          body,
+          originId: true,
+          markable: !options.carbon,
+          ...(replyTo && {
+            replyTo: {
+              id: replyTo.xmppId,
+              to: replyTo.fromUser ? this.session.userJid : this.jid,
+              ...(options.replyFallback !== undefined && { fallbackText: options.replyFallback }),
+            },
+          }),
+          ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
+        },
+        options.carbon,
+      );
+    });
+  }
+
+  /** The message `legacyId` was edited to `body` (XEP-0308: the correction replaces the first XMPP id). */
+  async correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
+    return this.act(async () => {
+      const target = await this.requireXmppId(legacyId);
+      return this.outgoing({ id: this.newId(), body, correctionOf: target }, options.carbon);
+    });
+  }
+
+  /** The message `legacyId` was deleted for everyone (XEP-0424). */
+  async retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
+    return this.act(async () => {
+      const target = await this.requireXmppId(legacyId);
+      return this.outgoing({ id: this.newId(), retractionOf: target }, options.carbon);
+    });
+  }
+
+  /** The other side's (or, with `carbon`, the user's) reactions to `legacyId` are now `emojis`. */
+  async react(legacyId: string, emojis: readonly string[], options: CarbonOption = {}): Promise<void> {
+    return this.act(async () => {
+      const target = await this.requireXmppId(legacyId);
+      return this.outgoing({ id: this.newId(), reactions: { id: target, emojis } }, options.carbon);
+    });
+  }
+
+  /** The user's message `legacyId` reached the other side (XEP-0184 and XEP-0333 received). */
+  async received(legacyId: string): Promise<void> {
+    return this.act(async () => {
+      const target = await this.xmppId(legacyId);
+      return target && this.outgoing({ id: this.newId(), received: target });
+    });
+  }
+
+  /** The other side read the user's messages up to `legacyId` (or, with `carbon`, the user read theirs). */
+  async displayed(legacyId: string, options: CarbonOption = {}): Promise<void> {
+    return this.act(async () => {
+      const target = await this.xmppId(legacyId);
+      return target && this.outgoing({ id: this.newId(), displayed: target }, options.carbon);
+    });
+  }
+
+  composing(): Promise<void> {
+    return this.chatState("composing");
+  }
+
+  paused(): Promise<void> {
+    return this.chatState("paused");
+  }
+
+  active(): Promise<void> {
+    return this.chatState("active");
+  }
+
+  inactive(): Promise<void> {
+    return this.chatState("inactive");
+  }
+
+  /**
+   * Runs `work` after every action called before it has been prepared (see `Outbox`). Apps may
+   * use it to order their own steps with the chat's actions.
+   */
+  inOrder<T>(work: () => Promise<T>): Promise<T> {
+    return this.outbox.inOrder(work);
+  }
+
+  /** Runs `work` (the hooks for one message from the user) after the user's earlier messages. */
+  fromUser<T>(work: () => Promise<T>): Promise<T> {
+    return this.inbox.run(work);
+  }
+
+  /** The gateway's own delivery receipt for the user's message `xmppId` (networks without receipts). */
+  acknowledge(xmppId: string): Promise<void> {
+    return this.act(async () => this.outgoing({ id: this.newId(), received: xmppId }));
+  }
+
+  /** Queues an action: prepared and sent in call order (see `Outbox`). */
+  protected act(prepare: () => Promise<Send | undefined | "">): Promise<void> {
+    return this.outbox.act(prepare);
+  }
+
+  // ---- id maps ----
+
+  /**
+   * Records that legacy message `legacyId` is XMPP message `xmppId` in this chat. Lookups find it
+   * at once; it is committed with the next batch, before anything this chat sends next.
+   */
+  mapMessage(legacyId: string, xmppId: string, direction: "in" | "out"): void {
+    const { gateway, user } = this.session;
+    gateway.store.messageIds
+      .add(user.id, { chat: this.legacyId, legacyId, xmppId, direction })
+      // Shown anyway: losing an id map costs a later edit of this message, not the message.
+      .catch((err: unknown) => this.session.log.error({ err }, "could not store a message's id map"));
+  }
+
+  /** The first XMPP id of a legacy message (the one corrections and reactions must reference). */
+  async xmppId(legacyId: string): Promise<string | undefined> {
+    const { gateway, user } = this.session;
+    return (await gateway.store.messageIds.first(user.id, this.legacyId, legacyId))?.xmppId;
+  }
+
+  /** The legacy id behind an XMPP id the user's client refers to (a correction, a reaction, a marker). */
+  legacyIdOf(xmppId: string): Promise<string | undefined> {
+    return this.session.gateway.store.messageIds.legacyId(this.session.user.id, this.legacyId, xmppId);
+  }
+
+  private async requireXmppId(legacyId: string): Promise<string> {
+    const id = await this.xmppId(legacyId);
+    // The app refers to a message the gateway never showed (sent before registration, or lost).
+    if (!id)
+      throw new XmppError("item-not-found", `No XMPP message is known for legacy message ${legacyId}.`);
+    return id;
+  }
+
+  private async referenceTo(legacyId: string): Promise<{ xmppId: string; fromUser: boolean } | undefined> {
+    const { gateway, user } = this.session;
+    const pair = await gateway.store.messageIds.first(user.id, this.legacyId, legacyId);
+    return pair && { xmppId: pair.xmppId, fromUser: pair.direction === "out" };
+  }
+
+  private newId(): string {
+    return this.session.gateway.newStanzaId();
+  }
+
+  private chatState(state: ChatState): Promise<void> {
+    return this.act(async () => this.outgoing({ id: this.newId(), chatState: state }));
+  }
+
+  /** A message from the other side to the user, or with `carbon` a carbon from the user to the chat. */
+  private outgoing(options: Omit<ChatMessageOptions, "from" | "to">, carbon?: boolean): Send {
+    const { gateway, userJid } = this.session;
+    if (carbon) {
+      const inner = buildChatMessage({ ...options, from: userJid, to: this.jid });
+      return () => gateway.sendCarbon(userJid, inner, this.senderJid);
+    }
+    const stanza = buildChatMessage({ ...options, from: this.senderJid, to: userJid });
+    return () => gateway.send(stanza);
+  }
+}

@@ -1,0 +1,71 @@
+import { type AdHocCommands, NS_COMMANDS, NS_REGISTER } from "@gangway/registration";
+import {
+  discoInfoResult,
+  discoItemsResult,
+  type Element,
+  NS_DISCO_INFO,
+  NS_DISCO_ITEMS,
+  NS_PING,
+  type XmppComponent,
+  XmppError,
+} from "@gangway/xmpp";
+import type { GatewayHost } from "./host.js";
+import type { AnySession } from "./session.js";
+import type { Sessions } from "./sessions.js";
+
+export interface DiscoDependencies {
+  component: XmppComponent;
+  host: GatewayHost;
+  sessions: Sessions<AnySession>;
+  adHocCommands: AdHocCommands;
+  /** Features beyond the built-in ones (search), asked for at each request: they depend on the app's classes. */
+  extraFeatures: () => readonly string[];
+  toComponent: (to: string) => boolean;
+  toPuppet: (to: string) => boolean;
+}
+
+/** What a puppet says to someone who is not logged in: only what every entity has. */
+const ANONYMOUS_PUPPET = {
+  identities: [{ category: "client", type: "pc" }],
+  features: [NS_DISCO_INFO, NS_PING],
+};
+
+/**
+ * Service discovery: the component's identity and features (and its ad-hoc command nodes), and
+ * each puppet's, from what its chat supports (see puppet-info.ts). Ping is answered everywhere.
+ */
+export function serveDisco(deps: DiscoDependencies): void {
+  const { component, host, sessions, adHocCommands, toComponent, toPuppet } = deps;
+
+  component.iq.handle({ namespace: NS_DISCO_INFO, type: "get", to: toComponent }, ({ child }) => {
+    const node = child.attrs.node;
+    if (!node) return componentInfo(host, deps.extraFeatures());
+    const info = adHocCommands.discoInfo(node);
+    if (!info) throw new XmppError("item-not-found", `There is no node "${node}" here.`);
+    return info;
+  });
+  component.iq.handle({ namespace: NS_DISCO_ITEMS, type: "get", to: toComponent }, ({ child, from }) => {
+    const node = child.attrs.node;
+    if (node === NS_COMMANDS) return adHocCommands.discoItems(from.bare().toString());
+    if (node) throw new XmppError("item-not-found", `There is no node "${node}" here.`);
+    return discoItemsResult([]);
+  });
+  component.iq.handle({ namespace: NS_DISCO_INFO, type: "get", to: toPuppet }, async ({ from, to, child }) => {
+    const session = sessions.get(from.bare().toString());
+    if (!session?.isLoggedIn || !to.local) {
+      return discoInfoResult({ ...ANONYMOUS_PUPPET, node: child.attrs.node });
+    }
+    const contact = await session.contacts.byJidLocal(to.local);
+    const capabilities = contact.capabilities ?? (await host.capabilities.of(contact));
+    return capabilities.discoInfo(child.attrs.node);
+  });
+  component.iq.handle({ namespace: NS_PING, type: "get", to: () => true }, () => undefined);
+}
+
+function componentInfo(host: GatewayHost, extraFeatures: readonly string[]): Element {
+  const { COMPONENT_TYPE, COMPONENT_NAME } = host.meta;
+  return discoInfoResult({
+    identities: [{ category: "gateway", type: COMPONENT_TYPE, name: COMPONENT_NAME }],
+    features: [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER, NS_COMMANDS, ...extraFeatures],
+  });
+}

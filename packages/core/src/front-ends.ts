@@ -1,0 +1,62 @@
+import {
+  AdHocCommands,
+  ChatCommands,
+  type Command,
+  type PreferencesForm,
+  type QrConfirmations,
+  type Registrar,
+  type Requester,
+  registrationCommands,
+} from "@gangway/registration";
+import type { XmppComponent } from "@gangway/xmpp";
+import { type CommandDependencies, gatewayCommands } from "./commands.js";
+import type { GatewayHost } from "./host.js";
+
+export interface FrontEndDependencies extends CommandDependencies {
+  component: XmppComponent;
+  qr: QrConfirmations;
+  registrar: Registrar;
+  preferencesForm: PreferencesForm;
+  /** Commands beyond the built-in ones: search, the app's own. */
+  extraCommands: readonly Command[];
+  requester: (bareJid: string) => Promise<Requester>;
+  host: GatewayHost;
+}
+
+/**
+ * Every command (registration's, the core's, search, the app's) and the two front ends that
+ * render them: XEP-0050 ad-hoc commands and the chat bot on the component JID.
+ */
+export function commandFrontEnds(deps: FrontEndDependencies): {
+  commands: readonly Command[];
+  adHocCommands: AdHocCommands;
+  chatCommands: ChatCommands;
+} {
+  const { host, requester } = deps;
+  const commands = [
+    ...registrationCommands({
+      registrar: deps.registrar,
+      pending: host.store.pendingRegistrations,
+      partialRegistrationTimeoutMs: host.config.partialRegistrationTimeoutMs,
+      preferences: host.meta.PREFERENCES.length > 0 ? deps.preferencesForm : undefined,
+      qr: deps.qr,
+    }),
+    ...gatewayCommands(deps),
+    ...deps.extraCommands,
+  ];
+  const adHocCommands = new AdHocCommands(deps.component, {
+    commands,
+    requester,
+    newSessionId: () => host.newStanzaId(),
+    sessionTimeoutMs: host.config.partialRegistrationTimeoutMs,
+    publishQr: (to, text) => host.sendQr(to, text),
+  });
+  const chatCommands = new ChatCommands({
+    commands,
+    requester,
+    send: (to, text) => host.sendChat(to, text),
+    sendQr: async (to, text) => void (await host.sendQr(to, text)),
+    onBackgroundError: (err) => host.log.error({ err }, "a chat command failed in the background"),
+  });
+  return { commands, adHocCommands, chatCommands };
+}

@@ -1,0 +1,42 @@
+import type { ChatCommands } from "@gangway/registration";
+import { type Element, JID } from "@gangway/xmpp";
+import { dispatchToChat } from "./inbound-chat.js";
+import { type Privileges, parsePrivilegeAdvertisement } from "./privileges.js";
+import type { AnySession } from "./session.js";
+import type { Sessions } from "./sessions.js";
+import type { UserInput } from "./user-input.js";
+
+export interface MessageRouting {
+  sessions: Sessions<AnySession>;
+  chatCommands: ChatCommands;
+  userInput: UserInput;
+  onPrivileges: (privileges: Privileges) => void;
+}
+
+/**
+ * Where a message goes: from the server, the XEP-0356 advertisement; to the gateway's own JID, an
+ * answer to `input()` or the chat bot; to a puppet, the session's chat hooks — once the session
+ * can carry it (a login under way holds it: see BaseSession.untilConnected).
+ */
+export async function routeMessage(routing: MessageRouting, stanza: Element): Promise<void> {
+  if (stanza.attrs.type === "error") return;
+  const from = JID.parse(String(stanza.attrs.from ?? ""));
+  const to = JID.parse(String(stanza.attrs.to ?? ""));
+
+  if (!from.local) {
+    const advertised = parsePrivilegeAdvertisement(stanza);
+    if (advertised) routing.onPrivileges(advertised);
+    return;
+  }
+  const userJid = from.bare().toString();
+  if (!to.local) {
+    const text = stanza.getChildText("body");
+    if (!text) return;
+    if (routing.userInput.answer(userJid, text)) return;
+    await routing.chatCommands.handle(userJid, text);
+    return;
+  }
+  const session = routing.sessions.require(userJid);
+  await session.untilConnected();
+  await dispatchToChat(session, await session.contacts.byJidLocal(to.local), stanza);
+}

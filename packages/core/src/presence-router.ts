@@ -1,0 +1,132 @@
+import { NOT_ALLOWED_TEXT, type Registrar } from "@gangway/registration";
+import {
+  type Element,
+  JID,
+  parseAvatarUpdateHash,
+  parseUserPresence,
+  parseVCardTempPhoto,
+  subscriptionPresence,
+  vcardTempRequest,
+  XmppError,
+} from "@gangway/xmpp";
+import type { AnyContact } from "./contact.js";
+import type { GatewayHost } from "./host.js";
+import type { AnySession } from "./session.js";
+import type { Sessions } from "./sessions.js";
+import { NOT_REGISTERED_TEXT } from "./texts.js";
+
+export interface PresenceRouting {
+  host: GatewayHost;
+  sessions: Sessions<AnySession>;
+  registrar: Registrar;
+}
+
+/**
+ * Presences from users: subscriptions to the gateway and to puppets (accepted, remembered, answered
+ * with the contact's presence), probes, unsubscribing from the gateway (= unregistering), and the
+ * user's own availability and XEP-0153 avatar, passed to the session's `onPresence`/`onAvatar`.
+ */
+export async function routePresence(routing: PresenceRouting, stanza: Element): Promise<void> {
+  const { host, sessions } = routing;
+  const type = stanza.attrs.type as string | undefined;
+  if (type === "error") return;
+  const from = JID.parse(String(stanza.attrs.from ?? ""));
+  const to = JID.parse(String(stanza.attrs.to ?? ""));
+  if (!from.local) return;
+  const userJid = from.bare().toString();
+  const session = sessions.get(userJid);
+
+  if (!to.local) {
+    if (type === "subscribe") {
+      if (!host.config.userJidValidator.test(userJid)) throw new XmppError("not-allowed", NOT_ALLOWED_TEXT);
+      await host.send(subscriptionPresence(host.domain, userJid, "subscribed"));
+      if (session) await session.sendGatewayPresence();
+    } else if (type === "unsubscribe" && session) {
+      await host.send(subscriptionPresence(host.domain, userJid, "unsubscribed"));
+      await routing.registrar.unregister(userJid);
+    } else if (type === "probe" && session) {
+      await session.sendGatewayPresence();
+    } else if ((type === undefined || type === "unavailable") && session) {
+      await relayUserPresence(host, session, stanza);
+    }
+    return;
+  }
+
+  if (!session) {
+    if (type === "subscribe" || type === "probe") throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
+    return;
+  }
+  if (!session.isLoggedIn) return;
+  const contact = await session.contacts.byJidLocal(to.local);
+  switch (type) {
+    case "subscribe":
+      await host.send(subscriptionPresence(contact.jid, userJid, "subscribed"));
+      await markAddedToRoster(host, session, contact);
+      await contact.sendPresence();
+      break;
+    case "subscribed":
+      await markAddedToRoster(host, session, contact);
+      await contact.sendPresence();
+      break;
+    case "probe":
+      await contact.sendPresence();
+      break;
+    case "unsubscribe":
+      // The user removed the contact: confirm, and ask again only if they re-add it.
+      await host.send(subscriptionPresence(contact.jid, userJid, "unsubscribed"));
+      await markAddedToRoster(host, session, contact, false);
+      break;
+    default:
+      break;
+  }
+}
+
+/** The user's own presence: to `onPresence` unless they turned `sync_presence` off. */
+async function relayUserPresence(host: GatewayHost, session: AnySession, stanza: Element): Promise<void> {
+  if (!session.isLoggedIn) return;
+  const preferences = host.preferencesOf(session.user);
+  if (preferences.sync_avatar !== false) await relayUserAvatar(host, session, stanza);
+  if (preferences.sync_presence === false) return;
+  await session.onPresence(parseUserPresence(stanza));
+}
+
+/**
+ * XEP-0153: the user's presence carries the hash of their vCard photo. When it changes (and
+ * `sync_avatar` is on), the gateway fetches the vCard and hands the picture to `onAvatar`.
+ */
+async function relayUserAvatar(host: GatewayHost, session: AnySession, stanza: Element): Promise<void> {
+  const hash = parseAvatarUpdateHash(stanza);
+  // undefined: the client says nothing about the avatar (XEP-0153 §4.3), not "no avatar".
+  if (hash === undefined || hash === session.userAvatarHash) return;
+  session.userAvatarHash = hash;
+  if (!hash) {
+    await session.onAvatar(null);
+    return;
+  }
+  let result: Element;
+  try {
+    result = await host.request(vcardTempRequest(session.userJid), 10_000);
+  } catch (err) {
+    // The user's server may not serve vCards: the avatar just stays as it was on the network.
+    session.log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not fetch the user's vCard");
+    return;
+  }
+  const photo = parseVCardTempPhoto(result);
+  if (photo) await session.onAvatar({ data: photo.data, type: photo.type, hash });
+}
+
+/** The user accepted the contact: remembered, so later logins don't ask again. */
+async function markAddedToRoster(
+  host: GatewayHost,
+  session: AnySession,
+  contact: AnyContact,
+  added = true,
+): Promise<void> {
+  if (contact.addedToRoster === added) return;
+  contact.addedToRoster = added;
+  await host.store.contacts.upsert(session.user.id, {
+    legacyId: contact.legacyId,
+    jidLocal: contact.jidLocal,
+    addedToRoster: added,
+  });
+}

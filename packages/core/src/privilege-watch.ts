@@ -1,0 +1,49 @@
+import type { Logger } from "pino";
+import { describeMissingPrivileges, type Privileges } from "./privileges.js";
+
+/**
+ * What the server granted (XEP-0356), which it says in a message that can trail the handshake.
+ * Logins sync rosters and may send carbons, both depending on it: `start()` waits for it a
+ * moment; an advertisement that comes after the logins makes them re-sync (`onLate`).
+ */
+export class PrivilegeWatch {
+  privileges: Privileges | undefined;
+  /** Set while `untilAdvertised()` waits. */
+  private arrived: (() => void) | undefined;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly waitMs: number,
+    private readonly onLate: () => void,
+  ) {}
+
+  /** Resolves when the advertisement came, or after the wait. */
+  untilAdvertised(): Promise<void> {
+    if (this.privileges || this.waitMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.waitMs);
+      this.arrived = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  received(privileges: Privileges): void {
+    const late = this.privileges === undefined && this.arrived === undefined;
+    this.privileges = privileges;
+    this.arrived?.();
+    this.arrived = undefined;
+    if (late) this.onLate();
+    this.log.info(
+      {
+        namespace: privileges.namespace,
+        roster: privileges.roster,
+        message: privileges.message,
+        iq: privileges.iq,
+      },
+      "XEP-0356 privileges granted by the server",
+    );
+    for (const what of describeMissingPrivileges(privileges)) this.log.warn(`missing XEP-0356 privilege ${what}`);
+  }
+}
