@@ -11,6 +11,7 @@ import {
 } from "@gangway/core";
 import { type ChatState, type FormValues, XmppError } from "@gangway/xmpp";
 import { DEMO_CONTACTS, DemoAuthError, type DemoClient, DemoNetwork } from "./network.js";
+import { DEMO_OPTIONS } from "./options.js";
 
 /** One demo network per process: every gateway instance's users "live" in it. */
 export const network = new DemoNetwork();
@@ -139,6 +140,7 @@ export class DemoSession extends BaseSession<DemoContact> {
 
 export class DemoGateway extends BaseGateway<DemoSession> {
   static override COMPONENT_NAME = "Demo (Gangway)";
+  static override OPTIONS = DEMO_OPTIONS;
   static override COMPONENT_TYPE = "demo";
   static override ROSTER_GROUP = "Demo";
   /** The demo network reports delivery itself (echo's receipts). */

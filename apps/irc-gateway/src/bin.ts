@@ -7,11 +7,4 @@ await runGateway(IrcGateway, {
   command: "gangway-irc",
   version: VERSION,
   description: "Gangway IRC gateway: IRC users as XMPP contacts, private messages both ways",
-  appOptions: [
-    {
-      name: "irc-server",
-      description:
-        "pin one IRC server for every user, host:port[:plain] (TLS unless :plain); the registration form then asks only for a nickname and password",
-    },
-  ],
 });

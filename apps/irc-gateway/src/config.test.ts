@@ -1,6 +1,7 @@
-import { ConfigError } from "@gangway/core";
+import { ConfigError, loadGatewayConfig } from "@gangway/core";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TLS_PORT, isValidHost, parseIrcServer, parsePort } from "./config.js";
+import { IRC_OPTIONS } from "./options.js";
 
 describe("parseIrcServer", () => {
   it.each([
@@ -79,5 +80,35 @@ describe("parsePort", () => {
     ["123456", undefined],
   ])("%j → %j", (text, port) => {
     expect(parsePort(text)).toBe(port);
+  });
+});
+
+describe("IRC_OPTIONS", () => {
+  const load = (argv: readonly string[], env: NodeJS.ProcessEnv = {}) =>
+    loadGatewayConfig({
+      appName: "irc",
+      argv: ["--jid", "irc.example.org", "--secret", "s", ...argv],
+      env,
+      appOptions: IRC_OPTIONS,
+    });
+
+  it("parses --irc-server or GANGWAY_IRC_SERVER into a server, and leaves it unset otherwise", () => {
+    expect(load(["--irc-server", "localhost:6667:plain"]).app["irc-server"]).toEqual({
+      host: "localhost",
+      port: 6667,
+      tls: false,
+    });
+    expect(load([], { GANGWAY_IRC_SERVER: "irc.libera.chat" }).app["irc-server"]).toEqual({
+      host: "irc.libera.chat",
+      port: DEFAULT_TLS_PORT,
+      tls: true,
+    });
+    expect(load([]).app["irc-server"]).toBeUndefined();
+  });
+
+  it("refuses a bad server with parseIrcServer's explanation and the env var", () => {
+    expect(() => load([], { GANGWAY_IRC_SERVER: "x:y" })).toThrow(
+      '--irc-server (or GANGWAY_IRC_SERVER) "x:y": the port "y" is not a number from 1 to 65535; expected host[:port][:plain]',
+    );
   });
 });

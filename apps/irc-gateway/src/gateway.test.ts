@@ -50,7 +50,7 @@ forEachDriver((driver) => {
         appName: "irc",
         argv: ["--jid", GW, "--secret", "s", "--irc-server", `127.0.0.1:${ircd.port}:plain`],
         env: {},
-        appOptions: [{ name: "irc-server", description: "" }],
+        appOptions: IrcGateway.OPTIONS,
       }),
       store,
       transport,

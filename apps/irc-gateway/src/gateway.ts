@@ -9,11 +9,12 @@ import {
 } from "@gangway/core";
 import { type ChatState, type FormField, type FormValues, XmppError } from "@gangway/xmpp";
 import type { Client, MessageEvent, TagmsgEvent } from "irc-framework";
-import { parseIrcServer } from "./config.js";
+import type { IrcServer } from "./config.js";
 import { answerCtcp, ctcpVersionText, parseCtcp } from "./ctcp.js";
 import { ircToXmpp, xmppToIrc } from "./formatting.js";
 import { connectIrc } from "./irc-connection.js";
 import { type CaseMapping, caseMappingFromIsupport, isValidNick, normalizeNick } from "./nicks.js";
+import { IRC_OPTIONS } from "./options.js";
 import { type IrcAccount, ircAccountFromForm, registrationFields } from "./registration-fields.js";
 import { ircPayloadBudget, splitForIrc } from "./split.js";
 
@@ -342,6 +343,7 @@ export class IrcSession extends BaseSession<IrcContact> {
 
 export class IrcGateway extends BaseGateway<IrcSession> {
   static override COMPONENT_NAME = "IRC (Gangway)";
+  static override OPTIONS = IRC_OPTIONS;
   static override COMPONENT_TYPE = "irc";
   static override ROSTER_GROUP = "IRC";
   static override REGISTRATION_INSTRUCTIONS =
@@ -360,8 +362,7 @@ export class IrcGateway extends BaseGateway<IrcSession> {
 
   /** `--irc-server host:port[:plain]`: every user connects there, and the form does not ask for it. */
   get pinnedServer() {
-    const pinned = this.config.app["irc-server"];
-    return pinned ? parseIrcServer(pinned) : undefined;
+    return this.config.app["irc-server"] as IrcServer | undefined;
   }
 
   protected override registrationFields(): readonly FormField[] {

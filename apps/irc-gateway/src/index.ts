@@ -38,6 +38,7 @@ export {
   nicksEqual,
   normalizeNick,
 } from "./nicks.js";
+export { IRC_OPTIONS } from "./options.js";
 export {
   IRC_REGISTRATION_FIELDS,
   type IrcAccount,

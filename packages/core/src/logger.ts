@@ -1,5 +1,5 @@
 import { type DestinationStream, type Logger, pino } from "pino";
-import type { LogLevel } from "./cli/config.js";
+import type { LogLevel } from "./config/config.js";
 
 export type { Logger } from "pino";
 

@@ -145,11 +145,11 @@ async function startGateway() {
       appName: "irc",
       argv: [...argv, "--irc-server", "127.0.0.1:" + spec.ircPort + ":plain"],
       env: {},
-      appOptions: [{ name: "irc-server", description: "" }],
+      appOptions: Gateway.OPTIONS,
     });
   } else {
     Gateway = await demoGatewayClass();
-    config = loadGatewayConfig({ appName: "demo", argv, env: {} });
+    config = loadGatewayConfig({ appName: "demo", argv, env: {}, appOptions: Gateway.OPTIONS });
   }
   const gateway = new Gateway({ config, store, transport: transportFor(), logger });
   const starting = gateway.start();

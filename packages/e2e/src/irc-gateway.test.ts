@@ -44,7 +44,7 @@ onEachDriver((driver) => {
         ...["--irc-server", `127.0.0.1:${ircd.port}:plain`],
       ],
       env: {},
-      appOptions: [{ name: "irc-server", description: "" }],
+      appOptions: IrcGateway.OPTIONS,
     });
     const store = await openStore(database.options, silent);
     const transport = new ComponentTransport({

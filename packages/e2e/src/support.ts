@@ -85,7 +85,7 @@ export async function startDemoGateway(
       ...(options.args ?? []),
     ],
     env: {},
-    appOptions: [{ name: "registration", description: "", choices: ["single", "2fa", "qr"] }],
+    appOptions: DemoGateway.OPTIONS,
   });
   const opening = performance.now();
   const store = await openStore(

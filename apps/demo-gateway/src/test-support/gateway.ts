@@ -17,7 +17,7 @@ export async function startTestGateway(
       appName: "demo",
       argv: ["--jid", GW, "--secret", "s", ...args],
       env: {},
-      appOptions: [{ name: "registration", description: "", choices: ["single", "2fa", "qr"] }],
+      appOptions: DemoGateway.OPTIONS,
     }),
     store,
     transport,

@@ -3,12 +3,17 @@ import { join } from "node:path";
 import { openStore, type Store } from "@gangway/store";
 import { ComponentTransport } from "@gangway/xmpp";
 import { CommanderError } from "commander";
+import type { AppOptions } from "../config/app-options.js";
+import { ConfigError, type GatewayConfig, loadGatewayConfig } from "../config/config.js";
 import type { AnyGateway, GatewayDependencies } from "../gateway.js";
 import { createLogger, type Logger } from "../logger.js";
-import { type AppOption, ConfigError, type GatewayConfig, loadGatewayConfig } from "./config.js";
 import { loadSecretBox } from "./secret-key.js";
 
-export type GatewayClass<G extends AnyGateway> = new (deps: GatewayDependencies) => G;
+/** A gateway class: its constructor, and the app's own options it declares (`static OPTIONS`). */
+export type GatewayClass<G extends AnyGateway> = {
+  new (deps: GatewayDependencies): G;
+  readonly OPTIONS?: AppOptions;
+};
 
 export interface RunOptions {
   /** Short app name: default home dir `~/.local/share/gangway/<appName>`. */
@@ -16,7 +21,6 @@ export interface RunOptions {
   command?: string;
   description?: string;
   version?: string;
-  appOptions?: readonly AppOption[];
   argv?: readonly string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -72,6 +76,7 @@ export async function runGateway<G extends AnyGateway>(
   try {
     config = loadGatewayConfig({
       ...options,
+      appOptions: Gateway.OPTIONS,
       argv: options.argv ?? process.argv.slice(2),
       env: options.env ?? process.env,
     });

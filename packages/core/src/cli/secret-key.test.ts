@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { generateKeyMaterial, SecretBox } from "@gangway/store";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { loadGatewayConfig } from "./config.js";
+import { loadGatewayConfig } from "../config/config.js";
 import { KEY_FILE_NAME, loadSecretBox } from "./secret-key.js";
 
 const logger = pino({ level: "silent" });

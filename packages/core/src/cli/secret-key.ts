@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateKeyMaterial, SecretBox } from "@gangway/store";
 import type { Logger } from "pino";
-import type { GatewayConfig } from "./config.js";
+import type { GatewayConfig } from "../config/config.js";
 
 export const KEY_FILE_NAME = "secret.key";
 

@@ -3,18 +3,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineOptions, option } from "./app-options.js";
 import { ConfigError, defaultUserJidValidator, envVarName, loadGatewayConfig } from "./config.js";
 
 const base = ["--jid", "demo.example.org", "--secret", "s3cret"];
+
+const DEMO_OPTIONS = defineOptions({
+  registration: option(z.enum(["single", "qr", "2fa"]).default("single"), "flow"),
+});
 
 function load(argv: string[], env: NodeJS.ProcessEnv = {}) {
   return loadGatewayConfig({
     appName: "demo",
     argv,
     env: { HOME: "/home/x", ...env },
-    appOptions: [
-      { name: "registration", description: "flow", choices: ["single", "qr", "2fa"], default: "single" },
-    ],
+    appOptions: DEMO_OPTIONS,
   });
 }
 
@@ -52,6 +56,12 @@ describe("loadGatewayConfig", () => {
       expect(message).toMatch(/--port .* between 1 and 65535/);
       expect(message).toMatch(/--log-level .* must be one of/);
     }
+  });
+
+  it("lists app option problems together with core ones", () => {
+    expect(() => load(["--registration", "fax"])).toThrow(
+      /--secret .* is required[\s\S]*--registration \(or GANGWAY_REGISTRATION\) must be one of single, qr, 2fa/,
+    );
   });
 
   it("takes every option from GANGWAY_ env vars", () => {

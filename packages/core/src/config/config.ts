@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
+import { type AppOptions, appOptionHelpSuffix, checkAppOptionNames } from "./app-options.js";
 
 /**
  * One option shape for every gateway app: each option is a `--kebab-flag`, an env var
@@ -13,15 +14,6 @@ import { z } from "zod";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** An extra option an app declares (e.g. the demo's `--registration single|qr|2fa`). */
-export interface AppOption {
-  /** kebab-case, without dashes: `registration` → `--registration`, `GANGWAY_REGISTRATION`. */
-  name: string;
-  description: string;
-  choices?: readonly string[];
-  default?: string;
-}
 
 export interface GatewayConfig {
   /** The component JID, e.g. `demo.example.org`. */
@@ -48,8 +40,8 @@ export interface GatewayConfig {
   partialRegistrationTimeoutMs: number;
   logLevel: LogLevel;
   configFile: string | undefined;
-  /** Values of the app's own options, by name. */
-  app: Record<string, string | undefined>;
+  /** The app's own options (see `defineOptions`) by name, parsed by their schemas. */
+  app: Readonly<Record<string, unknown>>;
 }
 
 /** A configuration problem the operator has to fix; the message says what and how. */
@@ -210,6 +202,36 @@ function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/**
+ * Runs one app option's schema on its text. A `ConfigError` its transform throws is the app's own
+ * wording (e.g. the expected format), so it is kept, with the env var put next to the flag.
+ */
+function parseAppOption(
+  name: string,
+  schema: z.ZodType<unknown, string | undefined>,
+  text: string | undefined,
+  choices: readonly string[] | undefined,
+): { value: unknown; problem?: undefined } | { problem: string } {
+  const flag = `--${name}`;
+  const where = `${flag} (or ${envVarName(name)})`;
+  let result: z.ZodSafeParseResult<unknown>;
+  try {
+    result = schema.safeParse(text);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const rest = err.message.slice(flag.length);
+    const namesFlag = err.message.startsWith(flag) && !/^[\w-]/.test(rest);
+    return { problem: namesFlag ? `${where}${rest}` : `${where}: ${err.message}` };
+  }
+  if (result.success) return { value: result.data };
+  const issue = result.error.issues[0];
+  if (text === undefined && issue?.code === "invalid_type") return { problem: `${where} is required` };
+  if (choices && issue?.code === "invalid_value") {
+    return { problem: `${where} must be one of ${choices.join(", ")}, not ${JSON.stringify(text)}` };
+  }
+  return { problem: `${where} ${result.error.issues.map((i) => i.message).join("; ")}` };
+}
+
 export interface LoadConfigOptions {
   /** Short app name, e.g. `demo`: used for the default home dir and the help text. */
   appName: string;
@@ -217,7 +239,8 @@ export interface LoadConfigOptions {
   command?: string;
   description?: string;
   version?: string;
-  appOptions?: readonly AppOption[];
+  /** The app's own options: usually the gateway class's `OPTIONS`. */
+  appOptions?: AppOptions;
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
 }
@@ -228,7 +251,9 @@ export interface LoadConfigOptions {
  * `CommanderError` carrying the text and exit code 0.
  */
 export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
-  const { appName, env, appOptions = [] } = options;
+  const { appName, env, appOptions = {} } = options;
+  checkAppOptionNames(appOptions, new Set(CORE_OPTIONS.map((o) => o.name)));
+  const appSpecs = Object.entries(appOptions);
   const program = new Command(options.command ?? `gangway-${appName}`)
     .description(options.description ?? `Gangway ${appName} gateway`)
     .exitOverride()
@@ -241,11 +266,11 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
       new Option(`--${spec.name} <value>`, `${spec.description}${defaultText} [${envVarName(spec.name)}]`),
     );
   }
-  for (const spec of appOptions) {
-    const option = new Option(`--${spec.name} <value>`, `${spec.description} [${envVarName(spec.name)}]`);
-    if (spec.choices) option.choices(spec.choices);
-    if (spec.default !== undefined) option.default(spec.default);
-    program.addOption(option);
+  // Choices and default go in the text only: given to commander, it would check the flag alone
+  // (not env or file) and with its own wording; the schema checks every source the same way.
+  for (const [name, spec] of appSpecs) {
+    const help = `${spec.description}${appOptionHelpSuffix(spec)} [${envVarName(name)}]`;
+    program.addOption(new Option(`--${name} <value>`, help));
   }
 
   try {
@@ -261,7 +286,10 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
   const configFile = cli.config ?? env[envVarName("config")];
   const file = configFile ? readConfigFile(resolve(configFile)) : {};
   const known = new Set(
-    [...CORE_OPTIONS, ...appOptions].flatMap((o) => [o.name, o.name.replaceAll("-", "_")]),
+    [...CORE_OPTIONS.map((o) => o.name), ...Object.keys(appOptions)].flatMap((name) => [
+      name,
+      name.replaceAll("-", "_"),
+    ]),
   );
   const unknownKeys = Object.keys(file).filter((key) => !known.has(key));
   if (unknownKeys.length > 0) {
@@ -279,25 +307,22 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
   );
   raw.homeDir ??= defaultHomeDir(appName, env);
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0]);
-      const name = flagName(key).slice(2);
-      return `${flagName(key)} (or ${envVarName(name)}) ${issue.message}`;
-    });
-    throw new ConfigError(problems.join("\n"));
-  }
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0]);
+        const name = flagName(key).slice(2);
+        return `${flagName(key)} (or ${envVarName(name)}) ${issue.message}`;
+      });
 
-  const app: Record<string, string | undefined> = {};
-  for (const spec of appOptions) {
-    const value = pick(spec.name, spec.default);
-    if (value !== undefined && spec.choices && !spec.choices.includes(value)) {
-      throw new ConfigError(
-        `--${spec.name} (or ${envVarName(spec.name)}) must be one of ${spec.choices.join(", ")}`,
-      );
-    }
-    app[spec.name] = value;
+  // No fallback for pick: the schema's own `.default()` fills in what no source gave.
+  const app: Record<string, unknown> = {};
+  for (const [name, spec] of appSpecs) {
+    const result = parseAppOption(name, spec.schema, pick(name), spec.choices);
+    if (result.problem === undefined) app[name] = result.value;
+    else problems.push(result.problem);
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems.join("\n"));
 
   const data = parsed.data;
   return {
