@@ -3,7 +3,7 @@ import { forEachDriver } from "@gangway/store/testing";
 import { canonicalXml, type MemoryTransport } from "@gangway/testing";
 import type { Element } from "@gangway/xmpp";
 import { afterEach, expect, it } from "vitest";
-import { type DemoGateway, network } from "./gateway.js";
+import type { DemoGateway } from "./gateway.js";
 import { GW, startTestGateway } from "./test-support/gateway.js";
 
 const USER = "romeo@localhost";
@@ -45,7 +45,6 @@ forEachDriver((driver) => {
     await gateway.stop();
     await store.close();
     store = undefined as unknown as Store;
-    network.qrScanDelayMs = 2000;
   });
 
   /** Sends one ad-hoc request and returns the gateway's reply. */
@@ -203,8 +202,8 @@ forEachDriver((driver) => {
   });
 
   it("QR: shows the code inline and by chat, waits for the scan, then registers", async () => {
-    network.qrScanDelayMs = 100;
     await start("qr");
+    gateway.network.qrScanDelayMs = 100;
     const first = await command(`node="jabber:iq:register" action="execute"`);
     const sid = String(first.getChild("command", CMD)!.attrs.sessionid);
     const before = transport.sent.length;
@@ -235,8 +234,8 @@ forEachDriver((driver) => {
   });
 
   it("QR: a code nobody scans times out with remote-server-timeout", async () => {
-    network.qrScanDelayMs = 60_000;
     await start("qr", ["--qr-timeout", "0.2"]);
+    gateway.network.qrScanDelayMs = 60_000;
     const first = await command(`node="jabber:iq:register" action="execute"`);
     const sid = String(first.getChild("command", CMD)!.attrs.sessionid);
     await command(

@@ -2,7 +2,7 @@ import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import type { MemoryTransport } from "@gangway/testing";
 import { afterEach, expect, it } from "vitest";
-import { type DemoGateway, network } from "./gateway.js";
+import type { DemoGateway } from "./gateway.js";
 import { GW, sayToGateway, startTestGateway } from "./test-support/gateway.js";
 
 const USER = "romeo@localhost";
@@ -25,7 +25,6 @@ forEachDriver((driver) => {
     await gateway.stop();
     await store.close();
     store = undefined as unknown as Store;
-    network.qrScanDelayMs = 2000;
   });
 
   /** Completes the preferences questions that end every registration. */
@@ -152,8 +151,8 @@ forEachDriver((driver) => {
   });
 
   it("qr: sends the code as text (no upload service), and registers once it is scanned", async () => {
-    network.qrScanDelayMs = 100;
     await start("qr");
+    gateway.network.qrScanDelayMs = 100;
     await say("register");
     await say("romeo");
     const shown = await say("pw");
@@ -166,8 +165,8 @@ forEachDriver((driver) => {
   });
 
   it("qr: a code nobody scans times out and says so", async () => {
-    network.qrScanDelayMs = 60_000;
     await start("qr", ["--qr-timeout", "0.2"]);
+    gateway.network.qrScanDelayMs = 60_000;
     await say("register");
     await say("romeo");
     await say("pw");

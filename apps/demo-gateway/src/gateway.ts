@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import {
   BaseGateway,
   BaseSession,
@@ -10,11 +11,8 @@ import {
   type UserPresence,
 } from "@gangway/core";
 import { type ChatState, type FormValues, XmppError } from "@gangway/xmpp";
-import { DEMO_CONTACTS, DemoAuthError, type DemoClient, DemoNetwork } from "./network.js";
+import { DEMO_CONTACTS, DEMO_STATE_FILE, DemoAuthError, type DemoClient, DemoNetwork } from "./network.js";
 import { DEMO_OPTIONS } from "./options.js";
-
-/** One demo network per process: every gateway instance's users "live" in it. */
-export const network = new DemoNetwork();
 
 export class DemoContact extends LegacyContact {
   declare session: DemoSession;
@@ -68,6 +66,7 @@ export class DemoRoster extends LegacyRoster<DemoContact> {
 }
 
 export class DemoSession extends BaseSession<DemoContact> {
+  declare readonly gateway: DemoGateway;
   static override Contact = DemoContact;
   static override Roster = DemoRoster as typeof LegacyRoster;
 
@@ -81,7 +80,7 @@ export class DemoSession extends BaseSession<DemoContact> {
 
   override async login(): Promise<string> {
     const { username, password } = this.registration as { username: string; password: string };
-    const client = network.login(username, password);
+    const client = this.gateway.network.login(username, password);
     this.legacyClient = client;
     // Every network event becomes one action on the contact it comes from.
     const relay = (from: string, what: string, action: (contact: DemoContact) => Promise<void>) => {
@@ -157,6 +156,25 @@ export class DemoGateway extends BaseGateway<DemoSession> {
   readonly Session = DemoSession;
 
   /**
+   * This gateway's demo network. Its "cloud" lives in the home dir, as a real network's outlives
+   * the gateway: after a restart echo still follows edits of messages from before. A file that
+   * cannot be read back fails the construction, so the gateway does not start on a lost state.
+   */
+  readonly network = new DemoNetwork({
+    stateFile: join(this.config.homeDir, DEMO_STATE_FILE),
+    onSaveError: (err) => this.log.error({ err }, "could not save the demo network's state"),
+  });
+
+  /** Stops as every gateway does, then writes what the demo network has not saved yet. */
+  override async stop(): Promise<void> {
+    try {
+      await super.stop();
+    } finally {
+      this.network.close();
+    }
+  }
+
+  /**
    * `--registration 2fa` asks for the demo network's one-time code after the password;
    * `--registration qr` shows a QR code after it, which the demo network "scans" by itself.
    */
@@ -172,19 +190,19 @@ export class DemoGateway extends BaseGateway<DemoSession> {
   }
 
   override async getQrText(userJid: string, registration: FormValues): Promise<string> {
-    const text = network.qrText(String(registration.username));
-    network.scanLater(text, () => this.confirmQr(userJid));
+    const text = this.network.qrText(String(registration.username));
+    this.network.scanLater(text, () => this.confirmQr(userJid));
     return text;
   }
 
   override async validateTwoFactorCode(_userJid: string, code: string): Promise<undefined> {
-    if (code !== network.twoFactorCode) throw new XmppError("not-authorized", "Wrong code");
+    if (code !== this.network.twoFactorCode) throw new XmppError("not-authorized", "Wrong code");
     return undefined;
   }
 
   override async validate(_userJid: string, form: FormValues): Promise<undefined> {
     try {
-      network.login(String(form.username), String(form.password)).logout();
+      this.network.login(String(form.username), String(form.password)).logout();
     } catch (err) {
       if (err instanceof DemoAuthError) throw new XmppError("not-authorized", err.message);
       throw err;

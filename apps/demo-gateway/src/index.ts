@@ -1,3 +1,11 @@
-export { DemoContact, DemoGateway, DemoRoster, DemoSession, network } from "./gateway.js";
-export { DEMO_CONTACTS, DemoAuthError, DemoClient, DemoNetwork } from "./network.js";
+export { DemoContact, DemoGateway, DemoRoster, DemoSession } from "./gateway.js";
+export {
+  DEMO_CONTACTS,
+  DEMO_STATE_FILE,
+  DemoAuthError,
+  DemoClient,
+  DemoNetwork,
+  type DemoNetworkOptions,
+  DemoStateError,
+} from "./network.js";
 export { DEMO_OPTIONS } from "./options.js";

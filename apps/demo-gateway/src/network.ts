@@ -1,4 +1,16 @@
 import { EventEmitter } from "node:events";
+import {
+  type DemoAccount,
+  newAccount,
+  type OwnAvatar,
+  type OwnPresence,
+  readState,
+  type SentMessage,
+  StateFile,
+  type StateFileOptions,
+} from "./network-state.js";
+
+export { DEMO_STATE_FILE, type DemoAccount, DemoStateError } from "./network-state.js";
 
 /**
  * An in-process stand-in for a legacy chat network's client library. It has the shape real
@@ -58,26 +70,18 @@ export interface DemoEvents {
   chatState: [{ from: string; state: DemoChatState }];
 }
 
-/** The user's own message as the demo network keeps it, and echo's answer to it. */
-interface SentMessage {
-  to: string;
-  replyId?: string;
-}
+/**
+ * Unique per process. The saved `nextId` alone keeps ids apart across runs, but a kill can come
+ * before the last save: the gateway's id map may then hold ids the state file never saw.
+ */
+const RUN = Date.now().toString(36);
 
 /**
- * What the demo "cloud" remembers of one account, across logins: like a real network, a message
- * sent before the gateway restarted can still be reacted to or edited afterwards.
+ * Messages an account remembers (each with echo's answer), the oldest forgotten first. The state
+ * file is rewritten whole, so it must stay bounded; a real network too lets one edit or react to
+ * recent messages only.
  */
-export interface DemoAccount {
-  nextId: number;
-  /** user message id → what echo did about it; lets corrections/retractions follow echo's reply */
-  readonly sent: Map<string, SentMessage>;
-  /** echo's reply id → the user message it answered */
-  readonly echoReplies: Map<string, string>;
-}
-
-/** Unique per process, so message ids never repeat across gateway runs (they are stored). */
-const RUN = Date.now().toString(36);
+export const REMEMBERED_MESSAGES = 1000;
 
 /** One logged-in demo account. Echo answers asynchronously, as a remote peer would. */
 export class DemoClient extends EventEmitter<DemoEvents> {
@@ -85,9 +89,11 @@ export class DemoClient extends EventEmitter<DemoEvents> {
   private readonly sent: Map<string, SentMessage>;
   private readonly echoReplies: Map<string, string>;
 
+  /** `changed` is told of every change to `account`, which the network saves. */
   constructor(
     readonly username: string,
-    private readonly account: DemoAccount = { nextId: 1, sent: new Map(), echoReplies: new Map() },
+    private readonly account: DemoAccount = newAccount(),
+    private readonly changed: () => void = () => {},
   ) {
     super();
     this.sent = account.sent;
@@ -119,6 +125,7 @@ export class DemoClient extends EventEmitter<DemoEvents> {
     const id = this.newId();
     const record: SentMessage = { to };
     this.sent.set(id, record);
+    this.forgetOldest();
     if (to === "echo") {
       const replyId = this.newId();
       record.replyId = replyId;
@@ -135,7 +142,15 @@ export class DemoClient extends EventEmitter<DemoEvents> {
         });
       });
     }
+    this.changed();
     return id;
+  }
+
+  private forgetOldest(): void {
+    if (this.sent.size <= REMEMBERED_MESSAGES) return;
+    const [oldest, record] = this.sent.entries().next().value!;
+    this.sent.delete(oldest);
+    if (record.replyId !== undefined) this.echoReplies.delete(record.replyId);
   }
 
   correctMessage(to: string, id: string, text: string): void {
@@ -166,17 +181,32 @@ export class DemoClient extends EventEmitter<DemoEvents> {
   }
 
   /** The user's own status on the demo network, as `setOwnPresence` last set it. */
-  ownPresence: { show: string; status?: string | undefined } = { show: "online" };
+  get ownPresence(): OwnPresence {
+    return this.account.presence;
+  }
 
   setOwnPresence(show: string, status?: string): void {
-    this.ownPresence = { show, status };
+    const { presence } = this.account;
+    // Clients resend the same presence often: only a real change is worth a write.
+    if (presence.show === show && presence.status === status) return;
+    this.account.presence = { show, ...(status !== undefined && { status }) };
+    this.changed();
   }
 
   /** The user's profile picture on the demo network (type and size are all it keeps). */
-  ownAvatar: { type: string; bytes: number } | null = null;
+  get ownAvatar(): OwnAvatar | null {
+    return this.account.avatar;
+  }
 
-  setOwnAvatar(avatar: { type: string; bytes: number } | null): void {
-    this.ownAvatar = avatar;
+  setOwnAvatar(avatar: OwnAvatar | null): void {
+    const current = this.account.avatar;
+    if (
+      current === avatar ||
+      (current && avatar && current.type === avatar.type && current.bytes === avatar.bytes)
+    )
+      return;
+    this.account.avatar = avatar && { type: avatar.type, bytes: avatar.bytes };
+    this.changed();
   }
 
   logout(): void {
@@ -185,22 +215,50 @@ export class DemoClient extends EventEmitter<DemoEvents> {
   }
 }
 
+export interface DemoNetworkOptions extends StateFileOptions {
+  /**
+   * Where the accounts' state lives; the gateway uses `<home-dir>/demo-network.json`
+   * (DEMO_STATE_FILE). Read at construction, a missing file being an empty network, and saved
+   * shortly after each change. Without it the network forgets everything with the process.
+   */
+  stateFile?: string;
+}
+
 /** The demo "cloud": any username logs in with any password except the literal `wrong`. */
 export class DemoNetwork {
   /** How long after a QR code is shown the demo network pretends the phone scanned it. */
   qrScanDelayMs = 2000;
 
-  private readonly accounts = new Map<string, DemoAccount>();
+  private readonly accounts: Map<string, DemoAccount>;
+  private readonly state: StateFile | undefined;
+
+  /** Throws a DemoStateError naming the file when it exists but cannot be read back. */
+  constructor(options: DemoNetworkOptions = {}) {
+    const { stateFile } = options;
+    this.accounts = stateFile === undefined ? new Map() : readState(stateFile);
+    this.state = stateFile === undefined ? undefined : new StateFile(stateFile, this.accounts, options);
+  }
 
   login(username: string, password: string): DemoClient {
     if (password === "wrong") throw new DemoAuthError("Wrong password");
     if (!username) throw new DemoAuthError("A username is required");
     let account = this.accounts.get(username);
     if (!account) {
-      account = { nextId: 1, sent: new Map(), echoReplies: new Map() };
+      // Not saved yet: an account with nothing in it is the same as none.
+      account = newAccount();
       this.accounts.set(username, account);
     }
-    return new DemoClient(username, account);
+    return new DemoClient(username, account, () => this.state?.changed());
+  }
+
+  /** Writes pending changes now (they are otherwise written within 100 ms). */
+  flush(): void {
+    this.state?.flush();
+  }
+
+  /** Writes pending changes; later ones are not saved. For the gateway's shutdown. */
+  close(): void {
+    this.state?.close();
   }
 
   /** The text a QR code carries for this user (`--registration qr`). */

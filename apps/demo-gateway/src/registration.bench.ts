@@ -4,6 +4,7 @@ import { MemoryTransport } from "@gangway/testing";
 import { pino } from "pino";
 import { bench, describe } from "vitest";
 import { DemoGateway } from "./gateway.js";
+import { testHomeDir } from "./test-support/gateway.js";
 
 /**
  * What the registration front ends cost the gateway, without any network in between: the demo
@@ -15,7 +16,12 @@ const CMD = "http://jabber.org/protocol/commands";
 const store = await openStore({ driver: "sqlite" });
 const transport = new MemoryTransport({ domain: GW });
 const gateway = new DemoGateway({
-  config: loadGatewayConfig({ appName: "demo", argv: ["--jid", GW, "--secret", "s"], env: {} }),
+  // The demo network's state file goes to a temp home dir, not the user's.
+  config: loadGatewayConfig({
+    appName: "demo",
+    argv: ["--jid", GW, "--secret", "s", "--home-dir", testHomeDir(store)],
+    env: {},
+  }),
   store,
   transport,
   logger: pino({ level: "silent" }),

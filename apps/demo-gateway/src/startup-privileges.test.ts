@@ -6,7 +6,7 @@ import type { Element } from "@gangway/xmpp";
 import { pino } from "pino";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { DemoGateway } from "./gateway.js";
-import { GW } from "./test-support/gateway.js";
+import { GW, testHomeDir } from "./test-support/gateway.js";
 
 const USER = "romeo@localhost";
 const ROSTER = "jabber:iq:roster";
@@ -19,13 +19,19 @@ forEachDriver((driver) => {
   let store: Store;
   let transport: MemoryTransport;
   let gateway: DemoGateway;
+  /** The demo network's state goes to a temp dir, not the user's home. */
+  const home = () => ["--home-dir", testHomeDir(store)];
 
   beforeEach(async () => {
     store = await driver.openStore();
     await store.users.create({ jid: USER, registration: { username: "romeo", password: "pw" } });
     transport = new MemoryTransport({ domain: GW });
     gateway = new DemoGateway({
-      config: loadGatewayConfig({ appName: "demo", argv: ["--jid", GW, "--secret", "s"], env: {} }),
+      config: loadGatewayConfig({
+        appName: "demo",
+        argv: ["--jid", GW, "--secret", "s", ...home()],
+        env: {},
+      }),
       store,
       transport,
       logger: pino({ level: "silent" }),
@@ -76,7 +82,11 @@ forEachDriver((driver) => {
     await gateway.stop();
     transport = new MemoryTransport({ domain: GW });
     gateway = new DemoGateway({
-      config: loadGatewayConfig({ appName: "demo", argv: ["--jid", GW, "--secret", "s"], env: {} }),
+      config: loadGatewayConfig({
+        appName: "demo",
+        argv: ["--jid", GW, "--secret", "s", ...home()],
+        env: {},
+      }),
       store,
       transport,
       logger: pino({ level: "silent" }),

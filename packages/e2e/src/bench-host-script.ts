@@ -21,6 +21,9 @@
  */
 export const HOST_SCRIPT = `
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openStore } from "@gangway/store";
 import { ComponentTransport, XmppComponent, xml } from "@gangway/xmpp";
 import { pino } from "pino";
@@ -149,6 +152,10 @@ async function startGateway() {
     });
   } else {
     Gateway = await demoGatewayClass();
+    // The demo network saves its state in the home dir: a temp one, gone with the host.
+    const home = mkdtempSync(join(tmpdir(), "gangway-bench-demo-"));
+    process.on("exit", () => rmSync(home, { recursive: true, force: true }));
+    argv.push("--home-dir", home);
     config = loadGatewayConfig({ appName: "demo", argv, env: {}, appOptions: Gateway.OPTIONS });
   }
   const gateway = new Gateway({ config, store, transport: transportFor(), logger });

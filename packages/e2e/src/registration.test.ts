@@ -1,4 +1,3 @@
-import { network } from "@gangway/demo-gateway";
 import { generateKeyMaterial, SecretBox } from "@gangway/store";
 import {
   connectClient,
@@ -35,7 +34,6 @@ afterAll(async () => {
 
 const cleanups = new Cleanups();
 afterEach(async () => {
-  network.qrScanDelayMs = 2000;
   await cleanups.run();
 });
 
@@ -136,8 +134,8 @@ onEachDriver((driver) => {
     });
 
     it("QR: the stage shows the uploaded image, the code comes by chat too, and the scan completes it", async () => {
-      network.qrScanDelayMs = 500;
-      await startGateway("qr", ["--upload-service", prosody.uploadDomain!]);
+      const { gateway } = await startGateway("qr", ["--upload-service", prosody.uploadDomain!]);
+      gateway.network.qrScanDelayMs = 500;
       const account = newAccount();
       const run = await slix(account, {
         adhoc: {
@@ -178,8 +176,8 @@ onEachDriver((driver) => {
     });
 
     it("QR: a code nobody scans ends with remote-server-timeout and its text", async () => {
-      network.qrScanDelayMs = 60_000;
-      const { store } = await startGateway("qr", ["--qr-timeout", "1"]);
+      const { store, gateway } = await startGateway("qr", ["--qr-timeout", "1"]);
+      gateway.network.qrScanDelayMs = 60_000;
       const account = newAccount();
       const run = await slix(account, {
         adhoc: {
@@ -215,8 +213,8 @@ onEachDriver((driver) => {
 
   describe("chat registration with slixmpp", () => {
     it("QR by chat: the image as an OOB message, the text, then preferences once scanned", async () => {
-      network.qrScanDelayMs = 500;
-      const { store } = await startGateway("qr", ["--upload-service", prosody.uploadDomain!]);
+      const { store, gateway } = await startGateway("qr", ["--upload-service", prosody.uploadDomain!]);
+      gateway.network.qrScanDelayMs = 500;
       const account = newAccount();
       const run = await slix(account, {
         chat: {

@@ -82,6 +82,8 @@ export async function startDemoGateway(
     appName: "demo",
     argv: [
       ...["--jid", GW, "--secret", server.componentSecret, "--port", String(server.componentPort)],
+      // The demo network keeps its state there too: the test's temp dir, not the user's home.
+      ...["--home-dir", options.database.homeDir],
       ...(options.args ?? []),
     ],
     env: {},

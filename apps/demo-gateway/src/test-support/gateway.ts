@@ -1,10 +1,36 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadGatewayConfig } from "@gangway/core";
 import type { Store } from "@gangway/store";
 import { MemoryTransport, sequentialIds } from "@gangway/testing";
 import { pino } from "pino";
+import { afterAll } from "vitest";
 import { DemoGateway } from "../gateway.js";
 
 export const GW = "demo.localhost";
+
+/**
+ * The gateway keeps its demo network's state in its home dir: a test's must be a temp dir, not
+ * the user's ~/.local/share. One per store, as an installation has its database and home dir
+ * together: starting again on the same store is a restart that finds the demo network's state.
+ */
+const homeDirs = new WeakMap<Store, string>();
+const createdHomeDirs: string[] = [];
+// Registered when a test file imports this module: its home dirs go when its tests are done.
+afterAll(() => {
+  for (const dir of createdHomeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+export function testHomeDir(store: Store): string {
+  let dir = homeDirs.get(store);
+  if (dir === undefined) {
+    dir = mkdtempSync(join(tmpdir(), "gangway-demo-test-"));
+    createdHomeDirs.push(dir);
+    homeDirs.set(store, dir);
+  }
+  return dir;
+}
 
 /** The demo gateway on an in-memory transport, started; `args` are extra command-line options. */
 export async function startTestGateway(
@@ -15,7 +41,7 @@ export async function startTestGateway(
   const gateway = new DemoGateway({
     config: loadGatewayConfig({
       appName: "demo",
-      argv: ["--jid", GW, "--secret", "s", ...args],
+      argv: ["--jid", GW, "--secret", "s", "--home-dir", testHomeDir(store), ...args],
       env: {},
       appOptions: DemoGateway.OPTIONS,
     }),
