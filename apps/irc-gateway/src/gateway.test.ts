@@ -1,15 +1,7 @@
-import { loadGatewayConfig } from "@gangway/core";
+import { startTestGateway } from "@gangway/core/testing";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import {
-  connectIrcBot,
-  type IrcBot,
-  MemoryTransport,
-  type NgircdServer,
-  sequentialIds,
-  startNgircd,
-} from "@gangway/testing";
-import { pino } from "pino";
+import { connectIrcBot, type IrcBot, type MemoryTransport, type NgircdServer, startNgircd } from "@gangway/testing";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { IrcGateway, IrcSession } from "./gateway.js";
 
@@ -44,21 +36,11 @@ forEachDriver((driver) => {
   const bots: IrcBot[] = [];
 
   async function start() {
-    transport = new MemoryTransport({ domain: GW });
-    gateway = new TestIrcGateway({
-      config: loadGatewayConfig({
-        appName: "irc",
-        argv: ["--jid", GW, "--secret", "s", "--irc-server", `127.0.0.1:${ircd.port}:plain`],
-        env: {},
-        appOptions: IrcGateway.OPTIONS,
-      }),
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-      privilegeWaitMs: 0,
-    });
-    await gateway.start();
+    ({ gateway, transport } = await startTestGateway(TestIrcGateway, store, {
+      domain: GW,
+      args: ["--irc-server", `127.0.0.1:${ircd.port}:plain`],
+      keepStartupStanzas: true,
+    }));
   }
   async function bot(nick: string): Promise<IrcBot> {
     const connected = await connectIrcBot({ host: "127.0.0.1", port: ircd.port, nick, password: PASSWORD });

@@ -1,15 +1,17 @@
 import {
   BaseGateway,
   BaseSession,
-  type ContactHook,
+  type ChatHook,
+  type ChatState,
+  type FormField,
+  type FormValues,
+  type LegacyChat,
   LegacyContact,
-  LegacyRoster,
   type OutgoingMessage,
   type SearchResult,
+  XmppError,
 } from "@gangway/core";
-import { type ChatState, type FormField, type FormValues, XmppError } from "@gangway/xmpp";
 import type { Client, MessageEvent, TagmsgEvent } from "irc-framework";
-import type { IrcServer } from "./config.js";
 import { answerCtcp, ctcpVersionText, parseCtcp } from "./ctcp.js";
 import { ircToXmpp, xmppToIrc } from "./formatting.js";
 import { connectIrc } from "./irc-connection.js";
@@ -21,14 +23,11 @@ import { ircPayloadBudget, splitForIrc } from "./split.js";
 export const VERSION = "0.0.0";
 /** What we ask servers for; each is used only when the server grants it. */
 const CAPABILITIES = ["message-tags", "server-time", "away-notify"];
-/** Reconnection backoff after a lost connection: 1 s, 2 s, 4 s … up to a minute. */
-const MAX_BACKOFF_MS = 60_000;
 /** A worst-case host part of our own prefix before the server told us ours (RFC 1123). */
 const UNKNOWN_HOST = "x".repeat(63);
 
 /** One IRC user as a contact: `<nick>@gateway`, the legacy id being the case-folded nick. */
-export class IrcContact extends LegacyContact {
-  declare session: IrcSession;
+export class IrcContact extends LegacyContact<IrcSession> {
   /** The nick as the server last spelled it (the legacy id is its case-folded form). */
   nick: string | undefined;
 
@@ -40,63 +39,22 @@ export class IrcContact extends LegacyContact {
     this.name = this.nick;
   }
 
-  override async onMessage(message: OutgoingMessage): Promise<undefined> {
-    this.session.sendText(this.nick ?? this.legacyId, message.body);
-    return undefined;
-  }
-
-  override async onChatState(state: ChatState): Promise<void> {
-    const typing = state === "composing" ? "active" : state === "paused" ? "paused" : "done";
-    this.session.sendTags(this.nick ?? this.legacyId, { "+typing": typing });
-  }
-
-  override async onReact(legacyId: string, emojis: readonly string[]): Promise<void> {
-    // IRC reactions are additions, one emoji each; the last one stands for the set.
-    const emoji = emojis.at(-1);
-    if (!emoji) throw new XmppError("feature-not-implemented", "IRC cannot take a reaction back.");
-    this.session.sendTags(this.nick ?? this.legacyId, { "+draft/react": emoji, "+draft/reply": legacyId });
-  }
-
-  /** Typing and reactions travel in IRCv3 client tags: only servers with message-tags carry them. */
-  override supports(hook: ContactHook): boolean {
-    if (hook === "onChatState" || hook === "onReact") return this.session.hasMessageTags;
-    return super.supports(hook);
-  }
-}
-
-export class IrcRoster extends LegacyRoster<IrcContact> {
-  declare session: IrcSession;
-
-  /** The legacy id of a nick is its case-folded form, with the server's case mapping. */
-  override jidLocalToLegacyId(jidLocal: string): string {
-    return normalizeNick(super.jidLocalToLegacyId(jidLocal), this.session.caseMapping);
-  }
-
-  /** People the user talked to or added: IRC has no friend list, the gateway remembers them. */
-  override async *fill(): AsyncIterable<IrcContact> {
-    for (const legacyId of this.storedLegacyIds()) yield this.byLegacyId(legacyId);
-  }
-
-  /** The contact for a nick as the server spells it. */
-  async byNick(nick: string): Promise<IrcContact> {
-    const contact = await this.byLegacyId(normalizeNick(nick, this.session.caseMapping));
-    contact.nick = nick;
-    return contact;
+  /** Where to send: the nick as the server spells it. */
+  get target(): string {
+    return this.nick ?? this.legacyId;
   }
 }
 
 /** One user's IRC connection. */
-export class IrcSession extends BaseSession<IrcContact> {
+export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
   static override Contact = IrcContact;
-  static override Roster = IrcRoster as typeof LegacyRoster;
+  /** A lost connection is retried by the core, with its backoff (see `reconnect`). */
+  static override RECONNECT = true;
   /** Presence polling: one ISON for all contacts this often (IRC has no subscriptions). */
   static PRESENCE_POLL_MS = 30_000;
-  declare gateway: IrcGateway;
 
   private client: Client | undefined;
   private stopping = false;
-  private reconnectAttempt = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
 
   get caseMapping(): CaseMapping {
@@ -108,7 +66,7 @@ export class IrcSession extends BaseSession<IrcContact> {
   }
 
   get account(): IrcAccount {
-    return ircAccountFromForm(this.registration as FormValues, this.gateway.pinnedServer);
+    return ircAccountFromForm(this.registration as FormValues, this.gateway.options["irc-server"]);
   }
 
   override async login(): Promise<string> {
@@ -119,7 +77,6 @@ export class IrcSession extends BaseSession<IrcContact> {
 
   override async logout(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.reconnectTimer);
     clearInterval(this.pollTimer);
     this.client?.quit("Gangway: logged out");
     this.client?.removeAllListeners();
@@ -138,7 +95,6 @@ export class IrcSession extends BaseSession<IrcContact> {
       capabilities: CAPABILITIES,
     });
     this.client = client;
-    this.reconnectAttempt = 0;
     this.listen(client);
     clearInterval(this.pollTimer);
     this.pollTimer = setInterval(
@@ -148,6 +104,48 @@ export class IrcSession extends BaseSession<IrcContact> {
     this.pollTimer.unref();
     // The roster is filled after login(); poll once it is there.
     setImmediate(() => this.pollPresences());
+  }
+
+  // ---- the chat hooks (XMPP → IRC) ----
+
+  override async onMessage(chat: IrcContact, message: OutgoingMessage): Promise<undefined> {
+    this.sendText(chat.target, message.body);
+    return undefined;
+  }
+
+  override async onChatState(chat: IrcContact, state: ChatState): Promise<void> {
+    const typing = state === "composing" ? "active" : state === "paused" ? "paused" : "done";
+    this.sendTags(chat.target, { "+typing": typing });
+  }
+
+  override async onReact(chat: IrcContact, legacyId: string, emojis: readonly string[]): Promise<void> {
+    // IRC reactions are additions, one emoji each; the last one stands for the set.
+    const emoji = emojis.at(-1);
+    if (!emoji) throw new XmppError("feature-not-implemented", "IRC cannot take a reaction back.");
+    this.sendTags(chat.target, { "+draft/react": emoji, "+draft/reply": legacyId });
+  }
+
+  /** Typing and reactions travel in IRCv3 client tags: only servers with message-tags carry them. */
+  override supports(hook: ChatHook, chat: LegacyChat): boolean {
+    if (hook === "onChatState" || hook === "onReact") return this.hasMessageTags;
+    return super.supports(hook, chat);
+  }
+
+  /** The legacy id of a nick is its case-folded form, with the server's case mapping. */
+  override jidLocalToLegacyId(jidLocal: string): string {
+    return normalizeNick(super.jidLocalToLegacyId(jidLocal), this.caseMapping);
+  }
+
+  /** People the user talked to or added: IRC has no friend list, the gateway remembers them. */
+  override async *listContacts(): AsyncIterable<IrcContact> {
+    for (const legacyId of this.contacts.storedLegacyIds()) yield this.contacts.byLegacyId(legacyId);
+  }
+
+  /** The contact for a nick as the server spells it. */
+  async contactByNick(nick: string): Promise<IrcContact> {
+    const contact = await this.contacts.byLegacyId(normalizeNick(nick, this.caseMapping));
+    contact.nick = nick;
+    return contact;
   }
 
   /** Sends a text as PRIVMSGs: IRC formatting from XEP-0393, `/me` as an ACTION, lines split safely. */
@@ -185,7 +183,7 @@ export class IrcSession extends BaseSession<IrcContact> {
       work().catch((err) => this.log.warn({ err }, `could not relay an IRC ${what}`));
     };
     const isForUs = (event: { target: string }) => client.caseCompare(event.target, client.user.nick);
-    const from = (event: MessageEvent) => (this.contacts as IrcRoster).byNick(event.nick);
+    const from = (event: MessageEvent) => this.contactByNick(event.nick);
     const when = (event: { time: number | undefined }) =>
       // server-time: only history the server replays is worth a delay stamp.
       event.time !== undefined && Date.now() - event.time > 5000 ? new Date(event.time) : undefined;
@@ -238,7 +236,7 @@ export class IrcSession extends BaseSession<IrcContact> {
   }
 
   private async onTags(event: TagmsgEvent): Promise<void> {
-    const contact = await (this.contacts as IrcRoster).byNick(event.nick);
+    const contact = await this.contactByNick(event.nick);
     const typing = event.tags["+typing"];
     if (typing === "active") await contact.composing();
     else if (typing === "paused") await contact.paused();
@@ -253,7 +251,7 @@ export class IrcSession extends BaseSession<IrcContact> {
       return;
     const before = this.known(oldNick);
     if (!before) return;
-    const after = await (this.contacts as IrcRoster).byNick(newNick);
+    const after = await this.contactByNick(newNick);
     // JIDs follow nicks: the old one says where it went, the new one comes online.
     await before.sendText(`(I am now known as ${newNick}: ${after.jid})`);
     await before.offline(`now known as ${newNick}`);
@@ -287,31 +285,14 @@ export class IrcSession extends BaseSession<IrcContact> {
     return undefined;
   }
 
+  /** The core reconnects (RECONNECT); contacts are offline until the first ISON after it. */
   private onConnectionLost(client: Client): void {
     if (this.stopping || client !== this.client) return;
     client.removeAllListeners();
     this.client = undefined;
     clearInterval(this.pollTimer);
     for (const contact of this.contacts) if (contact.currentPresence.available) void contact.offline();
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    const delay = Math.min(1000 * 2 ** this.reconnectAttempt, MAX_BACKOFF_MS);
-    this.reconnectAttempt++;
-    void this.sendGatewayStatus(`Lost the connection to IRC; reconnecting in ${Math.round(delay / 1000)} s`, {
-      show: "dnd",
-    });
-    this.reconnectTimer = setTimeout(() => {
-      if (this.stopping) return;
-      this.connect()
-        .then(() => this.sendGatewayStatus(this.connectedStatus()))
-        .catch((err) => {
-          this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "IRC reconnection failed");
-          if (!this.stopping) this.scheduleReconnect();
-        });
-    }, delay);
-    this.reconnectTimer.unref();
+    void this.setConnectionState("transient-disconnect", "Lost the connection to IRC");
   }
 
   /** WHOIS as a search (XEP-0055, XEP-0100 prompt, `find`): one nick, exactly. */
@@ -327,7 +308,7 @@ export class IrcSession extends BaseSession<IrcContact> {
     });
     const items = [];
     if (found) {
-      const contact = await (this.contacts as IrcRoster).byNick(found.nick);
+      const contact = await this.contactByNick(found.nick);
       items.push({ jid: contact.jid, nick: found.nick, name: found.real_name ?? "" });
     }
     return {
@@ -341,7 +322,7 @@ export class IrcSession extends BaseSession<IrcContact> {
   }
 }
 
-export class IrcGateway extends BaseGateway<IrcSession> {
+export class IrcGateway extends BaseGateway<IrcSession, typeof IRC_OPTIONS> {
   static override COMPONENT_NAME = "IRC (Gangway)";
   static override OPTIONS = IRC_OPTIONS;
   static override COMPONENT_TYPE = "irc";
@@ -361,17 +342,13 @@ export class IrcGateway extends BaseGateway<IrcSession> {
   readonly Session = IrcSession;
 
   /** `--irc-server host:port[:plain]`: every user connects there, and the form does not ask for it. */
-  get pinnedServer() {
-    return this.config.app["irc-server"] as IrcServer | undefined;
-  }
-
   protected override registrationFields(): readonly FormField[] {
-    return registrationFields(this.pinnedServer);
+    return registrationFields(this.options["irc-server"]);
   }
 
   /** Logs in once with the form's values: a wrong password or an unreachable server is said now. */
   override async validate(_userJid: string, form: FormValues): Promise<undefined> {
-    const account = ircAccountFromForm(form, this.pinnedServer);
+    const account = ircAccountFromForm(form, this.options["irc-server"]);
     const client = await connectIrc({ account, version: ctcpVersionText(VERSION), timeoutMs: 15_000 });
     client.quit("Gangway: registration checked");
     client.removeAllListeners();

@@ -25,7 +25,7 @@ export {
   stripIrcFormatting,
   xmppToIrc,
 } from "./formatting.js";
-export { IrcContact, IrcGateway, IrcRoster, IrcSession, VERSION } from "./gateway.js";
+export { IrcContact, IrcGateway, IrcSession, VERSION } from "./gateway.js";
 export { connectIrc, type IrcConnectOptions } from "./irc-connection.js";
 export {
   type AlternativeNickOptions,

@@ -41,8 +41,11 @@ function notImplemented(what: string): never {
  * what the user does in XMPP to the network, for every chat alike.
  */
 export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyContact = AnyContact> {
-  /** The contact class this session's roster creates; apps set their own. */
-  static Contact: ContactClass<AnyContact>;
+  /**
+   * The contact class this session's roster creates; apps set their own. (`never`: a subclass's
+   * contact takes that subclass's session, which a base-typed constructor could not promise.)
+   */
+  static Contact: new (session: never, legacyId: string, jidLocal: string) => AnyContact;
   /**
    * The core reconnects (calling `reconnect()` with a jittered backoff) after the app reports a
    * `transient-disconnect`. Apps whose client library reconnects by itself leave it false.
