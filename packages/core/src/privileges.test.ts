@@ -1,4 +1,4 @@
-import { parseXml } from "@gangway/xmpp";
+import { type Privileges, parseXml } from "@gangway/xmpp";
 import { describe, expect, it } from "vitest";
 import {
   canReadRoster,
@@ -8,108 +8,81 @@ import {
   parsePrivilegeAdvertisement,
 } from "./privileges.js";
 
-describe("parsePrivilegeAdvertisement", () => {
-  it("reads Prosody's urn:xmpp:privilege:2 advertisement", () => {
-    const p = parsePrivilegeAdvertisement(
-      parseXml(`<message from="localhost" to="gw.localhost"><privilege xmlns="urn:xmpp:privilege:2">
-        <perm access="roster" type="both"/><perm access="message" type="outgoing"/><perm access="presence" type="roster"/>
-      </privilege></message>`),
-    );
-    expect(p).toEqual({
-      namespace: "urn:xmpp:privilege:2",
-      server: "localhost",
-      roster: "both",
-      message: "outgoing",
-      presence: "roster",
-      iq: {},
-    });
-    expect(canWriteRoster(p)).toBe(true);
-    expect(describeMissingPrivileges(p)).toEqual([]);
+// Reading advertisements is tested in @gangway/xmpp (privilege.test.ts); this is the core's policy.
+
+const NONE: Privileges = {
+  namespace: "urn:xmpp:privilege:2",
+  server: "localhost",
+  roster: "none",
+  message: "none",
+  presence: "none",
+  iq: {},
+};
+
+describe("roster privileges", () => {
+  it("reads with get or both, writes with set or both", () => {
+    const roster = (grant: Privileges["roster"]) => ({ ...NONE, roster: grant });
+    expect([canReadRoster(roster("get")), canWriteRoster(roster("get"))]).toEqual([true, false]);
+    expect([canReadRoster(roster("set")), canWriteRoster(roster("set"))]).toEqual([false, true]);
+    expect([canReadRoster(roster("both")), canWriteRoster(roster("both"))]).toEqual([true, true]);
+    expect([canReadRoster(NONE), canWriteRoster(NONE)]).toEqual([false, false]);
+    expect([canReadRoster(undefined), canWriteRoster(undefined)]).toEqual([false, false]);
+  });
+});
+
+describe("canSendIqAs", () => {
+  const p: Privileges = {
+    ...NONE,
+    iq: Object.fromEntries([
+      ["urn:xmpp:http:upload:0", "get"],
+      ["http://jabber.org/protocol/pubsub", "both"],
+      ["jabber:iq:private", "set"],
+      ["__proto__", "get"],
+    ]),
+  };
+
+  it("allows exactly the granted IQ types per namespace", () => {
+    expect(canSendIqAs(p, "urn:xmpp:http:upload:0", "get")).toBe(true);
+    expect(canSendIqAs(p, "urn:xmpp:http:upload:0", "set")).toBe(false);
+    expect(canSendIqAs(p, "http://jabber.org/protocol/pubsub", "set")).toBe(true);
+    expect(canSendIqAs(p, "jabber:iq:private", "get")).toBe(false);
+    expect(canSendIqAs(p, "jabber:iq:roster", "get")).toBe(false);
+    expect(canSendIqAs(p, "__proto__", "get")).toBe(true);
   });
 
-  it("reads ejabberd 23.01's urn:xmpp:privilege:1 advertisement", () => {
+  it("takes no inherited property for a grant, and nothing without privileges", () => {
+    expect(canSendIqAs(p, "toString", "get")).toBe(false);
+    expect(canSendIqAs(NONE, "urn:xmpp:http:upload:0", "get")).toBe(false);
+    expect(canSendIqAs(undefined, "urn:xmpp:http:upload:0", "get")).toBe(false);
+  });
+});
+
+describe("describeMissingPrivileges", () => {
+  it("names nothing when roster set and outgoing messages are granted, whatever the IQ grants", () => {
+    expect(describeMissingPrivileges({ ...NONE, roster: "both", message: "outgoing" })).toEqual([]);
+    expect(
+      describeMissingPrivileges({ ...NONE, roster: "set", message: "outgoing", presence: "none" }),
+    ).toEqual([]);
+  });
+
+  it("names what is missing and what it costs", () => {
+    const missing = describeMissingPrivileges({ ...NONE, roster: "get", message: "outgoing" });
+    expect(missing).toEqual([
+      "roster (set): contacts are offered as subscription requests instead of appearing in rosters",
+    ]);
+    expect(describeMissingPrivileges(NONE)).toHaveLength(2);
+    expect(describeMissingPrivileges(undefined)).toHaveLength(2);
+  });
+});
+
+describe("parsePrivilegeAdvertisement", () => {
+  it("is still offered by the core, as the gateway reads it", () => {
     const p = parsePrivilegeAdvertisement(
       parseXml(`<message from="localhost" to="gw.localhost"><privilege xmlns="urn:xmpp:privilege:1">
         <perm type="outgoing" access="message"/><perm type="get" access="roster"/></privilege></message>`),
     );
     expect(p?.namespace).toBe("urn:xmpp:privilege:1");
     expect(canReadRoster(p)).toBe(true);
-    expect(canWriteRoster(p)).toBe(false);
-    expect(p?.presence).toBe("none");
-    expect(p?.iq).toEqual({});
     expect(describeMissingPrivileges(p)).toHaveLength(1);
-  });
-
-  it("reads the v2 IQ permission as Prosody sends it for one namespace", () => {
-    // The exact shape mod_privilege's advertise_perm() builds for
-    // iq = { ["urn:xmpp:http:upload:0"] = "get" }.
-    const p = parsePrivilegeAdvertisement(
-      parseXml(`<message from="localhost" to="gw.localhost"><privilege xmlns="urn:xmpp:privilege:2">
-        <perm access="roster" type="both"/><perm access="message" type="outgoing"/><perm access="presence" type="roster"/>
-        <perm access="iq"><namespace type="get" ns="urn:xmpp:http:upload:0"/></perm>
-      </privilege></message>`),
-    );
-    expect(p?.iq).toEqual({ "urn:xmpp:http:upload:0": "get" });
-    expect(canSendIqAs(p, "urn:xmpp:http:upload:0", "get")).toBe(true);
-    expect(canSendIqAs(p, "urn:xmpp:http:upload:0", "set")).toBe(false);
-    expect(canSendIqAs(p, "jabber:iq:roster", "get")).toBe(false);
-    // Optional: granting it or not changes nothing an operator is warned about.
-    expect(describeMissingPrivileges(p)).toEqual([]);
-  });
-
-  it("reads several IQ namespaces, also nested inside each other as Prosody 0.12 emits them", () => {
-    const p = parsePrivilegeAdvertisement(
-      parseXml(`<message from="localhost"><privilege xmlns="urn:xmpp:privilege:2">
-        <perm access="iq">
-          <namespace ns="urn:xmpp:http:upload:0" type="get">
-            <namespace ns="http://jabber.org/protocol/pubsub" type="both">
-              <namespace ns="jabber:iq:private" type="set"/>
-            </namespace>
-          </namespace>
-          <namespace ns="urn:example:twice" type="get"/>
-          <namespace ns="urn:example:twice" type="set"/>
-          <namespace ns="urn:example:bad" type="everything"/>
-          <namespace type="get"/>
-          <namespace ns="__proto__" type="get"/>
-        </perm>
-      </privilege></message>`),
-    );
-    expect(p?.iq).toEqual({
-      "urn:xmpp:http:upload:0": "get",
-      "http://jabber.org/protocol/pubsub": "both",
-      "jabber:iq:private": "set",
-      "urn:example:twice": "both",
-      ["__proto__"]: "get",
-    });
-    expect(Object.getPrototypeOf(p?.iq)).toBe(Object.prototype);
-    expect(canSendIqAs(p, "http://jabber.org/protocol/pubsub", "set")).toBe(true);
-    expect(canSendIqAs(p, "jabber:iq:private", "get")).toBe(false);
-    expect(canSendIqAs(p, "urn:example:bad", "get")).toBe(false);
-    expect(canSendIqAs(p, "__proto__", "get")).toBe(true);
-    // Inherited properties are no grants.
-    expect(canSendIqAs(p, "toString", "get")).toBe(false);
-  });
-
-  it("ignores an IQ permission in a v1 advertisement, which has none (and we only wrap in v2)", () => {
-    const p = parsePrivilegeAdvertisement(
-      parseXml(`<message from="localhost"><privilege xmlns="urn:xmpp:privilege:1">
-        <perm access="iq"><namespace type="get" ns="urn:xmpp:http:upload:0"/></perm></privilege></message>`),
-    );
-    expect(p?.iq).toEqual({});
-    expect(canSendIqAs(p, "urn:xmpp:http:upload:0", "get")).toBe(false);
-    expect(canSendIqAs(undefined, "urn:xmpp:http:upload:0", "get")).toBe(false);
-  });
-
-  it("ignores other messages and unknown permission values", () => {
-    expect(
-      parsePrivilegeAdvertisement(parseXml(`<message from="localhost"><body>hi</body></message>`)),
-    ).toBeUndefined();
-    const p = parsePrivilegeAdvertisement(
-      parseXml(
-        `<message from="localhost"><privilege xmlns="urn:xmpp:privilege:2"><perm access="roster" type="everything"/></privilege></message>`,
-      ),
-    );
-    expect(p?.roster).toBe("none");
-    expect(describeMissingPrivileges(undefined)).toHaveLength(2);
   });
 });

@@ -1,6 +1,7 @@
 import {
   avatarDataItem,
   type IqContext,
+  NODE_VCARD4,
   NS_AVATAR_DATA,
   NS_AVATAR_METADATA,
   NS_PUBSUB,
@@ -10,15 +11,12 @@ import {
   pepItemsResult,
   type VCardInfo,
   vcard4Element,
+  vcard4PepItem,
   vcardTempElement,
   XmppError,
-  xml,
 } from "@gangway/xmpp";
 import type { LegacyContact } from "./contact.js";
 import type { AnyGateway } from "./gateway.js";
-
-/** XEP-0292's PEP node: clients that know vCard4 read it there rather than with an IQ. */
-const NODE_VCARD4 = "urn:xmpp:vcard4";
 
 /** The contact a user's request to a puppet is about; the errors say why there is none. */
 async function contactFor(gateway: AnyGateway, { from, to }: IqContext): Promise<LegacyContact> {
@@ -59,10 +57,8 @@ export function servePuppetIdentity(gateway: AnyGateway, toPuppet: (to: string) 
         if (!avatar || !wanted) throw new XmppError("item-not-found", "This contact has no such picture.");
         return pepItemsResult(request.node, [avatarDataItem(avatar.id, avatar.data)]);
       }
-      case NODE_VCARD4: {
-        const item = xml("item", { id: "current" }, vcard4Element(await contact.fetchVCard()));
-        return pepItemsResult(request.node, [item]);
-      }
+      case NODE_VCARD4:
+        return pepItemsResult(request.node, [vcard4PepItem(await contact.fetchVCard())]);
       default:
         throw new XmppError("item-not-found", `This contact has no node ${request.node}.`);
     }

@@ -1,4 +1,13 @@
-import { buildForm, type DiscoInfo, type EntityCapabilities, entityCapabilities } from "@gangway/xmpp";
+import {
+  type DiscoInfo,
+  type EntityCapabilities,
+  entityCapabilities,
+  NS_DISCO_INFO,
+  NS_PING,
+  NS_VCARD_TEMP,
+  NS_VCARD4,
+  reactionRestrictionsForm,
+} from "@gangway/xmpp";
 import type { ContactHook, LegacyContact } from "./contact.js";
 
 /** XEP-0115 node of every puppet: identifies the software behind the capabilities hash. */
@@ -6,15 +15,15 @@ export const CAPS_NODE = "urn:gangway:puppet";
 
 /** Features every puppet has, whatever the app implements. */
 const BASE_FEATURES = [
-  "http://jabber.org/protocol/disco#info",
-  "urn:xmpp:ping",
+  NS_DISCO_INFO,
+  NS_PING,
   // Delivery receipts: the app's `received()`, or the core's own when PROPER_RECEIPTS is false.
   "urn:xmpp:receipts",
   "urn:xmpp:sid:0",
   "urn:xmpp:idle:1",
   // Profiles and pictures, served by the component for each puppet (puppet-identity.ts).
-  "vcard-temp",
-  "urn:ietf:params:xml:ns:vcard-4.0",
+  NS_VCARD_TEMP,
+  NS_VCARD4,
   "http://jabber.org/protocol/pubsub#retrieve-items",
 ];
 
@@ -37,17 +46,8 @@ export async function puppetDiscoInfo(contact: LegacyContact): Promise<DiscoInfo
   for (const [hook, provides] of Object.entries(HOOK_FEATURES) as [ContactHook, readonly string[]][]) {
     if (contact.supports(hook)) features.push(...provides);
   }
-  const forms = [];
   const allowed = contact.supports("onReact") ? await contact.availableReactions() : undefined;
-  if (allowed) {
-    forms.push(
-      buildForm({
-        type: "result",
-        formType: "urn:xmpp:reactions:0:restrictions",
-        fields: [{ var: "allowlist", type: "text-multi", value: [...allowed] }],
-      }),
-    );
-  }
+  const forms = allowed ? [reactionRestrictionsForm(allowed)] : [];
   // The bare JID is also a PEP service (avatars, vCard4), as a real account's is.
   const identities = [
     { category: "client", type: "pc" },

@@ -1,78 +1,52 @@
 import { createHash } from "node:crypto";
-import { type Element, xml } from "@gangway/xmpp";
+import {
+  type ParsedRosterItem,
+  parseRosterItems,
+  type RosterItem,
+  rosterGetIq,
+  rosterSetIq,
+  sameRosterItem,
+  subscriptionPresence,
+} from "@gangway/xmpp";
 import type { LegacyContact } from "./contact.js";
 import { canReadRoster, canWriteRoster } from "./privileges.js";
 import type { AnySession } from "./session.js";
 
-const NS_ROSTER = "jabber:iq:roster";
-const NS_NICK = "http://jabber.org/protocol/nick";
-
-interface RosterItem {
-  name: string | undefined;
-  groups: string[];
-  subscription: string | undefined;
-}
-
-function rosterItem(jid: string, attrs: Record<string, string>, groups: readonly string[]): Element {
-  return xml(
-    "query",
-    { xmlns: NS_ROSTER },
-    xml("item", { jid, ...attrs }, ...groups.map((g) => xml("group", {}, g))),
-  );
-}
-
 /** The user's roster items that belong to this gateway, by JID. */
-async function fetchGatewayItems(session: AnySession): Promise<Map<string, RosterItem>> {
+async function fetchGatewayItems(session: AnySession): Promise<Map<string, ParsedRosterItem>> {
   const { gateway } = session;
-  const result = await gateway.request(
-    xml("iq", { type: "get", to: session.userJid }, xml("query", { xmlns: NS_ROSTER })),
-  );
-  const items = new Map<string, RosterItem>();
-  for (const item of result.getChild("query", NS_ROSTER)?.getChildren("item") ?? []) {
-    const jid = String(item.attrs.jid ?? "");
-    if (!jid.endsWith(`@${gateway.domain}`)) continue;
-    items.set(jid, {
-      name: item.attrs.name as string | undefined,
-      groups: item.getChildren("group").map((g) => g.text()),
-      subscription: item.attrs.subscription as string | undefined,
-    });
+  const result = await gateway.request(rosterGetIq(session.userJid));
+  const items = new Map<string, ParsedRosterItem>();
+  for (const item of parseRosterItems(result)) {
+    if (item.jid.endsWith(`@${gateway.domain}`)) items.set(item.jid, item);
   }
   return items;
 }
 
-async function setItem(
-  session: AnySession,
-  jid: string,
-  attrs: Record<string, string>,
-  groups: readonly string[],
-) {
-  await session.gateway.request(
-    xml("iq", { type: "set", to: session.userJid }, rosterItem(jid, attrs, groups)),
-  );
+async function setItem(session: AnySession, item: RosterItem) {
+  await session.gateway.request(rosterSetIq(session.userJid, item));
 }
 
 /** Puts contacts into the user's roster directly, changing only what differs (XEP-0356). */
 async function syncWithPrivilege(session: AnySession, friends: readonly LegacyContact[]): Promise<void> {
   const group = session.gateway.rosterGroup;
-  const current = canReadRoster(session.gateway.privileges) ? await fetchGatewayItems(session) : new Map();
+  const current = canReadRoster(session.gateway.privileges)
+    ? await fetchGatewayItems(session)
+    : new Map<string, ParsedRosterItem>();
   for (const contact of friends) {
     const existing = current.get(contact.jid);
     current.delete(contact.jid);
-    const upToDate =
-      existing?.subscription === "both" &&
-      existing.name === contact.name &&
-      existing.groups.length === 1 &&
-      existing.groups[0] === group;
-    if (upToDate) continue;
-    await setItem(
-      session,
-      contact.jid,
-      { subscription: "both", ...(contact.name && { name: contact.name }) },
-      [group],
-    );
+    const wanted: RosterItem = {
+      jid: contact.jid,
+      name: contact.name,
+      subscription: "both",
+      groups: [group],
+    };
+    if (existing && sameRosterItem(existing, wanted)) continue;
+    await setItem(session, wanted);
   }
   // What is left is on our domain but no longer a contact.
-  for (const jid of current.keys()) await setItem(session, jid, { subscription: "remove" }, []);
+  for (const jid of current.keys()) await setItem(session, { jid, subscription: "remove", groups: [] });
 }
 
 /** Without the roster privilege, each new friend asks the user for a subscription (RFC 6121 §3). */
@@ -80,11 +54,7 @@ async function offerSubscriptions(session: AnySession, friends: readonly LegacyC
   for (const contact of friends) {
     if (contact.addedToRoster) continue;
     await session.gateway.send(
-      xml(
-        "presence",
-        { from: contact.jid, to: session.userJid, type: "subscribe" },
-        contact.name ? xml("nick", { xmlns: NS_NICK }, contact.name) : null,
-      ),
+      subscriptionPresence(contact.jid, session.userJid, "subscribe", { nick: contact.name }),
     );
   }
 }

@@ -1,15 +1,18 @@
 import { type Command, type CommandPage, result } from "@gangway/registration";
 import {
-  buildForm,
-  type Element,
   type FormField,
   type FormValues,
-  NS_DATA_FORMS,
-  parseForm,
+  gatewayJidQuery,
+  gatewayPromptQuery,
+  NS_GATEWAY,
+  NS_SEARCH,
+  parseGatewayPrompt,
+  parseSearchSubmission,
   sanitizeXmlText,
+  searchFormQuery,
+  searchResultQuery,
   validateSubmission,
   XmppError,
-  xml,
 } from "@gangway/xmpp";
 import type { AnyGateway } from "./gateway.js";
 import { type AnySession, BaseSession, SEARCH_NOT_IMPLEMENTED_TEXT, type SearchResult } from "./session.js";
@@ -21,12 +24,9 @@ import { type AnySession, BaseSession, SEARCH_NOT_IMPLEMENTED_TEXT, type SearchR
  * without searching (the roster's legacy id ↔ localpart mapping, XEP-0106 by default).
  */
 
-export const NS_SEARCH = "jabber:iq:search";
-export const NS_GATEWAY = "jabber:iq:gateway";
+// Still exported from here for existing importers; the payloads themselves are @gangway/xmpp's.
+export { NS_GATEWAY, NS_SEARCH };
 
-/** Same words as gateway.ts uses for messages to puppets before login, so users meet one text. */
-/** The legacy `<instructions/>` (XEP-0055 §2) when the app gives none: it must not be empty. */
-const DEFAULT_INSTRUCTIONS = "Fill in the form to search for contacts.";
 /** XEP-0100 needs some prompt even for an app whose SEARCH_FIELDS has nothing to type in. */
 const DEFAULT_PROMPT = "Contact ID";
 const NOTHING_FOUND_TEXT = "No contact matches your search.";
@@ -54,54 +54,31 @@ export function serveSearch(gateway: AnyGateway): void {
   iq.handle({ namespace: NS_SEARCH, type: "get", to: "domain" }, ({ from }) => {
     searchingSession(gateway, from.bare().toString(), { loggedIn: false });
     const { SEARCH_INSTRUCTIONS, SEARCH_TITLE, SEARCH_FIELDS } = meta();
-    return xml(
-      "query",
-      { xmlns: NS_SEARCH },
-      xml("instructions", {}, SEARCH_INSTRUCTIONS || DEFAULT_INSTRUCTIONS),
-      buildForm({
-        type: "form",
-        title: SEARCH_TITLE,
-        instructions: SEARCH_INSTRUCTIONS || undefined,
-        formType: NS_SEARCH,
-        fields: SEARCH_FIELDS,
-      }),
-    );
+    return searchFormQuery({ title: SEARCH_TITLE, instructions: SEARCH_INSTRUCTIONS, fields: SEARCH_FIELDS });
   });
 
   iq.handle({ namespace: NS_SEARCH, type: "set", to: "domain" }, async ({ from, child }) => {
     const session = searchingSession(gateway, from.bare().toString(), { loggedIn: true });
-    const x = child.getChild("x", NS_DATA_FORMS);
-    // The form is all the get advertises, so a basic (XEP-0055 §2) submission is not understood.
-    if (!x) throw new XmppError("bad-request", "Submit the search form (jabber:x:data).");
-    const form = parseForm(x);
-    if (form.type !== "submit") {
-      throw new XmppError("bad-request", `Expected a submitted search form, not a "${form.type}" one.`);
-    }
-    const values = validateSubmission(meta().SEARCH_FIELDS, form.values);
+    const values = validateSubmission(meta().SEARCH_FIELDS, parseSearchSubmission(child));
     return searchResultQuery(await session.onSearch(values));
   });
 
   iq.handle({ namespace: NS_GATEWAY, type: "get", to: "domain" }, ({ from }) => {
     gateway.requireSession(from.bare().toString());
     const prompt = promptLabel(meta().SEARCH_FIELDS);
-    return xml(
-      "query",
-      { xmlns: NS_GATEWAY },
-      xml("desc", {}, meta().SEARCH_INSTRUCTIONS || prompt),
-      xml("prompt", {}, prompt),
-    );
+    return gatewayPromptQuery({ desc: meta().SEARCH_INSTRUCTIONS || prompt, prompt });
   });
 
   iq.handle({ namespace: NS_GATEWAY, type: "set", to: "domain" }, ({ from, child }) => {
     // Only the mapping is needed, not the legacy connection: no login required.
     const session = gateway.requireSession(from.bare().toString());
     // escapeLocalpart refuses leading/trailing spaces anyway; a client's stray ones are dropped.
-    const address = (child.getChildText("prompt") ?? "").trim();
+    const address = parseGatewayPrompt(child);
     if (!address) {
       throw new XmppError("bad-request", `Enter the ${promptLabel(meta().SEARCH_FIELDS)} in <prompt/>.`);
     }
     const local = session.contacts.legacyIdToJidLocal(address);
-    return xml("query", { xmlns: NS_GATEWAY }, xml("jid", {}, `${local}@${gateway.domain}`));
+    return gatewayJidQuery(`${local}@${gateway.domain}`);
   });
 }
 
@@ -157,44 +134,6 @@ function promptLabel(fields: readonly FormField[]): string {
 /** Legacy networks send control characters; one of them in a stanza closes the component stream. */
 function clean(text: unknown): string {
   return sanitizeXmlText(String(text));
-}
-
-/**
- * XEP-0055 results: an extended-search table (§3) with FORM_TYPE, or, when nothing was found, the
- * empty query of §2 ("no records match"), which every client understands.
- */
-function searchResultQuery(found: SearchResult | undefined): Element {
-  if (!found || found.items.length === 0) return xml("query", { xmlns: NS_SEARCH });
-  const form = buildForm({ type: "result", formType: NS_SEARCH });
-  form.append(
-    xml(
-      "reported",
-      {},
-      ...found.fields.map((f) =>
-        xml("field", {
-          var: f.var,
-          label: clean(f.label),
-          type: f.var === "jid" ? "jid-single" : "text-single",
-        }),
-      ),
-    ),
-  );
-  for (const item of found.items) {
-    form.append(
-      xml(
-        "item",
-        {},
-        ...found.fields.map((f) =>
-          xml(
-            "field",
-            { var: f.var },
-            item[f.var] === undefined ? null : xml("value", {}, clean(item[f.var])),
-          ),
-        ),
-      ),
-    );
-  }
-  return xml("query", { xmlns: NS_SEARCH }, form);
 }
 
 function resultPage(found: SearchResult | undefined): CommandPage {

@@ -1,27 +1,9 @@
 import { createHash } from "node:crypto";
+import { type DiscoInfo, discoInfoResult, normalizeFeatures, normalizeIdentities } from "./disco.js";
 import { type Element, xml } from "./element.js";
 import { NS_DATA_FORMS } from "./forms.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
 
-export const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
 export const NS_CAPS = "http://jabber.org/protocol/caps";
-
-/** One XEP-0030 `<identity/>`. */
-export interface DiscoIdentity {
-  category: string;
-  type: string;
-  /** Written as `xml:lang`. */
-  lang?: string;
-  name?: string;
-}
-
-/** What an entity answers to disco#info: the input of the XEP-0115 verification string. */
-export interface DiscoInfo {
-  identities: readonly DiscoIdentity[];
-  features: readonly string[];
-  /** XEP-0128 extended information: `<x xmlns="jabber:x:data" type="result">` forms with a FORM_TYPE. */
-  forms?: readonly Element[];
-}
 
 /**
  * The XEP-0115 §5.1 verification string (`ver`) of a disco#info answer, hashed with SHA-1 and
@@ -39,7 +21,7 @@ export function capsVerification(info: DiscoInfo): string {
 
 /**
  * The string that is hashed (for tests and debugging). Identities and features are sanitized exactly
- * as {@link discoInfoElement} writes them, so the hash matches what receivers recompute from our XML.
+ * as {@link discoInfoResult} writes them, so the hash matches what receivers recompute from our XML.
  */
 export function capsVerificationString({ identities, features, forms = [] }: DiscoInfo): string {
   let s = "";
@@ -99,32 +81,6 @@ function readForm(form: Element): CapsForm | undefined {
   return formType === undefined ? undefined : { formType, fields };
 }
 
-function normalizeIdentities(identities: readonly DiscoIdentity[]): DiscoIdentity[] {
-  const seen = new Set<string>();
-  return identities.map((identity) => {
-    const clean: DiscoIdentity = {
-      category: sanitizeXmlText(identity.category),
-      type: sanitizeXmlText(identity.type),
-    };
-    if (identity.lang) clean.lang = sanitizeXmlText(identity.lang);
-    if (identity.name) clean.name = sanitizeXmlText(identity.name);
-    const key = `${clean.category}\u0000${clean.type}\u0000${clean.lang ?? ""}`;
-    if (seen.has(key)) {
-      throw new RangeError(
-        `Two disco#info identities have category "${clean.category}", type "${clean.type}" and the same language.`,
-      );
-    }
-    seen.add(key);
-    return clean;
-  });
-}
-
-// A duplicate feature makes receivers discard the whole answer (§5.4 step 3.3), so it is dropped
-// both from the XML and from the hash rather than reported.
-function normalizeFeatures(features: readonly string[]): string[] {
-  return [...new Set(features.map(sanitizeXmlText))];
-}
-
 // "i;octet" (RFC 4790) compares UTF-8 bytes; JavaScript compares UTF-16 code units, which orders
 // astral characters before U+E000–U+FFFF. Buffer.compare on the UTF-8 encoding is the octet order.
 function compareOctets(a: string, b: string): number {
@@ -133,24 +89,6 @@ function compareOctets(a: string, b: string): number {
 
 function sortOctets(values: readonly string[]): string[] {
   return [...values].sort(compareOctets);
-}
-
-/**
- * `<query xmlns="http://jabber.org/protocol/disco#info" node?>` with the identities, features
- * (duplicates dropped) and forms in the given order. Identities and features are sanitized the
- * same way {@link capsVerification} reads them.
- */
-export function discoInfoElement(info: DiscoInfo & { node?: string }): Element {
-  const { node, identities, features, forms = [] } = info;
-  return xml(
-    "query",
-    { xmlns: NS_DISCO_INFO, node },
-    normalizeIdentities(identities).map(({ category, type, lang, name }) =>
-      xml("identity", { category, type, name, "xml:lang": lang }),
-    ),
-    normalizeFeatures(features).map((feature) => xml("feature", { var: feature })),
-    forms,
-  );
 }
 
 /** The XEP-0115 `<c/>` element for presences. */
@@ -187,7 +125,7 @@ export function entityCapabilities(node: string, info: DiscoInfo): EntityCapabil
     capsNode,
     caps: () => capsElement({ node, ver }),
     discoInfo: (requestNode) =>
-      discoInfoElement({
+      discoInfoResult({
         ...info,
         node: requestNode,
         // ltx elements keep a single parent; clones keep each answer a self-contained tree.

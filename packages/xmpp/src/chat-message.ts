@@ -2,6 +2,8 @@ import type { MessageType, PresenceType } from "./builders.js";
 import { type Element, type ElementChild, type XmlChildInput, xml } from "./element.js";
 import { JID } from "./jid.js";
 import { sanitizeXmlText } from "./jid-escaping.js";
+import { NS_NICK, NS_VCARD_UPDATE } from "./presence.js";
+import type { PrivilegeNamespace } from "./privilege.js";
 
 const NS_SID = "urn:xmpp:sid:0";
 const NS_REPLY = "urn:xmpp:reply:0";
@@ -18,9 +20,7 @@ const NS_OOB = "jabber:x:oob";
 const NS_HINTS = "urn:xmpp:hints";
 const NS_DELAY = "urn:xmpp:delay";
 const NS_IDLE = "urn:xmpp:idle:1";
-const NS_NICK = "http://jabber.org/protocol/nick";
 const NS_ENTITY_CAPS = "http://jabber.org/protocol/caps";
-const NS_VCARD_UPDATE = "vcard-temp:x:update";
 const NS_FORWARD = "urn:xmpp:forward:0";
 const NS_CLIENT = "jabber:client";
 
@@ -503,8 +503,11 @@ export function buildPresence(options: PresenceOptions): Element {
   );
 }
 
-/** The XEP-0356 namespaces: `:1` (XEP-0356 0.2–0.3, ejabberd ≤ 23.x), `:2` (0.4+, Prosody). */
-export type PrivilegeNamespaceUri = "urn:xmpp:privilege:1" | "urn:xmpp:privilege:2";
+/**
+ * The XEP-0356 namespaces: `:1` (XEP-0356 0.2–0.3, ejabberd ≤ 23.x), `:2` (0.4+, Prosody). The
+ * same type as privilege.ts's `PrivilegeNamespace`, under the name this module has always used.
+ */
+export type PrivilegeNamespaceUri = PrivilegeNamespace;
 
 /**
  * XEP-0356 "message" privilege: has the user's server send `inner` as if the user had sent it

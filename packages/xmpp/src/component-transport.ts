@@ -72,7 +72,8 @@ const CoreComponentClass = componentCore.Component as new (options: {
   domain: string;
 }) => CoreComponent;
 
-const NS_PING = "urn:xmpp:ping";
+/** XEP-0199: the keepalive this transport sends, and what every entity of a gateway answers. */
+export const NS_PING = "urn:xmpp:ping";
 /** Stanzas per socket write when flushing: one write per batch, bounded so no write is huge. */
 const FLUSH_BATCH_SIZE = 100;
 const FATAL_BEFORE_FIRST_ONLINE: ReadonlySet<string> = new Set([

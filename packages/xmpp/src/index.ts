@@ -16,6 +16,7 @@ export {
   parsePubsubItemsRequest,
   pepItemsResult,
 } from "./avatar.js";
+export { type BackoffOptions, DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
 export {
   type IqAttributes,
   type IqRequestType,
@@ -33,13 +34,9 @@ export {
   capsElement,
   capsVerification,
   capsVerificationString,
-  type DiscoIdentity,
-  type DiscoInfo,
-  discoInfoElement,
   type EntityCapabilities,
   entityCapabilities,
   NS_CAPS,
-  NS_DISCO_INFO,
 } from "./caps.js";
 export {
   buildChatMessage,
@@ -63,9 +60,19 @@ export { type StanzaHandler, XmppComponent, type XmppComponentOptions } from "./
 export {
   ComponentTransport,
   type ComponentTransportOptions,
+  NS_PING,
   TransportError,
   type TransportErrorCode,
 } from "./component-transport.js";
+export {
+  type DiscoIdentity,
+  type DiscoInfo,
+  type DiscoItem,
+  discoInfoResult,
+  discoItemsResult,
+  NS_DISCO_INFO,
+  NS_DISCO_ITEMS,
+} from "./disco.js";
 export {
   Element,
   type ElementChild,
@@ -130,6 +137,59 @@ export {
   sanitizeXmlText,
   unescapeLocalpart,
 } from "./jid-escaping.js";
+export {
+  NS_VCARD_UPDATE,
+  type ParsedUserPresence,
+  parseAvatarUpdateHash,
+  parseUserPresence,
+  type SubscriptionPresenceOptions,
+  type SubscriptionType,
+  subscriptionPresence,
+} from "./presence.js";
+export {
+  type IqPermission,
+  type MessagePermission,
+  PRIVILEGE_NAMESPACES,
+  type PresencePermission,
+  type PrivilegeNamespace,
+  type Privileges,
+  parsePrivilegeAdvertisement,
+  type RosterPermission,
+} from "./privilege.js";
 export { NS_PRIVILEGE, type PrivilegedIq, sendPrivilegedIq } from "./privileged-iq.js";
+export { NS_REACTIONS_RESTRICTIONS, reactionRestrictionsForm } from "./reactions.js";
+export {
+  NS_ROSTER,
+  type ParsedRosterItem,
+  parseRosterItems,
+  type RosterItem,
+  type RosterSubscription,
+  rosterGetIq,
+  rosterSetIq,
+  sameRosterItem,
+} from "./roster.js";
+export {
+  gatewayJidQuery,
+  gatewayPromptQuery,
+  NS_GATEWAY,
+  NS_SEARCH,
+  parseGatewayPrompt,
+  parseSearchSubmission,
+  type SearchForm,
+  type SearchResultTable,
+  searchFormQuery,
+  searchResultQuery,
+} from "./search.js";
 export type { StanzaTransport, TransportStatus } from "./transport.js";
-export { NS_VCARD_TEMP, NS_VCARD4, type VCardInfo, vcard4Element, vcardTempElement } from "./vcard.js";
+export {
+  NODE_VCARD4,
+  NS_VCARD_TEMP,
+  NS_VCARD4,
+  parseVCardTempPhoto,
+  type VCardInfo,
+  type VCardPhoto,
+  vcard4Element,
+  vcard4PepItem,
+  vcardTempElement,
+  vcardTempRequest,
+} from "./vcard.js";

@@ -1,6 +1,14 @@
 import { XmppError } from "./errors.js";
 import { isValidLocalpart, MAX_JID_PART_BYTES } from "./jid-escaping.js";
 
+// Why not @xmpp/jid (0.13), which xmpp.js uses internally: it validates nothing but a non-empty
+// domain (and then throws a TypeError, not a stanza error), so "@example.com", "a@b/", a localpart
+// with controls or of 2000 bytes all parse. Its setters silently escape a localpart they think is
+// unescaped, and its escape trims surrounding spaces, so the legacy ids " bob" and "bob" would
+// become one JID; XEP-0106 forbids the first, and escapeLocalpart refuses it. Its objects are
+// mutable and keep a trailing-dot domain as a different domain. Wrapping it would mean redoing all
+// of this on top of a parser that is an indexOf and two slices, so this module stands alone.
+
 /**
  * An XMPP address (RFC 7622), immutable. Localpart and domain are compared case-insensitively, so
  * they are stored lowercased; the resource keeps its case. The localpart is kept exactly as on the

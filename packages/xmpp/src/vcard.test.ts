@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parseXml } from "./element.js";
-import { type VCardInfo, vcard4Element, vcardTempElement } from "./vcard.js";
+import {
+  NODE_VCARD4,
+  parseVCardTempPhoto,
+  type VCardInfo,
+  vcard4Element,
+  vcard4PepItem,
+  vcardTempElement,
+  vcardTempRequest,
+} from "./vcard.js";
 
 // Every byte value, so base64 padding and the non-ASCII half are both exercised.
 const BINARY = Uint8Array.from({ length: 256 }, (_, i) => i);
@@ -144,5 +152,69 @@ describe("vcard4Element", () => {
         "<url><uri>https://x.test/a</uri></url><note><text>😀</text></note></vcard>",
     );
     expect(parseXml(element.toString()).getChild("fn")!.getChildText("text")).toBe("名前");
+  });
+});
+
+describe("vcard4PepItem", () => {
+  it("wraps the vCard4 in the node's one item, id current", () => {
+    expect(NODE_VCARD4).toBe("urn:xmpp:vcard4");
+    expect(vcard4PepItem({ nickname: "zoë" }).toString()).toBe(
+      '<item id="current"><vcard xmlns="urn:ietf:params:xml:ns:vcard-4.0">' +
+        "<nickname><text>zoë</text></nickname></vcard></item>",
+    );
+  });
+});
+
+describe("vcardTempRequest", () => {
+  it("asks for the vCard of a JID with an IQ get", () => {
+    expect(vcardTempRequest("romeo@example.net").toString()).toBe(
+      '<iq type="get" to="romeo@example.net"><vCard xmlns="vcard-temp"/></iq>',
+    );
+  });
+});
+
+describe("parseVCardTempPhoto", () => {
+  const answer = (vcard: string) =>
+    parseXml(`<iq type="result" from="romeo@example.net" id="v1">${vcard}</iq>`);
+
+  it("decodes a wrapped BINVAL with its TYPE", () => {
+    const base64 = Buffer.from(BINARY).toString("base64");
+    const wrapped = base64.replace(/.{76}/g, "$&\r\n ");
+    const photo = parseVCardTempPhoto(
+      answer(
+        `<vCard xmlns="vcard-temp"><FN>Romeo</FN><PHOTO><TYPE> image/jpeg </TYPE><BINVAL>\n${wrapped}\n</BINVAL></PHOTO></vCard>`,
+      ),
+    );
+    expect(photo?.type).toBe("image/jpeg");
+    expect(photo?.data).toEqual(Buffer.from(BINARY));
+  });
+
+  it("reads what vcardTempElement writes, and defaults the type to image/png", () => {
+    const written = vcardTempElement({ avatar: { type: "image/gif", data: BINARY } }).toString();
+    expect(parseVCardTempPhoto(answer(written))).toEqual({ type: "image/gif", data: Buffer.from(BINARY) });
+    expect(
+      parseVCardTempPhoto(answer('<vCard xmlns="vcard-temp"><PHOTO><BINVAL>iVBORw</BINVAL></PHOTO></vCard>')),
+    ).toEqual({ type: "image/png", data: Buffer.of(0x89, 0x50, 0x4e, 0x47) });
+    expect(
+      parseVCardTempPhoto(
+        answer('<vCard xmlns="vcard-temp"><PHOTO><TYPE/><BINVAL>iVBORw==</BINVAL></PHOTO></vCard>'),
+      )?.type,
+    ).toBe("image/png");
+  });
+
+  it("finds nothing without a vCard, a photo or usable base64", () => {
+    for (const vcard of [
+      "",
+      '<vCard xmlns="vcard-temp"/>',
+      '<vCard xmlns="urn:example:other"><PHOTO><BINVAL>iVBORw==</BINVAL></PHOTO></vCard>',
+      '<vCard xmlns="vcard-temp"><PHOTO><TYPE>image/png</TYPE></PHOTO></vCard>',
+      '<vCard xmlns="vcard-temp"><PHOTO><EXTVAL>https://example.net/a.png</EXTVAL></PHOTO></vCard>',
+      '<vCard xmlns="vcard-temp"><PHOTO><BINVAL> \n </BINVAL></PHOTO></vCard>',
+      '<vCard xmlns="vcard-temp"><PHOTO><BINVAL>not base64!</BINVAL></PHOTO></vCard>',
+      '<vCard xmlns="vcard-temp"><PHOTO><BINVAL>iVBORw=</BINVAL></PHOTO></vCard>',
+      '<vCard xmlns="vcard-temp"><PHOTO><BINVAL>i</BINVAL></PHOTO></vCard>',
+    ]) {
+      expect(parseVCardTempPhoto(answer(vcard)), vcard).toBeUndefined();
+    }
   });
 });

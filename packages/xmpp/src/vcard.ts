@@ -1,8 +1,11 @@
+import { iq } from "./builders.js";
 import { type Element, xml } from "./element.js";
 import { sanitizeXmlText } from "./jid-escaping.js";
 
 export const NS_VCARD_TEMP = "vcard-temp";
 export const NS_VCARD4 = "urn:ietf:params:xml:ns:vcard-4.0";
+/** XEP-0292 §3: the PEP node clients that know vCard4 read rather than sending an IQ. */
+export const NODE_VCARD4 = "urn:xmpp:vcard4";
 
 /**
  * What a gateway knows about a contact, as legacy networks give it. Every text goes through
@@ -118,4 +121,41 @@ export function vcard4Element(info: VCardInfo): Element {
     url === undefined ? null : xml("url", {}, xml("uri", {}, url)),
     property("note", value(clean(info.note))),
   );
+}
+
+/**
+ * The vCard4 PEP node's item (XEP-0292 §3): `<item id="current">` around {@link vcard4Element}.
+ * "current" is the id the XEP gives the one item of that node.
+ */
+export function vcard4PepItem(info: VCardInfo): Element {
+  return xml("item", { id: "current" }, vcard4Element(info));
+}
+
+/** `<iq type="get" to><vCard xmlns="vcard-temp"/></iq>`: asks for someone's XEP-0054 vCard. */
+export function vcardTempRequest(to: string): Element {
+  return iq({ type: "get", to }, xml("vCard", { xmlns: NS_VCARD_TEMP }));
+}
+
+/** The picture of a vCard, as {@link parseVCardTempPhoto} reads it. */
+export interface VCardPhoto {
+  data: Buffer;
+  /** MIME type from `<TYPE/>`, `image/png` when the vCard does not say. */
+  type: string;
+}
+
+// Standard base64 (RFC 4648 §4), padded or not. Buffer.from(…, "base64") skips whatever else it
+// meets, so a corrupt BINVAL would decode to a shorter, broken image instead of being refused.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+/**
+ * The XEP-0153 photo in the answer to {@link vcardTempRequest}: `<PHOTO><TYPE/><BINVAL/></PHOTO>`.
+ * BINVAL is usually wrapped at 76 columns (XEP-0054 copies MIME), so whitespace is removed before
+ * decoding. `undefined` when the answer has no vCard, no photo, a photo given only as a URL
+ * (EXTVAL, which a gateway does not fetch), or a BINVAL that is empty or not base64.
+ */
+export function parseVCardTempPhoto(result: Element): VCardPhoto | undefined {
+  const photo = result.getChild("vCard", NS_VCARD_TEMP)?.getChild("PHOTO");
+  const base64 = photo?.getChildText("BINVAL")?.replace(/\s+/g, "");
+  if (!photo || !base64 || !BASE64.test(base64)) return undefined;
+  return { data: Buffer.from(base64, "base64"), type: photo.getChildText("TYPE")?.trim() || "image/png" };
 }

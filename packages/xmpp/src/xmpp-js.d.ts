@@ -12,14 +12,6 @@ declare module "@xmpp/xml" {
   export default xml;
 }
 
-declare module "@xmpp/jid" {
-  const jid: {
-    JID: new (local: string | undefined, domain: string, resource?: string) => unknown;
-    parse(text: string): unknown;
-  };
-  export default jid;
-}
-
 declare module "@xmpp/id" {
   const id: () => string;
   export default id;
