@@ -15,7 +15,8 @@ import {
   XmppError,
 } from "@gangway/xmpp";
 import type { AnyGateway } from "./gateway.js";
-import { type AnySession, BaseSession, SEARCH_NOT_IMPLEMENTED_TEXT, type SearchResult } from "./session.js";
+import { type AnySession, BaseSession } from "./session.js";
+import { SEARCH_NOT_IMPLEMENTED_TEXT, type SearchResult } from "./session-types.js";
 
 /**
  * Contact search on the component JID, three ways over one session hook (`onSearch`):
