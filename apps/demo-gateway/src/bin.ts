@@ -4,6 +4,5 @@ import { DemoGateway } from "./gateway.js";
 
 await runGateway(DemoGateway, {
   appName: "demo",
-  command: "gangway-demo",
   description: "Gangway demo gateway: an in-process demo network with echo, alice and bob",
 });

@@ -85,13 +85,13 @@ forEachDriver((driver) => {
       canonicalXml(`<x xmlns="jabber:x:data" type="result">
         <reported><field var="jid" label="JID"/><field var="registered" label="Registered"/><field var="state" label="Session"/></reported>
         <item><field var="jid"><value>${USER}</value></field><field var="registered"><value>${created}</value></field>
-          <field var="state"><value>logged-in</value></field></item>
+          <field var="state"><value>connected</value></field></item>
       </x>`),
     );
 
     const info = (await say("info", ADMIN))[0]!;
     expect(info).toMatch(
-      /^Demo \(Gangway\)\nUp since \d{4}-.*\n1 registered user\(s\), 1 logged in\nDatabase: (sqlite|postgres)$/,
+      /^Demo \(Gangway\)\nUp since \d{4}-.*\n1 registered user\(s\), 1 logged in\nSessions by connection state: connected: 1\nDatabase: (sqlite|postgres)$/,
     );
 
     expect(await say("info")).toEqual(["Only the gateway's administrators can run this command."]);

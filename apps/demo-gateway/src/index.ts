@@ -1,4 +1,4 @@
-export { DemoContact, DemoGateway, DemoRoster, DemoSession } from "./gateway.js";
+export { DemoContact, DemoGateway, DemoSession } from "./gateway.js";
 export {
   DEMO_CONTACTS,
   DEMO_STATE_FILE,

@@ -1,10 +1,7 @@
-import { loadGatewayConfig } from "@gangway/core";
+import { startTestGateway } from "@gangway/core/testing";
 import { openStore } from "@gangway/store";
-import { MemoryTransport } from "@gangway/testing";
-import { pino } from "pino";
 import { bench, describe } from "vitest";
 import { DemoGateway } from "./gateway.js";
-import { testHomeDir } from "./test-support/gateway.js";
 
 /**
  * What the registration front ends cost the gateway, without any network in between: the demo
@@ -14,20 +11,7 @@ const GW = "demo.localhost";
 const CMD = "http://jabber.org/protocol/commands";
 
 const store = await openStore({ driver: "sqlite" });
-const transport = new MemoryTransport({ domain: GW });
-const gateway = new DemoGateway({
-  // The demo network's state file goes to a temp home dir, not the user's.
-  config: loadGatewayConfig({
-    appName: "demo",
-    argv: ["--jid", GW, "--secret", "s", "--home-dir", testHomeDir(store)],
-    env: {},
-  }),
-  store,
-  transport,
-  logger: pino({ level: "silent" }),
-  privilegeWaitMs: 0,
-});
-await gateway.start();
+const { gateway, transport } = await startTestGateway(DemoGateway, store, { domain: GW });
 
 let users = 0;
 let requests = 0;

@@ -1,12 +1,11 @@
-import { loadGatewayConfig } from "@gangway/core";
+import type { Element } from "@gangway/core";
+import { testGatewayDependencies } from "@gangway/core/testing";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import { MemoryTransport, sequentialIds } from "@gangway/testing";
-import type { Element } from "@gangway/xmpp";
-import { pino } from "pino";
+import { MemoryTransport } from "@gangway/testing";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { DemoGateway } from "./gateway.js";
-import { GW, testHomeDir } from "./test-support/gateway.js";
+import { GW } from "./test-support/gateway.js";
 
 const USER = "romeo@localhost";
 const ROSTER = "jabber:iq:roster";
@@ -19,23 +18,13 @@ forEachDriver((driver) => {
   let store: Store;
   let transport: MemoryTransport;
   let gateway: DemoGateway;
-  /** The demo network's state goes to a temp dir, not the user's home. */
-  const home = () => ["--home-dir", testHomeDir(store)];
 
   beforeEach(async () => {
     store = await driver.openStore();
     await store.users.create({ jid: USER, registration: { username: "romeo", password: "pw" } });
     transport = new MemoryTransport({ domain: GW });
     gateway = new DemoGateway({
-      config: loadGatewayConfig({
-        appName: "demo",
-        argv: ["--jid", GW, "--secret", "s", ...home()],
-        env: {},
-      }),
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
+      ...testGatewayDependencies(DemoGateway, store, transport, { domain: GW }),
       privilegeWaitMs: 5000,
     });
   });
@@ -81,18 +70,7 @@ forEachDriver((driver) => {
     // A gateway that did not wait (or a server that advertised late).
     await gateway.stop();
     transport = new MemoryTransport({ domain: GW });
-    gateway = new DemoGateway({
-      config: loadGatewayConfig({
-        appName: "demo",
-        argv: ["--jid", GW, "--secret", "s", ...home()],
-        env: {},
-      }),
-      store,
-      transport,
-      logger: pino({ level: "silent" }),
-      newStanzaId: sequentialIds("gw"),
-      privilegeWaitMs: 0,
-    });
+    gateway = new DemoGateway(testGatewayDependencies(DemoGateway, store, transport, { domain: GW }));
     await gateway.start();
     await transport.waitForSent((s) => s.getChildText("status") === "Logged in as romeo");
     expect(transport.sent.filter((s) => s.attrs.type === "subscribe").length).toBe(3);

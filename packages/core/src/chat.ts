@@ -175,6 +175,11 @@ export abstract class LegacyChat<S extends AnySession = AnySession> {
     });
   }
 
+  /** The other side's chat state (XEP-0085), for networks that report it as one value. */
+  chatState(state: ChatState): Promise<void> {
+    return this.act(async () => this.outgoing({ id: this.newId(), chatState: state }));
+  }
+
   composing(): Promise<void> {
     return this.chatState("composing");
   }
@@ -255,10 +260,6 @@ export abstract class LegacyChat<S extends AnySession = AnySession> {
 
   private newId(): string {
     return this.session.gateway.newStanzaId();
-  }
-
-  private chatState(state: ChatState): Promise<void> {
-    return this.act(async () => this.outgoing({ id: this.newId(), chatState: state }));
   }
 
   /** A message from the other side to the user, or with `carbon` a carbon from the user to the chat. */

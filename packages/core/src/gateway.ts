@@ -82,7 +82,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   static WELCOME_MESSAGE = "Thank you for registering. Your contacts will appear in your roster shortly.";
   static REGISTRATION_TYPE: RegistrationType = RegistrationType.SingleStepForm;
   static REGISTRATION_FIELDS: readonly FormField[] = [
-    { var: "username", type: "text-single", label: "User name", required: true },
+    { var: "username", type: "text-single", label: "Username", required: true },
     { var: "password", type: "text-private", label: "Password", required: true },
   ];
   static REGISTRATION_INSTRUCTIONS = "Enter your credentials";
@@ -120,7 +120,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   static OPTIONS: AppOptions = {};
 
   /** The app's session class. */
-  abstract readonly Session: new (gateway: this, user: UserRow) => S;
+  abstract readonly Session: SessionClass<S>;
 
   readonly config: GatewayConfig;
   readonly store: Store;

@@ -16,7 +16,7 @@ import {
 } from "@gangway/xmpp";
 import type { AnyGateway } from "./gateway.js";
 import { type AnySession, BaseSession } from "./session.js";
-import { SEARCH_NOT_IMPLEMENTED_TEXT, type SearchResult } from "./session-types.js";
+import { SEARCH_NOT_IMPLEMENTED_TEXT, type SearchColumns, type SearchResult } from "./session-types.js";
 
 /**
  * Contact search on the component JID, three ways over one session hook (`onSearch`):
@@ -61,7 +61,7 @@ export function serveSearch(gateway: AnyGateway): void {
   iq.handle({ namespace: NS_SEARCH, type: "set", to: "domain" }, async ({ from, child }) => {
     const session = searchingSession(gateway, from.bare().toString(), { loggedIn: true });
     const values = validateSubmission(meta().SEARCH_FIELDS, parseSearchSubmission(child));
-    return searchResultQuery(await session.onSearch(values));
+    return searchResultQuery(withColumns(await session.onSearch(values)));
   });
 
   iq.handle({ namespace: NS_GATEWAY, type: "get", to: "domain" }, ({ from }) => {
@@ -137,7 +137,20 @@ function clean(text: unknown): string {
   return sanitizeXmlText(String(text));
 }
 
-function resultPage(found: SearchResult | undefined): CommandPage {
+/** The columns an app left out: a JID and a name, which is what most searches find. */
+const DEFAULT_COLUMNS = [
+  { var: "jid", label: "JID" },
+  { var: "name", label: "Name" },
+];
+
+function withColumns(
+  found: SearchResult | undefined,
+): (SearchResult & { fields: SearchColumns }) | undefined {
+  return found && { ...found, fields: found.fields ?? DEFAULT_COLUMNS };
+}
+
+function resultPage(searched: SearchResult | undefined): CommandPage {
+  const found = withColumns(searched);
   if (!found || found.items.length === 0) return result(NOTHING_FOUND_TEXT);
   const count = found.items.length;
   return {

@@ -17,9 +17,12 @@ export interface UserAvatar {
   hash: string;
 }
 
+export type SearchColumns = ReadonlyArray<{ var: string; label: string }>;
+
 /** What `onSearch` found: the columns (one of them `jid`, e.g. `contact.jid`) and one row per contact. */
 export interface SearchResult {
-  fields: ReadonlyArray<{ var: string; label: string }>;
+  /** The columns; default: `jid` ("JID") and `name` ("Name"). */
+  fields?: SearchColumns;
   items: ReadonlyArray<Record<string, string>>;
 }
 

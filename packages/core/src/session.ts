@@ -1,6 +1,5 @@
 import type { UserRow } from "@gangway/store";
 import {
-  buildPresence,
   type ChatState,
   escapeLocalpart,
   type FormValues,
@@ -25,6 +24,7 @@ import {
   type UserAvatar,
   type UserPresence,
 } from "./session-types.js";
+import { GatewayPresence } from "./gateway-presence.js";
 import type { GatewayHost } from "./host.js";
 import { type ContactClass, LegacyRoster } from "./roster.js";
 import { syncRoster } from "./roster-sync.js";
@@ -65,11 +65,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   private readonly held = new HeldMessages();
   private readonly reconnector = new Reconnector(() => this.tryReconnect());
   private readonly record: UserRecord;
-  /** Presence of the gateway itself towards this user; cached and replayed on probes. */
-  private gatewayPresence: { show?: PresenceShow; status: string; available: boolean } = {
-    available: false,
-    status: "",
-  };
+  private readonly gatewayPresence: GatewayPresence;
 
   constructor(
     readonly gateway: G,
@@ -80,6 +76,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
       throw new Error(`${statics.name} must set static Contact to its LegacyContact subclass`);
     this.contacts = new LegacyRoster<C>(this, statics.Contact as unknown as ContactClass<C>);
     this.log = gateway.log.child({ user: user.jid });
+    this.gatewayPresence = new GatewayPresence(gateway, user.jid);
     this.record = new UserRecord(gateway.store, user.jid, user.rosterHash, this.log);
   }
 
@@ -234,12 +231,9 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
         return;
       case "transient-disconnect": {
         const lost = text || "Lost the connection to the legacy network";
-        if (this.statics.RECONNECT && this.ready) {
-          const delay = this.reconnector.schedule();
-          await this.sendGatewayStatus(`${lost}; reconnecting in ${Math.ceil(delay / 1000)} s`, { show: "dnd" });
-        } else {
-          await this.sendGatewayStatus(lost, { show: "dnd" });
-        }
+        const delay = this.statics.RECONNECT && this.ready ? this.reconnector.schedule() : undefined;
+        const retry = delay === undefined ? "" : `; reconnecting in ${Math.ceil(delay / 1000)} s`;
+        await this.sendGatewayStatus(`${lost}${retry}`, { show: "dnd" });
         return;
       }
       default: {
@@ -291,25 +285,25 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
 
   // ---- helpers ----
 
-  async sendGatewayStatus(
-    status: string,
-    options: { show?: PresenceShow; available?: boolean } = {},
-  ): Promise<void> {
-    this.gatewayPresence = { status, show: options.show, available: options.available ?? true };
-    await this.sendGatewayPresence();
+  /**
+   * Turns one legacy event into actions on the contact it is about (created on first use), e.g.
+   * `client.on("message", (e) => this.relay(e.from, (c) => c.sendText(e.text, { id: e.id })))`.
+   * A failure is logged, never thrown: the legacy client's event loop must go on.
+   */
+  relay(legacyId: string, action: (contact: C) => Promise<unknown>): void {
+    this.contacts
+      .byLegacyId(legacyId)
+      .then(action)
+      .catch((err: unknown) => this.log.error({ err, contact: legacyId }, "could not relay a legacy event"));
   }
 
-  async sendGatewayPresence(): Promise<void> {
-    const { show, status, available } = this.gatewayPresence;
-    await this.gateway.send(
-      buildPresence({
-        from: this.gateway.domain,
-        to: this.userJid,
-        ...(available ? {} : { type: "unavailable" }),
-        ...(show && { show }),
-        status,
-      }),
-    );
+  /** Sets the gateway's presence towards the user (status text, `show`); replayed on probes. */
+  sendGatewayStatus(status: string, options: { show?: PresenceShow; available?: boolean } = {}): Promise<void> {
+    return this.gatewayPresence.set(status, options);
+  }
+
+  sendGatewayPresence(): Promise<void> {
+    return this.gatewayPresence.send();
   }
 
   sendGatewayMessage(text: string): Promise<void> {

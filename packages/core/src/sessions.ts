@@ -35,12 +35,21 @@ export class Sessions<S extends AnySession> {
     return session;
   }
 
-  /** Creates the user's session (replacing and stopping an older one) and logs it in. */
-  async start(user: UserRow): Promise<S> {
+  /**
+   * Creates the user's session and registers it at once (before the first await), so that what
+   * they send from now on finds it and waits for its login; an older session is stopped.
+   */
+  async add(user: UserRow): Promise<S> {
     const previous = this.byJid.get(user.jid);
     const session = this.create(user);
     this.byJid.set(user.jid, session);
     if (previous) await this.stop(previous);
+    return session;
+  }
+
+  /** Creates the user's session (see `add`) and logs it in. */
+  async start(user: UserRow): Promise<S> {
+    const session = await this.add(user);
     await session.start();
     return session;
   }

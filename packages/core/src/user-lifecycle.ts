@@ -6,13 +6,13 @@ import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
 
 /**
- * A new user: the session starts logging in at once, so what they send right after registering
- * waits for the login instead of bouncing; the admins' notice, the subscription request and the
- * welcome go out meanwhile.
+ * A new user: their session exists at once, so what they send right after registering waits for
+ * the login instead of bouncing; it logs in after the admins' notice, the subscription request
+ * and the welcome have gone out.
  */
 export function welcomeUser(host: GatewayHost, sessions: Sessions<AnySession>, user: UserRow): void {
   host.log.info({ user: user.jid }, "user registered");
-  const login = sessions.start(user);
+  const session = sessions.add(user);
   void (async () => {
     for (const admin of host.config.admins) await host.sendChat(admin, `${user.jid} has registered`);
     await host
@@ -20,7 +20,7 @@ export function welcomeUser(host: GatewayHost, sessions: Sessions<AnySession>, u
       .catch((err) => host.log.warn({ err }, "could not ask for a subscription"));
     const welcome = host.meta.WELCOME_MESSAGE;
     if (welcome) await host.sendChat(user.jid, welcome);
-    await login;
+    await (await session).start();
   })().catch((err) => host.log.error({ err }, "after-registration steps failed"));
 }
 
