@@ -57,8 +57,6 @@ export const CHAT_HOOKS = [
   "onChatState",
 ] as const;
 export type ChatHook = (typeof CHAT_HOOKS)[number];
-/** The former name of ChatHook, from when the hooks lived on the contact. */
-export type ContactHook = ChatHook;
 
 /**
  * One conversation between the user and the legacy network: a contact's 1:1 chat (LegacyContact)

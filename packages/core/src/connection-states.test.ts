@@ -4,7 +4,7 @@ import type { MemoryTransport } from "@gangway/testing";
 import { type Element, type FormValues, XmppError } from "@gangway/xmpp";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { OutgoingMessage } from "./chat.js";
-import { HOLD_FULL_TEXT, HOLD_TIMEOUT_TEXT, HeldMessages, Reconnector, reloginText } from "./connection.js";
+import { HeldMessages, HOLD_FULL_TEXT, HOLD_TIMEOUT_TEXT, Reconnector, reloginText } from "./connection.js";
 import { LegacyContact } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
 import { BaseSession } from "./session.js";
@@ -197,7 +197,10 @@ describe("Reconnector", () => {
   it("doubles the delay up to a minute, with jitter in the upper half, and starts over after a success", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     let succeed = false;
-    const reconnector = new Reconnector(async () => succeed, () => 1);
+    const reconnector = new Reconnector(
+      async () => succeed,
+      () => 1,
+    );
     const delays = [];
     for (let i = 0; i < 8; i++) {
       delays.push(reconnector.schedule());
@@ -209,6 +212,11 @@ describe("Reconnector", () => {
     expect(reconnector.schedule()).toBe(1000);
     reconnector.cancel();
     expect(reconnector.scheduled).toBe(false);
-    expect(new Reconnector(async () => true, () => 0).schedule()).toBe(500);
+    expect(
+      new Reconnector(
+        async () => true,
+        () => 0,
+      ).schedule(),
+    ).toBe(500);
   });
 });

@@ -5,15 +5,11 @@ import {
   buildPresence,
   type Element,
   imageSize,
+  type PresenceShow,
   type VCardInfo,
 } from "@gangway/xmpp";
 import { LegacyChat } from "./chat.js";
-
-export type { ContactHook } from "./chat.js";
 import type { AnySession } from "./session.js";
-
-/** Presence `show` values (RFC 6121 §4.7.2.1); `undefined` is plain "available". */
-export type PresenceShow = "chat" | "away" | "xa" | "dnd";
 
 export interface ContactPresence {
   available: boolean;
@@ -195,7 +191,6 @@ export class LegacyContact<S extends AnySession = AnySession> extends LegacyChat
       ...(lastSeen && { idleSince: lastSeen }),
     });
   }
-
 }
 
 export type AnyContact = LegacyContact<AnySession>;

@@ -50,15 +50,18 @@ export function serveDisco(deps: DiscoDependencies): void {
     if (node) throw new XmppError("item-not-found", `There is no node "${node}" here.`);
     return discoItemsResult([]);
   });
-  component.iq.handle({ namespace: NS_DISCO_INFO, type: "get", to: toPuppet }, async ({ from, to, child }) => {
-    const session = sessions.get(from.bare().toString());
-    if (!session?.isLoggedIn || !to.local) {
-      return discoInfoResult({ ...ANONYMOUS_PUPPET, node: child.attrs.node });
-    }
-    const contact = await session.contacts.byJidLocal(to.local);
-    const capabilities = contact.capabilities ?? (await host.capabilities.of(contact));
-    return capabilities.discoInfo(child.attrs.node);
-  });
+  component.iq.handle(
+    { namespace: NS_DISCO_INFO, type: "get", to: toPuppet },
+    async ({ from, to, child }) => {
+      const session = sessions.get(from.bare().toString());
+      if (!session?.isLoggedIn || !to.local) {
+        return discoInfoResult({ ...ANONYMOUS_PUPPET, node: child.attrs.node });
+      }
+      const contact = await session.contacts.byJidLocal(to.local);
+      const capabilities = contact.capabilities ?? (await host.capabilities.of(contact));
+      return capabilities.discoInfo(child.attrs.node);
+    },
+  );
   component.iq.handle({ namespace: NS_PING, type: "get", to: () => true }, () => undefined);
 }
 

@@ -11,6 +11,8 @@ import {
 import type { XmppComponent } from "@gangway/xmpp";
 import { type CommandDependencies, gatewayCommands } from "./commands.js";
 import type { GatewayHost } from "./host.js";
+import type { AnySession } from "./session.js";
+import type { Sessions } from "./sessions.js";
 
 export interface FrontEndDependencies extends CommandDependencies {
   component: XmppComponent;
@@ -59,4 +61,20 @@ export function commandFrontEnds(deps: FrontEndDependencies): {
     onBackgroundError: (err) => host.log.error({ err }, "a chat command failed in the background"),
   });
   return { commands, adHocCommands, chatCommands };
+}
+
+/** Who is asking, as the commands' access levels need it. */
+export async function describeRequester(
+  host: GatewayHost,
+  sessions: Sessions<AnySession>,
+  bareJid: string,
+): Promise<Requester> {
+  const session = sessions.get(bareJid);
+  return {
+    jid: bareJid,
+    allowed: host.config.userJidValidator.test(bareJid),
+    registered: session !== undefined || (await host.store.users.get(bareJid)) !== undefined,
+    loggedIn: session?.isLoggedIn ?? false,
+    admin: host.config.admins.includes(bareJid),
+  };
 }

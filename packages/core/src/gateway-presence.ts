@@ -1,5 +1,4 @@
-import { buildPresence } from "@gangway/xmpp";
-import type { PresenceShow } from "./contact.js";
+import { buildPresence, type PresenceShow } from "@gangway/xmpp";
 import type { GatewayHost } from "./host.js";
 
 /**

@@ -7,7 +7,7 @@ import {
   QrConfirmations,
   Registrar,
   type RegistrationFlow,
-  RegistrationType,
+  type RegistrationType,
   type Requester,
   seedFlow,
   serveInBandRegistration,
@@ -28,7 +28,8 @@ import { Carbons } from "./carbons.js";
 import type { AppOptions, AppOptionValues } from "./config/app-options.js";
 import type { GatewayConfig } from "./config/config.js";
 import { serveDisco } from "./disco.js";
-import { commandFrontEnds } from "./front-ends.js";
+import { commandFrontEnds, describeRequester } from "./front-ends.js";
+import { GatewayDescription } from "./gateway-description.js";
 import type { GatewayHost, GatewayMeta } from "./host.js";
 import { routeMessage } from "./message-router.js";
 import { routePresence } from "./presence-router.js";
@@ -41,7 +42,13 @@ import type { AnySession } from "./session.js";
 import { Sessions } from "./sessions.js";
 import { NOT_REGISTERED_TEXT } from "./texts.js";
 import { sendQrCode, UserInput } from "./user-input.js";
-import { forgetUser, preferencesForm, preferencesOf, welcomeUser } from "./user-lifecycle.js";
+import {
+  forgetUser,
+  preferencesForm,
+  preferencesOf,
+  sweepPendingRegistrations,
+  welcomeUser,
+} from "./user-lifecycle.js";
 
 /** Pending registrations past their timeout are swept this often (they are also hidden on read). */
 const PENDING_SWEEP_MS = 10 * 60_000;
@@ -69,56 +76,9 @@ export type SessionClass<S extends AnySession> = new (gateway: any, user: UserRo
  * the modules it wires together (sessions, message and presence routing, disco, commands…).
  */
 export abstract class BaseGateway<S extends AnySession = AnySession, O extends AppOptions = AppOptions>
+  extends GatewayDescription
   implements GatewayHost
 {
-  /** Shown in service discovery and in clients' gateway lists. */
-  static COMPONENT_NAME = "Gangway gateway";
-  /** The disco identity's type: `gateway/<COMPONENT_TYPE>` (e.g. `irc`, `facebook`, `telegram`). */
-  static COMPONENT_TYPE = "";
-  /** URL or file path of the gateway's avatar (served once the avatar work lands). */
-  static COMPONENT_AVATAR: string | undefined = undefined;
-  /** The roster group legacy contacts are put in. */
-  static ROSTER_GROUP = "Gangway";
-  static WELCOME_MESSAGE = "Thank you for registering. Your contacts will appear in your roster shortly.";
-  static REGISTRATION_TYPE: RegistrationType = RegistrationType.SingleStepForm;
-  static REGISTRATION_FIELDS: readonly FormField[] = [
-    { var: "username", type: "text-single", label: "Username", required: true },
-    { var: "password", type: "text-private", label: "Password", required: true },
-  ];
-  static REGISTRATION_INSTRUCTIONS = "Enter your credentials";
-  static REGISTRATION_2FA_TITLE = "Enter your code";
-  static REGISTRATION_2FA_INSTRUCTIONS = "You should have received a code. Enter it here.";
-  static REGISTRATION_QR_INSTRUCTIONS = "Scan this QR code with the network's official app.";
-  /** Per-user settings, asked at the end of registration and in the `preferences` command. */
-  static PREFERENCES: readonly FormField[] = [
-    {
-      var: "sync_presence",
-      type: "boolean",
-      label: "Show my XMPP presence on the legacy network",
-      value: true,
-    },
-    { var: "sync_avatar", type: "boolean", label: "Use my XMPP avatar on the legacy network", value: true },
-  ];
-  static SEARCH_FIELDS: readonly FormField[] = [
-    { var: "query", type: "text-single", label: "Name", required: true },
-  ];
-  static SEARCH_TITLE = "Search for legacy contacts";
-  static SEARCH_INSTRUCTIONS = "";
-  /** The legacy network needs a read mark for every message, not only the last one. */
-  static MARK_ALL_MESSAGES = false;
-  /** The app reports delivery itself (`chat.received()`); otherwise the core acks a successful send. */
-  static PROPER_RECEIPTS = false;
-  /** The network has group chats (shown as rooms). */
-  static GROUPS = false;
-  /**
-   * Stored users logged in at once when the gateway starts. Logins mostly wait on the network,
-   * so several overlap well; the bound keeps a restart with thousands of users from opening
-   * thousands of connections (and rate limits) in the same second.
-   */
-  static LOGIN_CONCURRENCY = 32;
-  /** The app's own options (CLI flag, env var, config-file key): see defineOptions. */
-  static OPTIONS: AppOptions = {};
-
   /** The app's session class. */
   abstract readonly Session: SessionClass<S>;
 
@@ -147,6 +107,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   private pendingSweep: NodeJS.Timeout | undefined;
 
   constructor(deps: GatewayDependencies) {
+    super();
     this.config = deps.config;
     this.store = deps.store;
     this.log = deps.logger;
@@ -168,23 +129,24 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
       flow: this.registrationFlow(),
       store: this.store,
       isAllowed: (jid) => this.config.userJidValidator.test(jid),
-      onRegistered: (user) => welcomeUser(this, this.sessions as Sessions<AnySession>, user),
+      onRegistered: (user) => welcomeUser(this, this.sessions, user),
       onModified: (user) =>
-        void this.sessions.start(user).catch((err) => this.log.error({ err }, "re-login after a change failed")),
-      onUnregister: (user) =>
-        forgetUser(this, this.sessions as Sessions<AnySession>, user, (gone) => this.unregister(gone)),
+        void this.sessions
+          .start(user)
+          .catch((err) => this.log.error({ err }, "re-login after a change failed")),
+      onUnregister: (user) => forgetUser(this, this.sessions, user, (gone) => this.unregister(gone)),
     });
     const frontEnds = commandFrontEnds({
       host: this,
       component: this.component,
-      sessions: this.sessions as Sessions<AnySession>,
+      sessions: this.sessions,
       registrar: this.registrar,
       qr: this.qr,
       preferencesForm: this.preferencesForm,
       restartSession: (jid) => this.restartSession(jid),
       startedAt: this.startedAt,
-      extraCommands: [searchCommand(this), ...this.extraCommands()],
-      requester: (jid) => this.requester(jid),
+      extraCommands: [searchCommand(this, this.sessions), ...this.extraCommands()],
+      requester: (jid) => describeRequester(this, this.sessions, jid),
     });
     this.commands = frontEnds.commands;
     this.adHocCommands = frontEnds.adHocCommands;
@@ -193,8 +155,8 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   }
 
   /** The subclass's static attributes. */
-  get meta(): typeof BaseGateway & GatewayMeta {
-    return this.constructor as typeof BaseGateway;
+  get meta(): GatewayMeta {
+    return this.constructor as GatewayMeta;
   }
 
   /** The values of the app's OPTIONS, parsed and typed. */
@@ -293,8 +255,8 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     await this.component.start();
     this.log.info({ jid: this.domain }, "component online");
     await this.privilegeWatch.untilAdvertised();
-    await this.sweepPendingRegistrations();
-    this.pendingSweep = setInterval(() => void this.sweepPendingRegistrations(), PENDING_SWEEP_MS);
+    await sweepPendingRegistrations(this);
+    this.pendingSweep = setInterval(() => void sweepPendingRegistrations(this), PENDING_SWEEP_MS);
     this.pendingSweep.unref();
     await pMap(this.store.users.list(), (user) => this.sessions.start(user), {
       concurrency: this.meta.LOGIN_CONCURRENCY,
@@ -356,7 +318,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   }
 
   get preferencesForm(): PreferencesForm {
-    return preferencesForm(this, this.sessions as Sessions<AnySession>);
+    return preferencesForm(this, this.sessions);
   }
 
   preferencesOf(user: UserRow): FormValues {
@@ -381,26 +343,6 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
 
   // ---- internals ----
 
-  private async requester(bareJid: string): Promise<Requester> {
-    const session = this.sessions.get(bareJid);
-    return {
-      jid: bareJid,
-      allowed: this.config.userJidValidator.test(bareJid),
-      registered: session !== undefined || (await this.store.users.get(bareJid)) !== undefined,
-      loggedIn: session?.isLoggedIn ?? false,
-      admin: this.config.admins.includes(bareJid),
-    };
-  }
-
-  private async sweepPendingRegistrations(): Promise<void> {
-    try {
-      const removed = await this.store.pendingRegistrations.deleteExpired();
-      if (removed > 0) this.log.info({ removed }, "expired pending registrations removed");
-    } catch (err) {
-      this.log.warn({ err }, "could not remove expired pending registrations");
-    }
-  }
-
   /** Sessions that logged in before the server's privileges were known synced by subscription requests. */
   private resyncRosters(): void {
     for (const session of this.sessions.values()) {
@@ -412,7 +354,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
 
   private wireHandlers(): void {
     const { component } = this;
-    const sessions = this.sessions as Sessions<AnySession>;
+    const sessions = this.sessions;
     const toComponent = (to: string) => to === this.domain;
     const toPuppet = (to: string) => to.endsWith(`@${this.domain}`) || to.includes(`@${this.domain}/`);
     serveDisco({
@@ -420,16 +362,16 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
       host: this,
       sessions,
       adHocCommands: this.adHocCommands,
-      extraFeatures: () => searchFeatures(this),
+      extraFeatures: () => searchFeatures(this.Session),
       toComponent,
       toPuppet,
     });
-    servePuppetIdentity(this, toPuppet);
+    servePuppetIdentity(component, sessions, toPuppet);
     serveInBandRegistration(component, {
       registrar: this.registrar,
       multiStepHint: `Registering with this gateway takes more than one form. Use its "Register" command, or send "register" to ${this.domain}.`,
     });
-    serveSearch(this);
+    serveSearch(component, this, sessions);
     const routing = {
       sessions,
       chatCommands: this.chatCommands,
@@ -437,7 +379,9 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
       onPrivileges: (privileges: Privileges) => this.privilegeWatch.received(privileges),
     };
     component.onMessage((stanza) => routeMessage(routing, stanza));
-    component.onPresence((stanza) => routePresence({ host: this, sessions, registrar: this.registrar }, stanza));
+    component.onPresence((stanza) =>
+      routePresence({ host: this, sessions, registrar: this.registrar }, stanza),
+    );
   }
 }
 

@@ -2,24 +2,12 @@ import type { Store, UserRow } from "@gangway/store";
 import type { Element, FormField, FormValues } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config/config.js";
+import type { GatewayDescription } from "./gateway-description.js";
 import type { Privileges } from "./privileges.js";
 import type { CapabilitiesCache } from "./puppet-info.js";
 
-/** The static attributes that describe a network (BaseGateway's, overridden by each app). */
-export interface GatewayMeta {
-  readonly COMPONENT_NAME: string;
-  readonly COMPONENT_TYPE: string;
-  readonly ROSTER_GROUP: string;
-  readonly WELCOME_MESSAGE: string;
-  readonly PREFERENCES: readonly FormField[];
-  readonly SEARCH_FIELDS: readonly FormField[];
-  readonly SEARCH_TITLE: string;
-  readonly SEARCH_INSTRUCTIONS: string;
-  readonly MARK_ALL_MESSAGES: boolean;
-  readonly PROPER_RECEIPTS: boolean;
-  readonly GROUPS: boolean;
-  readonly LOGIN_CONCURRENCY: number;
-}
+/** The static attributes that describe a network (see GatewayDescription), as modules read them. */
+export type GatewayMeta = typeof GatewayDescription;
 
 /**
  * What sessions, chats and the core's modules may use of the gateway: its identity, its

@@ -1,7 +1,26 @@
 export type { LegacyData } from "@gangway/registration";
 export { RegistrationType, TwoFactorNotRequired } from "@gangway/registration";
+// What apps need of the protocol layer, so that an app imports @gangway/core alone.
+export {
+  type ChatState,
+  type Element,
+  type FormField,
+  type FormValues,
+  JID,
+  type PresenceShow,
+  type VCardInfo,
+  XmppError,
+} from "@gangway/xmpp";
 // Apps write their options' schemas with core's zod, so they need not depend on it themselves.
 export { z } from "zod";
+export {
+  type CarbonOption,
+  CHAT_HOOKS,
+  type ChatHook,
+  LegacyChat,
+  type OutgoingMessage,
+  type SendTextOptions,
+} from "./chat.js";
 export {
   EXIT_CONFIG_ERROR,
   EXIT_STARTUP_FAILED,
@@ -29,14 +48,6 @@ export {
   loadGatewayConfig,
 } from "./config/config.js";
 export {
-  type CarbonOption,
-  CHAT_HOOKS,
-  type ChatHook,
-  LegacyChat,
-  type OutgoingMessage,
-  type SendTextOptions,
-} from "./chat.js";
-export {
   CONNECTION_STATES,
   type ConnectionState,
   HOLD_LIMIT,
@@ -48,7 +59,6 @@ export {
   type ContactPresence,
   LegacyContact,
   type PresenceOptions,
-  type PresenceShow,
 } from "./contact.js";
 export { type AnyGateway, BaseGateway, type GatewayDependencies, type SessionClass } from "./gateway.js";
 export type { GatewayHost, GatewayMeta } from "./host.js";
@@ -80,13 +90,3 @@ export {
 } from "./session-types.js";
 export { Sessions } from "./sessions.js";
 export { NOT_LOGGED_IN_TEXT, NOT_REGISTERED_TEXT } from "./texts.js";
-// What apps need of the protocol layer, so that an app imports @gangway/core alone.
-export {
-  type ChatState,
-  type Element,
-  type FormField,
-  type FormValues,
-  JID,
-  type VCardInfo,
-  XmppError,
-} from "@gangway/xmpp";

@@ -53,7 +53,8 @@ export async function routePresence(routing: PresenceRouting, stanza: Element): 
   }
 
   if (!session) {
-    if (type === "subscribe" || type === "probe") throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
+    if (type === "subscribe" || type === "probe")
+      throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
     return;
   }
   if (!session.isLoggedIn) return;
@@ -108,7 +109,10 @@ async function relayUserAvatar(host: GatewayHost, session: AnySession, stanza: E
     result = await host.request(vcardTempRequest(session.userJid), 10_000);
   } catch (err) {
     // The user's server may not serve vCards: the avatar just stays as it was on the network.
-    session.log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not fetch the user's vCard");
+    session.log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      "could not fetch the user's vCard",
+    );
     return;
   }
   const photo = parseVCardTempPhoto(result);

@@ -44,6 +44,7 @@ export class PrivilegeWatch {
       },
       "XEP-0356 privileges granted by the server",
     );
-    for (const what of describeMissingPrivileges(privileges)) this.log.warn(`missing XEP-0356 privilege ${what}`);
+    for (const what of describeMissingPrivileges(privileges))
+      this.log.warn(`missing XEP-0356 privilege ${what}`);
   }
 }

@@ -13,14 +13,16 @@ import {
   vcard4Element,
   vcard4PepItem,
   vcardTempElement,
+  type XmppComponent,
   XmppError,
 } from "@gangway/xmpp";
 import type { LegacyContact } from "./contact.js";
-import type { AnyGateway } from "./gateway.js";
+import type { AnySession } from "./session.js";
+import type { Sessions } from "./sessions.js";
 
 /** The contact a user's request to a puppet is about; the errors say why there is none. */
-async function contactFor(gateway: AnyGateway, { from, to }: IqContext): Promise<LegacyContact> {
-  const session = gateway.requireSession(from.bare().toString(), { loggedIn: true });
+async function contactFor(sessions: Sessions<AnySession>, { from, to }: IqContext): Promise<LegacyContact> {
+  const session = sessions.require(from.bare().toString(), { loggedIn: true });
   // Routed here only for `local@gateway` addresses, so the local part is there.
   return session.contacts.byJidLocal(to.local!);
 }
@@ -36,18 +38,22 @@ async function profile(contact: LegacyContact): Promise<VCardInfo> {
  * and as a PEP node) and the avatar PEP nodes (XEP-0084), served by the component in the name of
  * each puppet, as if it were an account with its own PEP service.
  */
-export function servePuppetIdentity(gateway: AnyGateway, toPuppet: (to: string) => boolean): void {
-  const { iq } = gateway.component;
+export function servePuppetIdentity(
+  component: XmppComponent,
+  sessions: Sessions<AnySession>,
+  toPuppet: (to: string) => boolean,
+): void {
+  const { iq } = component;
   iq.handle({ namespace: NS_VCARD_TEMP, type: "get", to: toPuppet }, async (ctx) =>
-    vcardTempElement(await profile(await contactFor(gateway, ctx))),
+    vcardTempElement(await profile(await contactFor(sessions, ctx))),
   );
   iq.handle({ namespace: NS_VCARD4, type: "get", to: toPuppet }, async (ctx) =>
-    vcard4Element(await (await contactFor(gateway, ctx)).fetchVCard()),
+    vcard4Element(await (await contactFor(sessions, ctx)).fetchVCard()),
   );
   iq.handle({ namespace: NS_PUBSUB, type: "get", to: toPuppet }, async (ctx) => {
     const request = parsePubsubItemsRequest(ctx.child);
     if (!request) throw new XmppError("feature-not-implemented", "Puppets only answer items requests.");
-    const contact = await contactFor(gateway, ctx);
+    const contact = await contactFor(sessions, ctx);
     switch (request.node) {
       case NS_AVATAR_METADATA:
         return pepItemsResult(request.node, [contact.avatarMetadataItem()]);

@@ -8,7 +8,7 @@ import {
   NS_VCARD4,
   reactionRestrictionsForm,
 } from "@gangway/xmpp";
-import type { ContactHook, LegacyContact } from "./contact.js";
+import type { ChatHook, LegacyChat } from "./chat.js";
 
 /** XEP-0115 node of every puppet: identifies the software behind the capabilities hash. */
 export const CAPS_NODE = "urn:gangway:puppet";
@@ -28,7 +28,7 @@ const BASE_FEATURES = [
 ];
 
 /** Which XEP each hook makes true; advertised only when the contact class implements it. */
-const HOOK_FEATURES: Record<ContactHook, readonly string[]> = {
+const HOOK_FEATURES: Record<ChatHook, readonly string[]> = {
   onMessage: ["urn:xmpp:reply:0"],
   onCorrect: ["urn:xmpp:message-correct:0"],
   onRetract: ["urn:xmpp:message-retract:1", "urn:xmpp:message-retract:0"],
@@ -38,15 +38,15 @@ const HOOK_FEATURES: Record<ContactHook, readonly string[]> = {
 };
 
 /**
- * A puppet's disco#info: what its contact class really supports. Reaction restrictions that hold
+ * A puppet's disco#info: what its chat really supports (its session's hooks). Reaction restrictions that hold
  * for every message go in an XEP-0444 restrictions form, so clients offer only those.
  */
-export async function puppetDiscoInfo(contact: LegacyContact): Promise<DiscoInfo> {
+export async function puppetDiscoInfo(chat: LegacyChat): Promise<DiscoInfo> {
   const features = [...BASE_FEATURES];
-  for (const [hook, provides] of Object.entries(HOOK_FEATURES) as [ContactHook, readonly string[]][]) {
-    if (contact.supports(hook)) features.push(...provides);
+  for (const [hook, provides] of Object.entries(HOOK_FEATURES) as [ChatHook, readonly string[]][]) {
+    if (chat.supports(hook)) features.push(...provides);
   }
-  const allowed = contact.supports("onReact") ? await contact.availableReactions() : undefined;
+  const allowed = chat.supports("onReact") ? await chat.availableReactions() : undefined;
   const forms = allowed ? [reactionRestrictionsForm(allowed)] : [];
   // The bare JID is also a PEP service (avatars, vCard4), as a real account's is.
   const identities = [
@@ -63,8 +63,8 @@ export async function puppetDiscoInfo(contact: LegacyContact): Promise<DiscoInfo
 export class CapabilitiesCache {
   private readonly byVerification = new Map<string, EntityCapabilities>();
 
-  async of(contact: LegacyContact): Promise<EntityCapabilities> {
-    const info = await puppetDiscoInfo(contact);
+  async of(chat: LegacyChat): Promise<EntityCapabilities> {
+    const info = await puppetDiscoInfo(chat);
     const key = `${info.features.join("\n")}\n${(info.forms ?? []).map(String).join("\n")}`;
     let caps = this.byVerification.get(key);
     if (!caps) {

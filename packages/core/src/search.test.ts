@@ -217,10 +217,10 @@ forEachDriver((driver) => {
 
     it("is advertised only when the session implements onSearch; jabber:iq:gateway always", async () => {
       await start();
-      expect(searchFeatures(gateway)).toEqual([NS_SEARCH, NS_GATEWAY]);
+      expect(searchFeatures(gateway.Session)).toEqual([NS_SEARCH, NS_GATEWAY]);
       await gateway.stop();
       await start(NoSearchGateway);
-      expect(searchFeatures(gateway)).toEqual([NS_GATEWAY]);
+      expect(searchFeatures(gateway.Session)).toEqual([NS_GATEWAY]);
     });
   });
 

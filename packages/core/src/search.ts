@@ -12,11 +12,13 @@ import {
   searchFormQuery,
   searchResultQuery,
   validateSubmission,
+  type XmppComponent,
   XmppError,
 } from "@gangway/xmpp";
-import type { AnyGateway } from "./gateway.js";
+import type { GatewayHost } from "./host.js";
 import { type AnySession, BaseSession } from "./session.js";
 import { SEARCH_NOT_IMPLEMENTED_TEXT, type SearchColumns, type SearchResult } from "./session-types.js";
+import type { Sessions } from "./sessions.js";
 
 /**
  * Contact search on the component JID, three ways over one session hook (`onSearch`):
@@ -42,44 +44,48 @@ export function sessionCanSearch(session: AnySession): boolean {
  * address), jabber:iq:search only when the app's session implements `onSearch`. Call it when
  * disco is asked, not in the gateway's constructor: `Session` is a subclass field, unset there.
  */
-export function searchFeatures(gateway: AnyGateway): string[] {
-  const canSearch = gateway.Session.prototype.onSearch !== BaseSession.prototype.onSearch;
+export function searchFeatures(Session: { readonly prototype: AnySession }): string[] {
+  const canSearch = Session.prototype.onSearch !== BaseSession.prototype.onSearch;
   return canSearch ? [NS_SEARCH, NS_GATEWAY] : [NS_GATEWAY];
 }
 
 /** Registers the jabber:iq:search and jabber:iq:gateway handlers on the component's IQ router. */
-export function serveSearch(gateway: AnyGateway): void {
-  const { iq } = gateway.component;
-  const meta = () => gateway.meta;
+export function serveSearch(
+  component: XmppComponent,
+  host: GatewayHost,
+  sessions: Sessions<AnySession>,
+): void {
+  const { iq } = component;
+  const meta = () => host.meta;
 
   iq.handle({ namespace: NS_SEARCH, type: "get", to: "domain" }, ({ from }) => {
-    searchingSession(gateway, from.bare().toString(), { loggedIn: false });
+    searchingSession(sessions, from.bare().toString(), { loggedIn: false });
     const { SEARCH_INSTRUCTIONS, SEARCH_TITLE, SEARCH_FIELDS } = meta();
     return searchFormQuery({ title: SEARCH_TITLE, instructions: SEARCH_INSTRUCTIONS, fields: SEARCH_FIELDS });
   });
 
   iq.handle({ namespace: NS_SEARCH, type: "set", to: "domain" }, async ({ from, child }) => {
-    const session = searchingSession(gateway, from.bare().toString(), { loggedIn: true });
+    const session = searchingSession(sessions, from.bare().toString(), { loggedIn: true });
     const values = validateSubmission(meta().SEARCH_FIELDS, parseSearchSubmission(child));
     return searchResultQuery(withColumns(await session.onSearch(values)));
   });
 
   iq.handle({ namespace: NS_GATEWAY, type: "get", to: "domain" }, ({ from }) => {
-    gateway.requireSession(from.bare().toString());
+    sessions.require(from.bare().toString());
     const prompt = promptLabel(meta().SEARCH_FIELDS);
     return gatewayPromptQuery({ desc: meta().SEARCH_INSTRUCTIONS || prompt, prompt });
   });
 
   iq.handle({ namespace: NS_GATEWAY, type: "set", to: "domain" }, ({ from, child }) => {
     // Only the mapping is needed, not the legacy connection: no login required.
-    const session = gateway.requireSession(from.bare().toString());
+    const session = sessions.require(from.bare().toString());
     // escapeLocalpart refuses leading/trailing spaces anyway; a client's stray ones are dropped.
     const address = parseGatewayPrompt(child);
     if (!address) {
       throw new XmppError("bad-request", `Enter the ${promptLabel(meta().SEARCH_FIELDS)} in <prompt/>.`);
     }
     const local = session.contacts.legacyIdToJidLocal(address);
-    return gatewayJidQuery(`${local}@${gateway.domain}`);
+    return gatewayJidQuery(`${local}@${host.domain}`);
   });
 }
 
@@ -88,16 +94,16 @@ export function serveSearch(gateway: AnyGateway): void {
  * form, then the results as a table. Chat asks each field in turn: the command framework hands a
  * command no arguments, so in `find alice` the `alice` is not used.
  */
-export function searchCommand(gateway: AnyGateway): Command {
+export function searchCommand(host: GatewayHost, sessions: Sessions<AnySession>): Command {
   return {
     node: NS_SEARCH,
-    name: gateway.meta.SEARCH_TITLE,
+    name: host.meta.SEARCH_TITLE,
     keyword: "find",
     help: "search the legacy network for contacts",
     access: "logged-in",
     async run(requester, context) {
-      const session = searchingSession(gateway, requester.jid, { loggedIn: true });
-      const { SEARCH_TITLE, SEARCH_INSTRUCTIONS, SEARCH_FIELDS } = gateway.meta;
+      const session = searchingSession(sessions, requester.jid, { loggedIn: true });
+      const { SEARCH_TITLE, SEARCH_INSTRUCTIONS, SEARCH_FIELDS } = host.meta;
       // `find alice` in chat: the words after the keyword fill the first field, no prompt.
       const first = SEARCH_FIELDS.find((f) => f.type !== "fixed" && f.type !== "hidden");
       if (context.args && first) {
@@ -112,18 +118,22 @@ export function searchCommand(gateway: AnyGateway): Command {
         fields: SEARCH_FIELDS,
         // The session is looked up again: it may have been restarted while the form was open.
         submit: async (values: FormValues) =>
-          resultPage(await searchingSession(gateway, requester.jid, { loggedIn: true }).onSearch(values)),
+          resultPage(await searchingSession(sessions, requester.jid, { loggedIn: true }).onSearch(values)),
       };
     },
   };
 }
 
 /** The requester's session, refused before anything is parsed when it cannot search (now). */
-function searchingSession(gateway: AnyGateway, bareJid: string, need: { loggedIn: boolean }): AnySession {
+function searchingSession(
+  sessions: Sessions<AnySession>,
+  bareJid: string,
+  need: { loggedIn: boolean },
+): AnySession {
   // Registered first, then able to search at all, then logged in: the most useful refusal wins.
-  const session = gateway.requireSession(bareJid);
+  const session = sessions.require(bareJid);
   if (!sessionCanSearch(session)) throw new XmppError("feature-not-implemented", SEARCH_NOT_IMPLEMENTED_TEXT);
-  return need.loggedIn ? gateway.requireSession(bareJid, { loggedIn: true }) : session;
+  return need.loggedIn ? sessions.require(bareJid, { loggedIn: true }) : session;
 }
 
 /** What XEP-0100 asks the user for: the first field a user types into. */

@@ -1,4 +1,4 @@
-import type { PresenceShow } from "./contact.js";
+import type { PresenceShow } from "@gangway/xmpp";
 
 /** A presence the user's client sent, as `onPresence` receives it. */
 export interface UserPresence {

@@ -3,6 +3,7 @@ import {
   type ChatState,
   escapeLocalpart,
   type FormValues,
+  type PresenceShow,
   unescapeLocalpart,
   XmppError,
 } from "@gangway/xmpp";
@@ -17,17 +18,18 @@ import {
   reloginText,
   STOPPING_TEXT,
 } from "./connection.js";
-import type { AnyContact, PresenceShow } from "./contact.js";
+import type { AnyContact } from "./contact.js";
+import { GatewayPresence } from "./gateway-presence.js";
+import type { GatewayHost } from "./host.js";
+import { type ContactClass, LegacyRoster } from "./roster.js";
+import { syncRoster } from "./roster-sync.js";
+import { SessionConnection } from "./session-connection.js";
 import {
   SEARCH_NOT_IMPLEMENTED_TEXT,
   type SearchResult,
   type UserAvatar,
   type UserPresence,
 } from "./session-types.js";
-import { GatewayPresence } from "./gateway-presence.js";
-import type { GatewayHost } from "./host.js";
-import { type ContactClass, LegacyRoster } from "./roster.js";
-import { syncRoster } from "./roster-sync.js";
 import { UserRecord } from "./user-record.js";
 
 function notImplemented(what: string): never {
@@ -45,7 +47,11 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
    * The contact class this session's roster creates; apps set their own. (`never`: a subclass's
    * contact takes that subclass's session, which a base-typed constructor could not promise.)
    */
-  static Contact: new (session: never, legacyId: string, jidLocal: string) => AnyContact;
+  static Contact: new (
+    session: never,
+    legacyId: string,
+    jidLocal: string,
+  ) => AnyContact;
   /**
    * The core reconnects (calling `reconnect()` with a jittered backoff) after the app reports a
    * `transient-disconnect`. Apps whose client library reconnects by itself leave it false.
@@ -54,16 +60,14 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
 
   readonly contacts: LegacyRoster<C>;
   readonly log: Logger;
-  /** Where the login stands (see ConnectionState); `connectionText` says why, in words. */
-  connectionState: ConnectionState = "connecting";
-  connectionText: string | undefined;
   /** SHA-1 of the user's last vCard photo the gateway saw (XEP-0153); `onAvatar` runs on change. */
   userAvatarHash: string | undefined;
-  /** The first login is done: contacts are synced into the roster. */
-  private ready = false;
-  private stopped = false;
-  private readonly held = new HeldMessages();
-  private readonly reconnector = new Reconnector(() => this.tryReconnect());
+  private readonly connection = new SessionConnection(this);
+
+  /** The session class's RECONNECT, for its connection. */
+  get reconnects(): boolean {
+    return this.statics.RECONNECT;
+  }
   private readonly record: UserRecord;
   private readonly gatewayPresence: GatewayPresence;
 
@@ -90,7 +94,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
 
   /** The first login is done and the session is not stopped (it may be reconnecting). */
   get isLoggedIn(): boolean {
-    return this.ready;
+    return this.connection.ready;
   }
 
   /** Why the user must log in again, while they must. */
@@ -213,44 +217,17 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
    * `transient-disconnect` makes the core call `reconnect()` until it works; `bad-credentials`,
    * `logged-out` and `unknown-error` tell the user to log in again.
    */
-  async setConnectionState(state: ConnectionState, text?: string): Promise<void> {
-    if (this.stopped) return;
-    const previous = this.connectionState;
-    this.connectionState = state;
-    this.connectionText = text;
-    switch (state) {
-      case "connected":
-        this.reconnector.cancel();
-        // During the first login, start() says "connected" once the roster is synced.
-        if (!this.ready) return;
-        this.held.release();
-        await this.sendGatewayStatus(text || "Connected");
-        return;
-      case "connecting":
-        await this.sendGatewayStatus(text || "Logging in…", { show: "dnd" });
-        return;
-      case "transient-disconnect": {
-        const lost = text || "Lost the connection to the legacy network";
-        const delay = this.statics.RECONNECT && this.ready ? this.reconnector.schedule() : undefined;
-        const retry = delay === undefined ? "" : `; reconnecting in ${Math.ceil(delay / 1000)} s`;
-        await this.sendGatewayStatus(`${lost}${retry}`, { show: "dnd" });
-        return;
-      }
-      default: {
-        this.reconnector.cancel();
-        this.held.refuse(new XmppError("recipient-unavailable", reloginText(text)));
-        const why = text || (state === "logged-out" ? "the network logged you out" : "unknown reason");
-        await this.sendGatewayStatus(
-          state === "logged-out" ? `Logged out: ${why}` : `Could not log in: ${why}`,
-          { show: "dnd" },
-        );
-        if (previous !== state || this.ready) {
-          await this.sendGatewayMessage(
-            `You are not logged in to the legacy network: ${why}\nFix the cause, then send 're-login' (or run the "Re-login" command) to try again.`,
-          );
-        }
-      }
-    }
+  setConnectionState(state: ConnectionState, text?: string): Promise<void> {
+    return this.connection.set(state, text);
+  }
+
+  get connectionState(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** Why the session is in its state, in words. */
+  get connectionText(): string | undefined {
+    return this.connection.text;
   }
 
   /**
@@ -258,29 +235,8 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
    * login or reconnection when one is under way (bounded: see HeldMessages), never when the user
    * must log in again (the error says so).
    */
-  async untilConnected(): Promise<void> {
-    if (this.stopped) throw new XmppError("recipient-unavailable", STOPPING_TEXT);
-    if (this.ready && this.connectionState === "connected") return;
-    if (needsRelogin(this.connectionState))
-      throw new XmppError("recipient-unavailable", reloginText(this.connectionText));
-    await this.held.wait();
-  }
-
-  private async tryReconnect(): Promise<boolean> {
-    if (this.stopped) return true;
-    await this.setConnectionState("connecting", "Reconnecting…");
-    try {
-      const status = await this.reconnect();
-      await this.setConnectionState("connected", status || "Connected");
-      return true;
-    } catch (err) {
-      if (this.stopped) return true;
-      const { state, reason } = loginFailure(err);
-      this.log.warn({ err: reason }, "reconnection failed");
-      // Wrong credentials will not fix themselves; anything else is worth another try.
-      await this.setConnectionState(state === "bad-credentials" ? state : "transient-disconnect", reason);
-      return state === "bad-credentials";
-    }
+  untilConnected(): Promise<void> {
+    return this.connection.untilConnected();
   }
 
   // ---- helpers ----
@@ -298,7 +254,10 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   }
 
   /** Sets the gateway's presence towards the user (status text, `show`); replayed on probes. */
-  sendGatewayStatus(status: string, options: { show?: PresenceShow; available?: boolean } = {}): Promise<void> {
+  sendGatewayStatus(
+    status: string,
+    options: { show?: PresenceShow; available?: boolean } = {},
+  ): Promise<void> {
     return this.gatewayPresence.set(status, options);
   }
 
@@ -327,8 +286,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
    * returned (or "Logged in"), and held messages go through. A failure is shown, never thrown.
    */
   async start(): Promise<void> {
-    this.stopped = false;
-    this.ready = false;
+    this.connection.restart();
     await this.setConnectionState("connecting", "Logging in…");
     try {
       await this.contacts.loadStored();
@@ -340,7 +298,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
       // Clients that follow XEP-0084 (+notify) learn the pictures from these events.
       for (const contact of contacts) if (contact.avatar) await contact.sendAvatarEvent();
       // Only now: presences set while filling were cached, and syncRoster has just sent them.
-      this.ready = true;
+      this.connection.ready = true;
       await this.setConnectionState("connected", status || "Logged in");
       await this.record.loggedIn();
       this.log.info({ contacts: contacts.length }, "logged in");
@@ -348,8 +306,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
       this.contacts.forgetStored();
       this.record.loginFailed();
       this.log.warn({ err }, "login failed");
-      const { state, reason } = loginFailure(err);
-      await this.setConnectionState(state, reason);
+      await this.connection.loginFailed(err);
     }
   }
 
@@ -363,15 +320,12 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
 
   /** Logs out and shows everything as offline (shutdown or unregistration). */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    const wasLoggedIn = this.ready;
-    this.reconnector.cancel();
+    if (this.connection.stopped) return;
+    const wasLoggedIn = this.connection.ready;
     for (const contact of this.contacts) {
       if (contact.currentPresence.available) await contact.offline();
     }
-    this.stopped = true;
-    this.ready = false;
-    this.held.refuse(new XmppError("recipient-unavailable", STOPPING_TEXT));
+    this.connection.stop();
     await this.sendGatewayStatus("", { available: false });
     if (wasLoggedIn) {
       try {
@@ -389,7 +343,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   }
 
   recordRosterHash(hash: string | null): void {
-    this.record.recordRosterHash(hash, !this.ready);
+    this.record.recordRosterHash(hash, !this.connection.ready);
   }
 }
 

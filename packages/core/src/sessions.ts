@@ -31,7 +31,8 @@ export class Sessions<S extends AnySession> {
   require(bareJid: string, need: { loggedIn?: boolean } = {}): S {
     const session = this.byJid.get(bareJid);
     if (!session) throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
-    if (need.loggedIn && !session.isLoggedIn) throw new XmppError("recipient-unavailable", NOT_LOGGED_IN_TEXT);
+    if (need.loggedIn && !session.isLoggedIn)
+      throw new XmppError("recipient-unavailable", NOT_LOGGED_IN_TEXT);
     return session;
   }
 

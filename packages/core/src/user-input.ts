@@ -1,5 +1,12 @@
 import { renderQrPng, renderQrText } from "@gangway/registration";
-import { JID, NS_HTTP_UPLOAD, outOfBandMessage, requestUploadSlot, uploadToSlot, XmppError } from "@gangway/xmpp";
+import {
+  JID,
+  NS_HTTP_UPLOAD,
+  outOfBandMessage,
+  requestUploadSlot,
+  uploadToSlot,
+  XmppError,
+} from "@gangway/xmpp";
 import type { GatewayHost } from "./host.js";
 import { canSendIqAs } from "./privileges.js";
 

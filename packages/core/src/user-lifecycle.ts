@@ -65,3 +65,13 @@ export function preferencesOf(host: GatewayHost, user: UserRow): FormValues {
     return validateSubmission(host.meta.PREFERENCES, {});
   }
 }
+
+/** Half-done registrations past their timeout go (they are also hidden on read). */
+export async function sweepPendingRegistrations(host: GatewayHost): Promise<void> {
+  try {
+    const removed = await host.store.pendingRegistrations.deleteExpired();
+    if (removed > 0) host.log.info({ removed }, "expired pending registrations removed");
+  } catch (err) {
+    host.log.warn({ err }, "could not remove expired pending registrations");
+  }
+}

@@ -152,7 +152,11 @@ export async function sendChat(
 }
 
 /** Says `text` to the gateway's chat bot and returns the bodies of what the gateway answered `from`. */
-export async function sayToGateway(transport: MemoryTransport, from: string, text: string): Promise<string[]> {
+export async function sayToGateway(
+  transport: MemoryTransport,
+  from: string,
+  text: string,
+): Promise<string[]> {
   const domain = transport.domain;
   const before = transport.sent.length;
   await sendChat(transport, from, domain, text);
