@@ -1,4 +1,4 @@
-import { sanitizeXmlText } from "@gangway/xmpp";
+import { sanitizeXmlText } from "@gangway/core";
 
 /**
  * IRC formatting codes (https://modern.ircdocs.horse/formatting). Each one toggles its style,

@@ -1,4 +1,4 @@
-import { XmppError } from "@gangway/xmpp";
+import { XmppError } from "@gangway/core";
 import { Client, type ClientOptions, type IrcErrorEvent, type SaslFailedEvent } from "irc-framework";
 import { alternativeNicks } from "./nicks.js";
 import type { IrcAccount } from "./registration-fields.js";

@@ -1,4 +1,4 @@
-import { type FormField, type FormValues, XmppError } from "@gangway/xmpp";
+import { type FormField, type FormValues, XmppError } from "@gangway/core";
 import { DEFAULT_TLS_PORT, type IrcServer, isValidHost, parsePort } from "./config.js";
 import { nickProblem } from "./nicks.js";
 

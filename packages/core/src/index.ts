@@ -8,6 +8,7 @@ export {
   type FormValues,
   JID,
   type PresenceShow,
+  sanitizeXmlText,
   type VCardInfo,
   XmppError,
 } from "@gangway/xmpp";
