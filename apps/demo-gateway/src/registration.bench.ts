@@ -11,7 +11,7 @@ const GW = "demo.localhost";
 const CMD = "http://jabber.org/protocol/commands";
 
 const store = await openStore({ driver: "sqlite" });
-const { gateway, transport } = await startTestGateway(DemoGateway, store, { domain: GW });
+const { transport } = await startTestGateway(DemoGateway, store, { domain: GW });
 
 let users = 0;
 let requests = 0;

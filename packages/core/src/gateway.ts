@@ -8,7 +8,6 @@ import {
   Registrar,
   type RegistrationFlow,
   type RegistrationType,
-  type Requester,
   seedFlow,
   serveInBandRegistration,
 } from "@gangway/registration";

@@ -1,5 +1,5 @@
 import type { Store, UserRow } from "@gangway/store";
-import type { Element, FormField, FormValues } from "@gangway/xmpp";
+import type { Element, FormValues } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config/config.js";
 import type { GatewayDescription } from "./gateway-description.js";

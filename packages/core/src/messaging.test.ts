@@ -85,7 +85,7 @@ forEachDriver((driver) => {
     );
   }
 
-  describe("a contact class that implements no hook", () => {
+  describe("a session class that implements no chat hook", () => {
     it("answers every kind of message with feature-not-implemented and its reason", async () => {
       await start(BareGateway);
       const contact = await gateway.sessionFor(USER)!.contacts.byLegacyId("alice");
@@ -116,7 +116,7 @@ forEachDriver((driver) => {
     });
   });
 
-  describe("a contact class that implements some hooks", () => {
+  describe("a session class that implements some chat hooks", () => {
     it("acks a sent message itself when the network has no receipts (PROPER_RECEIPTS false)", async () => {
       await start();
       await send(`<body>hi</body><request xmlns="urn:xmpp:receipts"/>`, "m1");

@@ -9,15 +9,7 @@ import {
 } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { ChatHook, LegacyChat, OutgoingMessage } from "./chat.js";
-import {
-  type ConnectionState,
-  HeldMessages,
-  loginFailure,
-  needsRelogin,
-  Reconnector,
-  reloginText,
-  STOPPING_TEXT,
-} from "./connection.js";
+import { type ConnectionState, needsRelogin } from "./connection.js";
 import type { AnyContact } from "./contact.js";
 import { GatewayPresence } from "./gateway-presence.js";
 import type { GatewayHost } from "./host.js";
