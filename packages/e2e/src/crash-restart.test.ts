@@ -19,9 +19,9 @@ import { createTestDatabase, onEachDriver, type TestDatabase } from "./test-data
  * to, corrected or retracted after a SIGKILL and an immediate restart: nothing they refer to may
  * answer item-not-found. SQLite's lock dies with the process, so the restart needs no cleanup.
  *
- * The demo network lives in the gateway's process and dies with it: echo cannot answer about
- * messages from before the kill. What shows that the restarted gateway found them is that none
- * is refused (a control shows that a lost one would be), and the rows in the database afterwards.
+ * What shows here that the restarted gateway found the id maps is that none is refused (a control
+ * shows that a lost one would be), and the rows in the database afterwards. (That echo itself
+ * remembers messages from before a restart is demo-restart.test.ts's subject.)
  */
 
 const USER = "crash";
