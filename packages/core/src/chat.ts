@@ -73,9 +73,9 @@ export abstract class LegacyChat<S extends AnySession = AnySession> {
   /** XEP-0115 capabilities of this chat's feature set (set when the chat is created). */
   capabilities: EntityCapabilities | undefined;
   /** Legacy → XMPP actions, in call order; sent once their id maps are committed. */
-  private readonly outbox = new Outbox(() => this.session.gateway.store.messageIds.flush());
+  readonly #outbox = new Outbox(() => this.session.gateway.store.messageIds.flush());
   /** The user's messages to this chat, handled one at a time in arrival order. */
-  private readonly inbox = new SerialQueue();
+  readonly #inbox = new SerialQueue();
 
   constructor(
     readonly session: S,
@@ -112,8 +112,8 @@ export abstract class LegacyChat<S extends AnySession = AnySession> {
         this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
         if (!options.carbon) this.unreadLegacyIds.push(options.id);
       }
-      const replyTo = options.replyTo === undefined ? undefined : await this.referenceTo(options.replyTo);
-      return this.outgoing(
+      const replyTo = options.replyTo === undefined ? undefined : await this.#referenceTo(options.replyTo);
+      return this.#outgoing(
         {
           id: xmppId,
           body,
@@ -136,24 +136,24 @@ export abstract class LegacyChat<S extends AnySession = AnySession> {
   /** The message `legacyId` was edited to `body` (XEP-0308: the correction replaces the first XMPP id). */
   async correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
     return this.act(async () => {
-      const target = await this.requireXmppId(legacyId);
-      return this.outgoing({ id: this.newId(), body, correctionOf: target }, options.carbon);
+      const target = await this.#requireXmppId(legacyId);
+      return this.#outgoing({ id: this.#newId(), body, correctionOf: target }, options.carbon);
     });
   }
 
   /** The message `legacyId` was deleted for everyone (XEP-0424). */
   async retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
     return this.act(async () => {
-      const target = await this.requireXmppId(legacyId);
-      return this.outgoing({ id: this.newId(), retractionOf: target }, options.carbon);
+      const target = await this.#requireXmppId(legacyId);
+      return this.#outgoing({ id: this.#newId(), retractionOf: target }, options.carbon);
     });
   }
 
   /** The other side's (or, with `carbon`, the user's) reactions to `legacyId` are now `emojis`. */
   async react(legacyId: string, emojis: readonly string[], options: CarbonOption = {}): Promise<void> {
     return this.act(async () => {
-      const target = await this.requireXmppId(legacyId);
-      return this.outgoing({ id: this.newId(), reactions: { id: target, emojis } }, options.carbon);
+      const target = await this.#requireXmppId(legacyId);
+      return this.#outgoing({ id: this.#newId(), reactions: { id: target, emojis } }, options.carbon);
     });
   }
 
@@ -161,7 +161,7 @@ export abstract class LegacyChat<S extends AnySession = AnySession> {
   async received(legacyId: string): Promise<void> {
     return this.act(async () => {
       const target = await this.xmppId(legacyId);
-      return target && this.outgoing({ id: this.newId(), received: target });
+      return target && this.#outgoing({ id: this.#newId(), received: target });
     });
   }
 
@@ -169,13 +169,13 @@ export abstract class LegacyChat<S extends AnySession = AnySession> {
   async displayed(legacyId: string, options: CarbonOption = {}): Promise<void> {
     return this.act(async () => {
       const target = await this.xmppId(legacyId);
-      return target && this.outgoing({ id: this.newId(), displayed: target }, options.carbon);
+      return target && this.#outgoing({ id: this.#newId(), displayed: target }, options.carbon);
     });
   }
 
   /** The other side's chat state (XEP-0085), for networks that report it as one value. */
   chatState(state: ChatState): Promise<void> {
-    return this.act(async () => this.outgoing({ id: this.newId(), chatState: state }));
+    return this.act(async () => this.#outgoing({ id: this.#newId(), chatState: state }));
   }
 
   composing(): Promise<void> {
@@ -199,22 +199,22 @@ export abstract class LegacyChat<S extends AnySession = AnySession> {
    * use it to order their own steps with the chat's actions.
    */
   inOrder<T>(work: () => Promise<T>): Promise<T> {
-    return this.outbox.inOrder(work);
+    return this.#outbox.inOrder(work);
   }
 
   /** Runs `work` (the hooks for one message from the user) after the user's earlier messages. */
   fromUser<T>(work: () => Promise<T>): Promise<T> {
-    return this.inbox.run(work);
+    return this.#inbox.run(work);
   }
 
   /** The gateway's own delivery receipt for the user's message `xmppId` (networks without receipts). */
   acknowledge(xmppId: string): Promise<void> {
-    return this.act(async () => this.outgoing({ id: this.newId(), received: xmppId }));
+    return this.act(async () => this.#outgoing({ id: this.#newId(), received: xmppId }));
   }
 
   /** Queues an action: prepared and sent in call order (see `Outbox`). */
   protected act(prepare: () => Promise<Send | undefined | "">): Promise<void> {
-    return this.outbox.act(prepare);
+    return this.#outbox.act(prepare);
   }
 
   // ---- id maps ----
@@ -242,7 +242,7 @@ export abstract class LegacyChat<S extends AnySession = AnySession> {
     return this.session.gateway.store.messageIds.legacyId(this.session.user.id, this.legacyId, xmppId);
   }
 
-  private async requireXmppId(legacyId: string): Promise<string> {
+  async #requireXmppId(legacyId: string): Promise<string> {
     const id = await this.xmppId(legacyId);
     // The app refers to a message the gateway never showed (sent before registration, or lost).
     if (!id)
@@ -250,18 +250,18 @@ export abstract class LegacyChat<S extends AnySession = AnySession> {
     return id;
   }
 
-  private async referenceTo(legacyId: string): Promise<{ xmppId: string; fromUser: boolean } | undefined> {
+  async #referenceTo(legacyId: string): Promise<{ xmppId: string; fromUser: boolean } | undefined> {
     const { gateway, user } = this.session;
     const pair = await gateway.store.messageIds.first(user.id, this.legacyId, legacyId);
     return pair && { xmppId: pair.xmppId, fromUser: pair.direction === "out" };
   }
 
-  private newId(): string {
+  #newId(): string {
     return this.session.gateway.newStanzaId();
   }
 
   /** A message from the other side to the user, or with `carbon` a carbon from the user to the chat. */
-  private outgoing(options: Omit<ChatMessageOptions, "from" | "to">, carbon?: boolean): Send {
+  #outgoing(options: Omit<ChatMessageOptions, "from" | "to">, carbon?: boolean): Send {
     const { gateway, userJid } = this.session;
     if (carbon) {
       const inner = buildChatMessage({ ...options, from: userJid, to: this.jid });

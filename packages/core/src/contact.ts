@@ -49,11 +49,11 @@ export class LegacyContact<S extends AnySession = AnySession> extends LegacyChat
   isFriend = true;
   /** The user has accepted this contact into their roster (so no subscription request is needed). */
   addedToRoster = false;
-  private presence: ContactPresence = { available: false };
+  #presence: ContactPresence = { available: false };
   /** Profile details beyond the name (vcard-temp and vCard4); set in `updateInfo` or `fetchVCard`. */
   vcard: VCardInfo | undefined;
   /** undefined: not known (yet); null: the contact has no picture. Set with `setAvatar`. */
-  private picture: ContactAvatar | null | undefined;
+  #picture: ContactAvatar | null | undefined;
 
   get fullJid(): string {
     return `${this.jid}/${(this.constructor as typeof LegacyContact).RESOURCE}`;
@@ -79,27 +79,27 @@ export class LegacyContact<S extends AnySession = AnySession> extends LegacyChat
   // ---- actions the app calls (legacy → XMPP) ----
 
   online(status?: string, options: PresenceOptions = {}): Promise<void> {
-    return this.setPresence({ available: true, status, lastSeen: options.lastSeen });
+    return this.#setPresence({ available: true, status, lastSeen: options.lastSeen });
   }
 
   away(status?: string, options: PresenceOptions = {}): Promise<void> {
-    return this.setPresence({ available: true, show: "away", status, lastSeen: options.lastSeen });
+    return this.#setPresence({ available: true, show: "away", status, lastSeen: options.lastSeen });
   }
 
   extendedAway(status?: string, options: PresenceOptions = {}): Promise<void> {
-    return this.setPresence({ available: true, show: "xa", status, lastSeen: options.lastSeen });
+    return this.#setPresence({ available: true, show: "xa", status, lastSeen: options.lastSeen });
   }
 
   busy(status?: string, options: PresenceOptions = {}): Promise<void> {
-    return this.setPresence({ available: true, show: "dnd", status, lastSeen: options.lastSeen });
+    return this.#setPresence({ available: true, show: "dnd", status, lastSeen: options.lastSeen });
   }
 
   offline(status?: string, options: PresenceOptions = {}): Promise<void> {
-    return this.setPresence({ available: false, status, lastSeen: options.lastSeen });
+    return this.#setPresence({ available: false, status, lastSeen: options.lastSeen });
   }
 
   get avatar(): ContactAvatar | null | undefined {
-    return this.picture;
+    return this.#picture;
   }
 
   /**
@@ -111,20 +111,20 @@ export class LegacyContact<S extends AnySession = AnySession> extends LegacyChat
     if (data) {
       const size = imageSize(data);
       const id = avatarHash(data);
-      if (this.picture?.id === id) return;
+      if (this.#picture?.id === id) return;
       next = { id, data, type: type ?? size?.type ?? "image/png", width: size?.width, height: size?.height };
-    } else if (this.picture === null) {
+    } else if (this.#picture === null) {
       return;
     }
-    this.picture = next;
+    this.#picture = next;
     if (!this.session.isLoggedIn) return;
     await this.sendAvatarEvent();
-    if (this.presence.available) await this.sendPresence();
+    if (this.#presence.available) await this.sendPresence();
   }
 
   /** The XEP-0084 metadata item of the current picture ("no avatar" when there is none). */
   avatarMetadataItem(): Element {
-    const p = this.picture;
+    const p = this.#picture;
     return p
       ? avatarMetadataItem({
           id: p.id,
@@ -150,17 +150,17 @@ export class LegacyContact<S extends AnySession = AnySession> extends LegacyChat
   }
 
   get currentPresence(): Readonly<ContactPresence> {
-    return this.presence;
+    return this.#presence;
   }
 
   /**
    * Caches the presence (replayed on probes) and sends it when it changed. Before the session
    * is logged in it is only cached: the roster sync sends it after the contact is in the roster.
    */
-  private async setPresence(presence: ContactPresence): Promise<void> {
+  async #setPresence(presence: ContactPresence): Promise<void> {
     return this.act(async () => {
-      const previous = this.presence;
-      this.presence = presence;
+      const previous = this.#presence;
+      this.#presence = presence;
       const changed =
         previous.available !== presence.available ||
         previous.show !== presence.show ||
@@ -177,7 +177,7 @@ export class LegacyContact<S extends AnySession = AnySession> extends LegacyChat
   }
 
   presenceStanza(): Element {
-    const { available, show, status, lastSeen } = this.presence;
+    const { available, show, status, lastSeen } = this.#presence;
     const caps = available ? this.capabilities : undefined;
     return buildPresence({
       from: this.fullJid,
@@ -187,7 +187,7 @@ export class LegacyContact<S extends AnySession = AnySession> extends LegacyChat
       ...(status !== undefined && { status }),
       ...(caps && { caps: { node: caps.node, ver: caps.ver, hash: "sha-1" } }),
       // XEP-0153: clients compare the hash with their cache and fetch the picture when it differs.
-      ...(this.picture !== undefined && { avatarHash: this.picture?.id ?? null }),
+      ...(this.#picture !== undefined && { avatarHash: this.#picture?.id ?? null }),
       ...(lastSeen && { idleSince: lastSeen }),
     });
   }

@@ -99,11 +99,11 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   /** Sessions of registered users, by bare JID. */
   readonly sessions: Sessions<S>;
   privilegedRosterFailed = false;
-  private readonly privilegeWatch: PrivilegeWatch;
-  private readonly carbons: Carbons;
-  private readonly userInput: UserInput;
-  private stopping = false;
-  private pendingSweep: NodeJS.Timeout | undefined;
+  readonly #privilegeWatch: PrivilegeWatch;
+  readonly #carbons: Carbons;
+  readonly #userInput: UserInput;
+  #stopping = false;
+  #pendingSweep: NodeJS.Timeout | undefined;
 
   constructor(deps: GatewayDependencies) {
     super();
@@ -113,16 +113,16 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     this.newStanzaId = deps.newStanzaId ?? (() => crypto.randomUUID());
     this.component = new XmppComponent(deps.transport, { logger: deps.logger });
     this.sessions = new Sessions((user) => new this.Session(this, user));
-    this.privilegeWatch = new PrivilegeWatch(this.log, deps.privilegeWaitMs ?? 1000, () =>
-      this.resyncRosters(),
+    this.#privilegeWatch = new PrivilegeWatch(this.log, deps.privilegeWaitMs ?? 1000, () =>
+      this.#resyncRosters(),
     );
-    this.carbons = new Carbons(
+    this.#carbons = new Carbons(
       () => this.domain,
       () => this.privileges,
       (stanza) => this.send(stanza),
       this.log,
     );
-    this.userInput = new UserInput((to, text) => this.sendChat(to, text));
+    this.#userInput = new UserInput((to, text) => this.sendChat(to, text));
     this.qr = new QrConfirmations(this.config.qrTimeoutMs);
     this.registrar = new Registrar({
       flow: this.registrationFlow(),
@@ -150,7 +150,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     this.commands = frontEnds.commands;
     this.adHocCommands = frontEnds.adHocCommands;
     this.chatCommands = frontEnds.chatCommands;
-    this.wireHandlers();
+    this.#wireHandlers();
   }
 
   /** The subclass's static attributes. */
@@ -172,7 +172,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   }
 
   get privileges(): Privileges | undefined {
-    return this.privilegeWatch.privileges;
+    return this.#privilegeWatch.privileges;
   }
 
   // ---- hooks the app overrides ----
@@ -253,10 +253,10 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   async start(): Promise<void> {
     await this.component.start();
     this.log.info({ jid: this.domain }, "component online");
-    await this.privilegeWatch.untilAdvertised();
+    await this.#privilegeWatch.untilAdvertised();
     await sweepPendingRegistrations(this);
-    this.pendingSweep = setInterval(() => void sweepPendingRegistrations(this), PENDING_SWEEP_MS);
-    this.pendingSweep.unref();
+    this.#pendingSweep = setInterval(() => void sweepPendingRegistrations(this), PENDING_SWEEP_MS);
+    this.#pendingSweep.unref();
     await pMap(this.store.users.list(), (user) => this.sessions.start(user), {
       concurrency: this.meta.LOGIN_CONCURRENCY,
     });
@@ -264,9 +264,9 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
 
   /** Offline presences for everyone, then a clean close. */
   async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    clearInterval(this.pendingSweep);
+    if (this.#stopping) return;
+    this.#stopping = true;
+    clearInterval(this.#pendingSweep);
     await this.sessions.stopAll();
     await this.component.stop();
   }
@@ -305,7 +305,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   }
 
   input(userJid: string, question: string, options?: { timeoutMs?: number }): Promise<string> {
-    return this.userInput.ask(userJid, question, options);
+    return this.#userInput.ask(userJid, question, options);
   }
 
   sendChat(to: string, text: string): Promise<void> {
@@ -313,7 +313,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   }
 
   sendCarbon(userJid: string, inner: Element, fallbackFrom: string): Promise<void> {
-    return this.carbons.send(userJid, inner, fallbackFrom);
+    return this.#carbons.send(userJid, inner, fallbackFrom);
   }
 
   get preferencesForm(): PreferencesForm {
@@ -343,7 +343,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   // ---- internals ----
 
   /** Sessions that logged in before the server's privileges were known synced by subscription requests. */
-  private resyncRosters(): void {
+  #resyncRosters(): void {
     for (const session of this.sessions.values()) {
       if (session.isLoggedIn) {
         void session.resyncRoster().catch((err) => session.log.warn({ err }, "roster re-sync failed"));
@@ -351,7 +351,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     }
   }
 
-  private wireHandlers(): void {
+  #wireHandlers(): void {
     const { component } = this;
     const sessions = this.sessions;
     const toComponent = (to: string) => to === this.domain;
@@ -374,8 +374,8 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     const routing = {
       sessions,
       chatCommands: this.chatCommands,
-      userInput: this.userInput,
-      onPrivileges: (privileges: Privileges) => this.privilegeWatch.received(privileges),
+      userInput: this.#userInput,
+      onPrivileges: (privileges: Privileges) => this.#privilegeWatch.received(privileges),
     };
     component.onMessage((stanza) => routeMessage(routing, stanza));
     component.onPresence((stanza) =>

@@ -54,29 +54,29 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   readonly log: Logger;
   /** SHA-1 of the user's last vCard photo the gateway saw (XEP-0153); `onAvatar` runs on change. */
   userAvatarHash: string | undefined;
-  private readonly connection = new SessionConnection(this);
+  readonly #connection = new SessionConnection(this);
 
   /** The session class's RECONNECT, for its connection. */
   get reconnects(): boolean {
-    return this.statics.RECONNECT;
+    return this.#statics.RECONNECT;
   }
-  private readonly record: UserRecord;
-  private readonly gatewayPresence: GatewayPresence;
+  readonly #record: UserRecord;
+  readonly #gatewayPresence: GatewayPresence;
 
   constructor(
     readonly gateway: G,
     public user: UserRow,
   ) {
-    const statics = this.statics;
+    const statics = this.#statics;
     if (!statics.Contact)
       throw new Error(`${statics.name} must set static Contact to its LegacyContact subclass`);
     this.contacts = new LegacyRoster<C>(this, statics.Contact as unknown as ContactClass<C>);
     this.log = gateway.log.child({ user: user.jid });
-    this.gatewayPresence = new GatewayPresence(gateway, user.jid);
-    this.record = new UserRecord(gateway.store, user.jid, user.rosterHash, this.log);
+    this.#gatewayPresence = new GatewayPresence(gateway, user.jid);
+    this.#record = new UserRecord(gateway.store, user.jid, user.rosterHash, this.log);
   }
 
-  private get statics(): typeof BaseSession {
+  get #statics(): typeof BaseSession {
     return this.constructor as typeof BaseSession;
   }
 
@@ -86,7 +86,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
 
   /** The first login is done and the session is not stopped (it may be reconnecting). */
   get isLoggedIn(): boolean {
-    return this.connection.ready;
+    return this.#connection.ready;
   }
 
   /** Why the user must log in again, while they must. */
@@ -210,16 +210,16 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
    * `logged-out` and `unknown-error` tell the user to log in again.
    */
   setConnectionState(state: ConnectionState, text?: string): Promise<void> {
-    return this.connection.set(state, text);
+    return this.#connection.set(state, text);
   }
 
   get connectionState(): ConnectionState {
-    return this.connection.state;
+    return this.#connection.state;
   }
 
   /** Why the session is in its state, in words. */
   get connectionText(): string | undefined {
-    return this.connection.text;
+    return this.#connection.text;
   }
 
   /**
@@ -228,7 +228,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
    * must log in again (the error says so).
    */
   untilConnected(): Promise<void> {
-    return this.connection.untilConnected();
+    return this.#connection.untilConnected();
   }
 
   // ---- helpers ----
@@ -250,11 +250,11 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
     status: string,
     options: { show?: PresenceShow; available?: boolean } = {},
   ): Promise<void> {
-    return this.gatewayPresence.set(status, options);
+    return this.#gatewayPresence.set(status, options);
   }
 
   sendGatewayPresence(): Promise<void> {
-    return this.gatewayPresence.send();
+    return this.#gatewayPresence.send();
   }
 
   sendGatewayMessage(text: string): Promise<void> {
@@ -278,7 +278,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
    * returned (or "Logged in"), and held messages go through. A failure is shown, never thrown.
    */
   async start(): Promise<void> {
-    this.connection.restart();
+    this.#connection.restart();
     await this.setConnectionState("connecting", "Logging in…");
     try {
       await this.contacts.loadStored();
@@ -290,15 +290,15 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
       // Clients that follow XEP-0084 (+notify) learn the pictures from these events.
       for (const contact of contacts) if (contact.avatar) await contact.sendAvatarEvent();
       // Only now: presences set while filling were cached, and syncRoster has just sent them.
-      this.connection.ready = true;
+      this.#connection.ready = true;
       await this.setConnectionState("connected", status || "Logged in");
-      await this.record.loggedIn();
+      await this.#record.loggedIn();
       this.log.info({ contacts: contacts.length }, "logged in");
     } catch (err) {
       this.contacts.forgetStored();
-      this.record.loginFailed();
+      this.#record.loginFailed();
       this.log.warn({ err }, "login failed");
-      await this.connection.loginFailed(err);
+      await this.#connection.loginFailed(err);
     }
   }
 
@@ -312,12 +312,12 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
 
   /** Logs out and shows everything as offline (shutdown or unregistration). */
   async stop(): Promise<void> {
-    if (this.connection.stopped) return;
-    const wasLoggedIn = this.connection.ready;
+    if (this.#connection.stopped) return;
+    const wasLoggedIn = this.#connection.ready;
     for (const contact of this.contacts) {
       if (contact.currentPresence.available) await contact.offline();
     }
-    this.connection.stop();
+    this.#connection.stop();
     await this.sendGatewayStatus("", { available: false });
     if (wasLoggedIn) {
       try {
@@ -331,11 +331,11 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   // ---- the roster hash (see UserRecord) ----
 
   get rosterHash(): string | null {
-    return this.record.rosterHash;
+    return this.#record.rosterHash;
   }
 
   recordRosterHash(hash: string | null): void {
-    this.record.recordRosterHash(hash, !this.connection.ready);
+    this.#record.recordRosterHash(hash, !this.#connection.ready);
   }
 }
 
