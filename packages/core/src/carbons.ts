@@ -1,4 +1,4 @@
-import { type Element, wrapPrivilegedMessage, xml } from "@gangway/xmpp";
+import { type Element, unprivilegedCopy, wrapPrivilegedMessage } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { Privileges } from "./privileges.js";
 
@@ -30,14 +30,8 @@ export class Carbons {
         "no XEP-0356 message privilege: what users do from the legacy network's own apps is shown from the contact (texts) or not at all",
       );
     }
-    const body = inner.getChild("body");
-    if (!body) return;
-    const copy = xml(
-      "message",
-      { ...inner.attrs, from: fallbackFrom, to: userJid },
-      ...inner.getChildElements().filter((child) => child.name !== "body"),
-      xml("body", {}, `You: ${body.text()}`),
-    );
+    const copy = unprivilegedCopy(inner, fallbackFrom, userJid, "You: ");
+    if (!copy) return;
     await this.transmit(copy);
   }
 }

@@ -38,6 +38,7 @@ export {
   entityCapabilities,
   NS_CAPS,
 } from "./caps.js";
+export { unprivilegedCopy } from "./carbon-fallback.js";
 export {
   buildChatMessage,
   buildPresence,
