@@ -1,3 +1,4 @@
+import type { UserRow } from "@gangway/store";
 import {
   buildChatMessage,
   type ChatMessage,
@@ -7,8 +8,10 @@ import {
   type EntityCapabilities,
   XmppError,
 } from "@gangway/xmpp";
+import type { Logger } from "pino";
+import type { ChatHook } from "./chat-hooks.js";
+import type { GatewayHost } from "./host.js";
 import { Outbox, type Send, SerialQueue } from "./outbox.js";
-import type { AnySession } from "./session.js";
 
 /** A message the user sent to a chat, as the session's `onMessage` hook receives it. */
 export interface OutgoingMessage {
@@ -44,19 +47,17 @@ export interface SendTextOptions extends CarbonOption {
   when?: Date;
 }
 
-/**
- * The XMPP → legacy hooks, implemented once on the session with the chat as first argument; a
- * chat advertises in disco only those its session's class overrides (and `supports`).
- */
-export const CHAT_HOOKS = [
-  "onMessage",
-  "onCorrect",
-  "onRetract",
-  "onReact",
-  "onDisplayed",
-  "onChatState",
-] as const;
-export type ChatHook = (typeof CHAT_HOOKS)[number];
+/** What a chat needs of the session it belongs to (BaseSession is one). */
+export interface ChatSession {
+  readonly gateway: GatewayHost;
+  readonly user: UserRow;
+  readonly userJid: string;
+  readonly log: Logger;
+  /** The first login is done (a contact's presence and avatar are sent from then on). */
+  readonly isLoggedIn: boolean;
+  supports(hook: ChatHook, chat: LegacyChat): boolean;
+  availableReactions(chat: LegacyChat, legacyId?: string): Promise<ReadonlySet<string> | undefined>;
+}
 
 /**
  * One conversation between the user and the legacy network: a contact's 1:1 chat (LegacyContact)
@@ -64,7 +65,7 @@ export type ChatHook = (typeof CHAT_HOOKS)[number];
  * (sent in call order, each after the id maps before it are committed), the user's messages
  * handled one at a time, and the id maps between legacy and XMPP message ids.
  */
-export abstract class LegacyChat<S extends AnySession = AnySession> {
+export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   /**
    * Legacy ids of messages shown to the user since their last read marker, oldest first: with
    * MARK_ALL_MESSAGES, one XMPP marker (which means "read up to here") marks each of them.

@@ -8,8 +8,7 @@ import {
   type PresenceShow,
   type VCardInfo,
 } from "@gangway/xmpp";
-import { LegacyChat } from "./chat.js";
-import type { AnySession } from "./session.js";
+import { type ChatSession, LegacyChat } from "./chat.js";
 
 export interface ContactPresence {
   available: boolean;
@@ -39,7 +38,7 @@ export interface ContactAvatar {
  * actions and id maps of LegacyChat) that is also a person with a name, presence, picture and
  * profile. Apps subclass it to fill those in `updateInfo`; the chat hooks live on the session.
  */
-export class LegacyContact<S extends AnySession = AnySession> extends LegacyChat<S> {
+export class LegacyContact<S extends ChatSession = ChatSession> extends LegacyChat<S> {
   /** The resource puppets send from: clients that track resources see one stable "device". */
   static RESOURCE = "gangway";
 
@@ -193,4 +192,4 @@ export class LegacyContact<S extends AnySession = AnySession> extends LegacyChat
   }
 }
 
-export type AnyContact = LegacyContact<AnySession>;
+export type AnyContact = LegacyContact<ChatSession>;

@@ -16,12 +16,12 @@ export {
 export { z } from "zod";
 export {
   type CarbonOption,
-  CHAT_HOOKS,
-  type ChatHook,
+  type ChatSession,
   LegacyChat,
   type OutgoingMessage,
   type SendTextOptions,
 } from "./chat.js";
+export { CHAT_HOOKS, type ChatHook } from "./chat-hooks.js";
 export {
   EXIT_CONFIG_ERROR,
   EXIT_STARTUP_FAILED,

@@ -8,7 +8,13 @@ import {
   NS_VCARD4,
   reactionRestrictionsForm,
 } from "@gangway/xmpp";
-import type { ChatHook, LegacyChat } from "./chat.js";
+import type { ChatHook } from "./chat-hooks.js";
+
+/** What a chat's disco#info is made of (LegacyChat has it). */
+export interface ChatFeatures {
+  supports(hook: ChatHook): boolean;
+  availableReactions(legacyId?: string): Promise<ReadonlySet<string> | undefined>;
+}
 
 /** XEP-0115 node of every puppet: identifies the software behind the capabilities hash. */
 export const CAPS_NODE = "urn:gangway:puppet";
@@ -41,7 +47,7 @@ const HOOK_FEATURES: Record<ChatHook, readonly string[]> = {
  * A puppet's disco#info: what its chat really supports (its session's hooks). Reaction restrictions that hold
  * for every message go in an XEP-0444 restrictions form, so clients offer only those.
  */
-export async function puppetDiscoInfo(chat: LegacyChat): Promise<DiscoInfo> {
+export async function puppetDiscoInfo(chat: ChatFeatures): Promise<DiscoInfo> {
   const features = [...BASE_FEATURES];
   for (const [hook, provides] of Object.entries(HOOK_FEATURES) as [ChatHook, readonly string[]][]) {
     if (chat.supports(hook)) features.push(...provides);
@@ -63,7 +69,7 @@ export async function puppetDiscoInfo(chat: LegacyChat): Promise<DiscoInfo> {
 export class CapabilitiesCache {
   private readonly byVerification = new Map<string, EntityCapabilities>();
 
-  async of(chat: LegacyChat): Promise<EntityCapabilities> {
+  async of(chat: ChatFeatures): Promise<EntityCapabilities> {
     const info = await puppetDiscoInfo(chat);
     const key = `${info.features.join("\n")}\n${(info.forms ?? []).map(String).join("\n")}`;
     let caps = this.byVerification.get(key);

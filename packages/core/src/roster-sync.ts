@@ -10,10 +10,16 @@ import {
 } from "@gangway/xmpp";
 import type { LegacyContact } from "./contact.js";
 import { canReadRoster, canWriteRoster } from "./privileges.js";
-import type { AnySession } from "./session.js";
+import type { RosterSession } from "./roster.js";
+
+/** What roster sync needs of the session (BaseSession is one): where the last sync left the roster. */
+export interface SyncingSession extends RosterSession {
+  readonly rosterHash: string | null;
+  recordRosterHash(hash: string | null): void;
+}
 
 /** The user's roster items that belong to this gateway, by JID. */
-async function fetchGatewayItems(session: AnySession): Promise<Map<string, ParsedRosterItem>> {
+async function fetchGatewayItems(session: SyncingSession): Promise<Map<string, ParsedRosterItem>> {
   const { gateway } = session;
   const result = await gateway.request(rosterGetIq(session.userJid));
   const items = new Map<string, ParsedRosterItem>();
@@ -23,12 +29,12 @@ async function fetchGatewayItems(session: AnySession): Promise<Map<string, Parse
   return items;
 }
 
-async function setItem(session: AnySession, item: RosterItem) {
+async function setItem(session: SyncingSession, item: RosterItem) {
   await session.gateway.request(rosterSetIq(session.userJid, item));
 }
 
 /** Puts contacts into the user's roster directly, changing only what differs (XEP-0356). */
-async function syncWithPrivilege(session: AnySession, friends: readonly LegacyContact[]): Promise<void> {
+async function syncWithPrivilege(session: SyncingSession, friends: readonly LegacyContact[]): Promise<void> {
   const group = session.gateway.rosterGroup;
   const current = canReadRoster(session.gateway.privileges)
     ? await fetchGatewayItems(session)
@@ -50,7 +56,7 @@ async function syncWithPrivilege(session: AnySession, friends: readonly LegacyCo
 }
 
 /** Without the roster privilege, each new friend asks the user for a subscription (RFC 6121 §3). */
-async function offerSubscriptions(session: AnySession, friends: readonly LegacyContact[]): Promise<void> {
+async function offerSubscriptions(session: SyncingSession, friends: readonly LegacyContact[]): Promise<void> {
   for (const contact of friends) {
     if (contact.addedToRoster) continue;
     await session.gateway.send(
@@ -63,7 +69,7 @@ async function offerSubscriptions(session: AnySession, friends: readonly LegacyC
  * What a privileged sync puts in the user's roster, as one string: the gateway domain, the roster
  * group and the friends' JIDs with their names. Equal hashes mean a sync would set the same items.
  */
-export function rosterHash(session: AnySession, friends: readonly LegacyContact[]): string {
+export function rosterHash(session: SyncingSession, friends: readonly LegacyContact[]): string {
   const { gateway } = session;
   // Sorted by JID (code units, not locale: the same on every host), so fill()'s order does not matter.
   const items = friends
@@ -90,7 +96,7 @@ export interface SyncRosterOptions {
  * contact list changes. A sync by subscription requests, or one that failed, forgets the hash.
  */
 export async function syncRoster(
-  session: AnySession,
+  session: SyncingSession,
   contacts: readonly LegacyContact[],
   options: SyncRosterOptions = {},
 ): Promise<void> {

@@ -1,10 +1,16 @@
 import type { ContactRow } from "@gangway/store";
 import { XmppError } from "@gangway/xmpp";
+import type { ChatSession } from "./chat.js";
 import type { AnyContact } from "./contact.js";
-import type { AnySession } from "./session.js";
+
+/** What the roster needs of its session (BaseSession is one): the legacy id ↔ JID mapping. */
+export interface RosterSession extends ChatSession {
+  legacyIdToJidLocal(legacyId: string): string;
+  jidLocalToLegacyId(jidLocal: string): string;
+}
 
 export type ContactClass<C extends AnyContact> = new (
-  session: AnySession,
+  session: RosterSession,
   legacyId: string,
   jidLocal: string,
 ) => C;
@@ -21,7 +27,7 @@ export class LegacyRoster<C extends AnyContact = AnyContact> {
   private stored = new Map<string, ContactRow>();
 
   constructor(
-    readonly session: AnySession,
+    readonly session: RosterSession,
     private readonly Contact: ContactClass<C>,
   ) {}
 

@@ -8,7 +8,8 @@ import {
   XmppError,
 } from "@gangway/xmpp";
 import type { Logger } from "pino";
-import type { ChatHook, LegacyChat, OutgoingMessage } from "./chat.js";
+import type { LegacyChat, OutgoingMessage } from "./chat.js";
+import type { ChatHook } from "./chat-hooks.js";
 import { type ConnectionState, needsRelogin } from "./connection.js";
 import type { AnyContact } from "./contact.js";
 import { GatewayPresence } from "./gateway-presence.js";

@@ -2,7 +2,7 @@ import type { MessageType, PresenceType } from "./builders.js";
 import { type Element, type ElementChild, type XmlChildInput, xml } from "./element.js";
 import { JID } from "./jid.js";
 import { sanitizeXmlText } from "./jid-escaping.js";
-import { NS_NICK, NS_VCARD_UPDATE } from "./presence.js";
+import { NS_NICK, NS_VCARD_UPDATE, type PresenceShow } from "./presence.js";
 import type { PrivilegeNamespace } from "./privilege.js";
 
 const NS_SID = "urn:xmpp:sid:0";
@@ -454,8 +454,6 @@ function xmppDateTime(date: Date): string {
   const iso = date.toISOString();
   return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
 }
-
-export type PresenceShow = "away" | "chat" | "dnd" | "xa";
 
 export interface PresenceOptions {
   from: string;

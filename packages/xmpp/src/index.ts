@@ -48,7 +48,6 @@ export {
   MAX_REACTION_CODE_POINTS,
   type MessageReactions,
   type PresenceOptions,
-  type PresenceShow,
   type PrivilegeNamespaceUri,
   parseChatMessage,
   RETRACTION_FALLBACK_TEXT,
@@ -141,6 +140,7 @@ export {
 export {
   NS_VCARD_UPDATE,
   type ParsedUserPresence,
+  type PresenceShow,
   parseAvatarUpdateHash,
   parseUserPresence,
   type SubscriptionPresenceOptions,

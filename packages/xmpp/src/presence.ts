@@ -1,5 +1,4 @@
 import { presence } from "./builders.js";
-import type { PresenceShow } from "./chat-message.js";
 import { type Element, xml } from "./element.js";
 import { JID } from "./jid.js";
 import { sanitizeXmlText } from "./jid-escaping.js";
@@ -8,6 +7,9 @@ import { sanitizeXmlText } from "./jid-escaping.js";
 export const NS_VCARD_UPDATE = "vcard-temp:x:update";
 /** XEP-0172 user nickname. */
 export const NS_NICK = "http://jabber.org/protocol/nick";
+
+/** Presence `show` values (RFC 6121 §4.7.2.1); none is plain "available". */
+export type PresenceShow = "away" | "chat" | "dnd" | "xa";
 
 /** The four RFC 6121 §3 subscription presences. */
 export type SubscriptionType = "subscribe" | "subscribed" | "unsubscribe" | "unsubscribed";
