@@ -1,7 +1,7 @@
+import type { Element } from "@gangway/core";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import { canonicalXml, type MemoryTransport } from "@gangway/testing";
-import type { Element } from "@gangway/core";
 import { afterEach, expect, it } from "vitest";
 import type { DemoGateway } from "./gateway.js";
 import { GW, startTestGateway } from "./test-support/gateway.js";

@@ -6,7 +6,7 @@ import type { DemoGateway } from "./gateway.js";
 import { GW, sayToGateway, startTestGateway } from "./test-support/gateway.js";
 
 const USER = "romeo@localhost";
-const WELCOME = "Welcome to the Gangway demo gateway! Say hi to echo, it repeats everything.";
+const WELCOME = "Welcome to the Gangway demo! Say hi to echo, it repeats everything.";
 const PREFERENCES = [
   "Preferences\nHow the gateway should behave for you. You can change this later with 'preferences'.",
   "Show my XMPP presence on the legacy network? (yes/no) [yes] (or 'abort')",

@@ -128,7 +128,7 @@ forEachDriver((driver) => {
     transport.expectSent(`<presence from="${GW}" to="${USER}" type="subscribe"/>`);
     transport.expectSent(`
       <message from="${GW}" to="${USER}" type="chat" id="gw1">
-        <body>Welcome to the Gangway demo gateway! Say hi to echo, it repeats everything.</body>
+        <body>Welcome to the Gangway demo! Say hi to echo, it repeats everything.</body>
       </message>`);
     transport.expectSent(
       `<presence from="${GW}" to="${USER}"><show>dnd</show><status>Logging in…</status></presence>`,

@@ -29,8 +29,7 @@ export class DemoContact extends LegacyContact<DemoSession> {
 
 export class DemoSession extends BaseSession<DemoGateway, DemoContact> {
   static override Contact = DemoContact;
-  /** Set by login(): the core calls no hook before the session is connected. */
-  client!: DemoClient;
+  client!: DemoClient; // set by login(): the core calls no hook before the session is connected
 
   override async login(): Promise<string> {
     const { username, password } = this.registration as { username: string; password: string };
@@ -102,21 +101,17 @@ export class DemoGateway extends BaseGateway<DemoSession, typeof DEMO_OPTIONS> {
   static override COMPONENT_TYPE = "demo";
   static override ROSTER_GROUP = "Demo";
   static override OPTIONS = DEMO_OPTIONS;
-  /** The demo network reports delivery itself (echo's receipts). */
-  static override PROPER_RECEIPTS = true;
+  static override PROPER_RECEIPTS = true; // echo sends receipts itself
   static override REGISTRATION_INSTRUCTIONS = "Any username works. Any password logs in, except 'wrong'.";
-  static override WELCOME_MESSAGE =
-    "Welcome to the Gangway demo gateway! Say hi to echo, it repeats everything.";
+  static override WELCOME_MESSAGE = "Welcome to the Gangway demo! Say hi to echo, it repeats everything.";
   readonly Session = DemoSession;
   /** The demo network's "cloud" lives in the home dir, as a real network's outlives the gateway. */
-  readonly network = new DemoNetwork({
-    stateFile: join(this.config.homeDir, DEMO_STATE_FILE),
-    onSaveError: (err) => this.log.error({ err }, "could not save the demo network's state"),
-  });
-
-  override async stop(): Promise<void> {
-    await super.stop().finally(() => this.network.close());
-  }
+  readonly network = this.closeOnStop(
+    new DemoNetwork({
+      stateFile: join(this.config.homeDir, DEMO_STATE_FILE),
+      onSaveError: (err) => this.log.error({ err }, "could not save the demo network's state"),
+    }),
+  );
 
   /** `--registration 2fa` asks for the code 123456 after the password; `qr` shows a QR code the network scans. */
   protected override registrationType(): RegistrationType {
@@ -141,8 +136,6 @@ export class DemoGateway extends BaseGateway<DemoSession, typeof DEMO_OPTIONS> {
   }
 
   override async getQrText(userJid: string, registration: FormValues): Promise<string> {
-    const text = this.network.qrText(String(registration.username));
-    this.network.scanLater(text, () => this.confirmQr(userJid));
-    return text;
+    return this.network.startPairing(String(registration.username), () => this.confirmQr(userJid));
   }
 }

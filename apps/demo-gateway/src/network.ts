@@ -271,6 +271,13 @@ export class DemoNetwork {
     setTimeout(() => onScanned(qrText), this.qrScanDelayMs).unref();
   }
 
+  /** A pairing code to show as a QR code; `onScanned` runs once a phone has "scanned" it. */
+  startPairing(username: string, onScanned: () => void): string {
+    const text = this.qrText(username);
+    this.scanLater(text, onScanned);
+    return text;
+  }
+
   /** The one-time code the demo network accepts (`--registration 2fa`). */
   readonly twoFactorCode = "123456";
 }

@@ -103,6 +103,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   readonly #carbons: Carbons;
   readonly #userInput: UserInput;
   #stopping = false;
+  readonly #resources: { close(): unknown }[] = [];
   #pendingSweep: NodeJS.Timeout | undefined;
 
   constructor(deps: GatewayDependencies) {
@@ -268,7 +269,23 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     this.#stopping = true;
     clearInterval(this.#pendingSweep);
     await this.sessions.stopAll();
+    for (const resource of this.#resources.splice(0).reverse()) {
+      try {
+        await resource.close();
+      } catch (err) {
+        this.log.warn({ err }, "could not close a resource of the app");
+      }
+    }
     await this.component.stop();
+  }
+
+  /**
+   * Closes `resource` when the gateway stops, after the sessions have logged out (the app's
+   * shared clients, caches, files); returns it, for `readonly network = this.closeOnStop(…)`.
+   */
+  closeOnStop<T extends { close(): unknown }>(resource: T): T {
+    this.#resources.push(resource);
+    return resource;
   }
 
   send(stanza: Element): Promise<void> {
