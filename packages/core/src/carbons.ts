@@ -1,6 +1,5 @@
-import { type Element, unprivilegedCopy, wrapPrivilegedMessage } from "@gangway/xmpp";
+import { type Element, type Privileges, unprivilegedCopy, wrapPrivilegedMessage } from "@gangway/xmpp";
 import type { Logger } from "pino";
-import type { Privileges } from "./privileges.js";
 
 /**
  * What the user did from the legacy network's own app, shown in XMPP as done by the user: through

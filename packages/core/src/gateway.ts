@@ -17,6 +17,7 @@ import {
   type Element,
   type FormField,
   type FormValues,
+  type Privileges,
   type StanzaTransport,
   XmppComponent,
   XmppError,
@@ -33,7 +34,6 @@ import type { GatewayHost, GatewayMeta } from "./host.js";
 import { routeMessage } from "./message-router.js";
 import { routePresence } from "./presence-router.js";
 import { PrivilegeWatch } from "./privilege-watch.js";
-import type { Privileges } from "./privileges.js";
 import { servePuppetIdentity } from "./puppet-identity.js";
 import { CapabilitiesCache } from "./puppet-info.js";
 import { searchCommand, searchFeatures, serveSearch } from "./search.js";

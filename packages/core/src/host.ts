@@ -1,9 +1,8 @@
 import type { Store, UserRow } from "@gangway/store";
-import type { Element, FormValues } from "@gangway/xmpp";
+import type { Element, FormValues, Privileges } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config/config.js";
 import type { GatewayDescription } from "./gateway-description.js";
-import type { Privileges } from "./privileges.js";
 import type { CapabilitiesCache } from "./puppet-info.js";
 
 /** The static attributes that describe a network (see GatewayDescription), as modules read them. */

@@ -6,8 +6,12 @@ export {
   type Element,
   type FormField,
   type FormValues,
+  type IqPermission,
   JID,
+  PRIVILEGE_NAMESPACES,
   type PresenceShow,
+  type Privileges,
+  parsePrivilegeAdvertisement,
   sanitizeXmlText,
   type VCardInfo,
   XmppError,
@@ -65,13 +69,7 @@ export { type AnyGateway, BaseGateway, type GatewayDependencies, type SessionCla
 export type { GatewayHost, GatewayMeta } from "./host.js";
 export { UNKNOWN_MESSAGE_TEXT } from "./inbound-chat.js";
 export { createLogger, type Logger, REDACTED_PATHS, redactUrlCredentials } from "./logger.js";
-export {
-  canSendIqAs,
-  type IqPermission,
-  PRIVILEGE_NAMESPACES,
-  type Privileges,
-  parsePrivilegeAdvertisement,
-} from "./privileges.js";
+export { canSendIqAs } from "./privileges.js";
 export { CAPS_NODE, CapabilitiesCache, puppetDiscoInfo } from "./puppet-info.js";
 export { type ContactClass, LegacyRoster } from "./roster.js";
 export {

@@ -1,7 +1,6 @@
 import type { ChatCommands } from "@gangway/registration";
-import { type Element, JID } from "@gangway/xmpp";
+import { type Element, JID, type Privileges, parsePrivilegeAdvertisement } from "@gangway/xmpp";
 import { dispatchToChat } from "./inbound-chat.js";
-import { type Privileges, parsePrivilegeAdvertisement } from "./privileges.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
 import type { UserInput } from "./user-input.js";

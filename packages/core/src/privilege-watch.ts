@@ -1,5 +1,6 @@
+import type { Privileges } from "@gangway/xmpp";
 import type { Logger } from "pino";
-import { describeMissingPrivileges, type Privileges } from "./privileges.js";
+import { describeMissingPrivileges } from "./privileges.js";
 
 /**
  * What the server granted (XEP-0356), which it says in a message that can trail the handshake.

@@ -1,12 +1,6 @@
-import { type Privileges, parseXml } from "@gangway/xmpp";
+import { type Privileges, parsePrivilegeAdvertisement, parseXml } from "@gangway/xmpp";
 import { describe, expect, it } from "vitest";
-import {
-  canReadRoster,
-  canSendIqAs,
-  canWriteRoster,
-  describeMissingPrivileges,
-  parsePrivilegeAdvertisement,
-} from "./privileges.js";
+import { canReadRoster, canSendIqAs, canWriteRoster, describeMissingPrivileges } from "./privileges.js";
 
 // Reading advertisements is tested in @gangway/xmpp (privilege.test.ts); this is the core's policy.
 

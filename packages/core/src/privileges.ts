@@ -2,19 +2,8 @@ import type { Privileges } from "@gangway/xmpp";
 
 /**
  * What the gateway makes of the XEP-0356 privileges the server granted: what it can do, and what
- * an operator should be told is missing. Reading the advertisement is protocol, in @gangway/xmpp;
- * its names are re-exported here, where the core has always offered them.
+ * an operator should be told is missing. Reading the advertisement is protocol, in @gangway/xmpp.
  */
-export {
-  type IqPermission,
-  type MessagePermission,
-  PRIVILEGE_NAMESPACES,
-  type PresencePermission,
-  type PrivilegeNamespace,
-  type Privileges,
-  parsePrivilegeAdvertisement,
-  type RosterPermission,
-} from "@gangway/xmpp";
 
 /** Whether the server lets the component send an IQ of `type` with a `namespace` payload as a user. */
 export function canSendIqAs(p: Privileges | undefined, namespace: string, type: "get" | "set"): boolean {
