@@ -36,6 +36,7 @@ export async function routeMessage(routing: MessageRouting, stanza: Element): Pr
     return;
   }
   const session = routing.sessions.require(userJid);
-  await session.untilConnected();
+  // The usual case costs no promise: only a session that is not connected makes the message wait.
+  if (!session.isConnected) await session.untilConnected();
   await dispatchToChat(session, await session.contacts.byJidLocal(to.local), stanza);
 }

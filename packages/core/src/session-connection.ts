@@ -89,10 +89,15 @@ export class SessionConnection {
     await this.set(state, reason);
   }
 
+  /** Messages can go through now: connected, after the first login, not stopped. */
+  get open(): boolean {
+    return this.ready && this.state === "connected" && !this.stopped;
+  }
+
   /** Resolves once messages can go through; see BaseSession.untilConnected. */
   async untilConnected(): Promise<void> {
     if (this.stopped) throw new XmppError("recipient-unavailable", STOPPING_TEXT);
-    if (this.ready && this.state === "connected") return;
+    if (this.open) return;
     if (needsRelogin(this.state)) throw new XmppError("recipient-unavailable", reloginText(this.text));
     await this.held.wait();
   }

@@ -232,6 +232,11 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
     return this.#connection.untilConnected();
   }
 
+  /** The session carries messages right now (connected, after its first login). */
+  get isConnected(): boolean {
+    return this.#connection.open;
+  }
+
   // ---- helpers ----
 
   /**
