@@ -32,8 +32,9 @@ export const HOLD_TIMEOUT_TEXT =
   "The gateway could not log in to your legacy account within a minute, so this message was not sent. Send it again later; if this goes on, send 're-login' to the gateway.";
 export const HOLD_FULL_TEXT =
   "Too many of your messages are waiting for the gateway to log in to your legacy account; this one was not sent. Send it again once the gateway shows you as logged in.";
+/** A session is stopped for a shutdown, a re-login or an unregistration: the text fits all three. */
 export const STOPPING_TEXT =
-  "The gateway is shutting down, so this message was not sent. Send it again later.";
+  "Your login to the legacy network was closed (the gateway is restarting it or shutting down), so this message was not sent. Send it again in a moment.";
 
 /** What a user reads when their message cannot be sent because they must log in again. */
 export function reloginText(reason: string | undefined): string {
