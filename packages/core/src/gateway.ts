@@ -25,6 +25,7 @@ import {
 import pMap from "p-map";
 import type { Logger } from "pino";
 import { Carbons } from "./carbons.js";
+import { type Closable, Closables } from "./closables.js";
 import type { AppOptions, AppOptionValues } from "./config/app-options.js";
 import type { GatewayConfig } from "./config/config.js";
 import { serveDisco } from "./disco.js";
@@ -98,12 +99,11 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   readonly newStanzaId: () => string;
   /** Sessions of registered users, by bare JID. */
   readonly sessions: Sessions<S>;
-  privilegedRosterFailed = false;
   readonly #privilegeWatch: PrivilegeWatch;
   readonly #carbons: Carbons;
   readonly #userInput: UserInput;
   #stopping = false;
-  readonly #resources: { close(): unknown }[] = [];
+  readonly #resources = new Closables();
   #pendingSweep: NodeJS.Timeout | undefined;
 
   constructor(deps: GatewayDependencies) {
@@ -269,13 +269,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     this.#stopping = true;
     clearInterval(this.#pendingSweep);
     await this.sessions.stopAll();
-    for (const resource of this.#resources.splice(0).reverse()) {
-      try {
-        await resource.close();
-      } catch (err) {
-        this.log.warn({ err }, "could not close a resource of the app");
-      }
-    }
+    await this.#resources.closeAll(this.log);
     await this.component.stop();
   }
 
@@ -283,9 +277,8 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
    * Closes `resource` when the gateway stops, after the sessions have logged out (the app's
    * shared clients, caches, files); returns it, for `readonly network = this.closeOnStop(…)`.
    */
-  closeOnStop<T extends { close(): unknown }>(resource: T): T {
-    this.#resources.push(resource);
-    return resource;
+  closeOnStop<T extends Closable>(resource: T): T {
+    return this.#resources.add(resource);
   }
 
   send(stanza: Element): Promise<void> {
@@ -348,13 +341,12 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     return this.sessions.start(user);
   }
 
+  get privilegedRosterFailed(): boolean {
+    return this.#privilegeWatch.rosterSetFailed;
+  }
+
   reportPrivilegedRosterFailure(err: unknown): void {
-    if (this.privilegedRosterFailed) return;
-    this.privilegedRosterFailed = true;
-    this.log.warn(
-      { err: err instanceof Error ? err.message : String(err) },
-      "the server granted the XEP-0356 roster privilege but a privileged roster set failed; falling back to subscription requests",
-    );
+    this.#privilegeWatch.rosterSetFailedWith(err);
   }
 
   // ---- internals ----

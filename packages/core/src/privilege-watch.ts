@@ -9,6 +9,8 @@ import { describeMissingPrivileges } from "./privileges.js";
  */
 export class PrivilegeWatch {
   privileges: Privileges | undefined;
+  /** A privileged roster set failed (ejabberd 23.01 is broken there): rosters sync by subscriptions. */
+  rosterSetFailed = false;
   /** Set while `untilAdvertised()` waits. */
   private arrived: (() => void) | undefined;
 
@@ -47,5 +49,15 @@ export class PrivilegeWatch {
     );
     for (const what of describeMissingPrivileges(privileges))
       this.log.warn(`missing XEP-0356 privilege ${what}`);
+  }
+
+  /** Falls back to subscription requests for good, and says so once. */
+  rosterSetFailedWith(err: unknown): void {
+    if (this.rosterSetFailed) return;
+    this.rosterSetFailed = true;
+    this.log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      "the server granted the XEP-0356 roster privilege but a privileged roster set failed; falling back to subscription requests",
+    );
   }
 }
