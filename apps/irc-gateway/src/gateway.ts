@@ -48,7 +48,7 @@ export class IrcContact extends LegacyContact<IrcSession> {
 /** One user's IRC connection. */
 export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
   static override Contact = IrcContact;
-  /** A lost connection is retried by the core, with its backoff (see `reconnect`). */
+  /** A lost connection is retried by the core with its backoff, through `reconnect()` (= `login()`). */
   static override RECONNECT = true;
   /** Presence polling: one ISON for all contacts this often (IRC has no subscriptions). */
   static PRESENCE_POLL_MS = 30_000;

@@ -56,11 +56,6 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   /** SHA-1 of the user's last vCard photo the gateway saw (XEP-0153); `onAvatar` runs on change. */
   userAvatarHash: string | undefined;
   readonly #connection = new SessionConnection(this);
-
-  /** The session class's RECONNECT, for its connection. */
-  get reconnects(): boolean {
-    return this.#statics.RECONNECT;
-  }
   readonly #record: UserRecord;
   readonly #gatewayPresence: GatewayPresence;
 
@@ -83,6 +78,11 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
 
   get userJid(): string {
     return this.user.jid;
+  }
+
+  /** The session class's RECONNECT, for its connection. */
+  get reconnects(): boolean {
+    return this.#statics.RECONNECT;
   }
 
   /** The first login is done and the session is not stopped (it may be reconnecting). */
