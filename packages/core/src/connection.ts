@@ -19,11 +19,6 @@ export function needsRelogin(state: ConnectionState): boolean {
   return state === "bad-credentials" || state === "logged-out" || state === "unknown-error";
 }
 
-/** States that are expected to end by themselves: messages wait for them. */
-export function isPending(state: ConnectionState): boolean {
-  return state === "connecting" || state === "transient-disconnect";
-}
-
 /** How long, and how many, of a user's messages may wait for a login. */
 export const HOLD_TIMEOUT_MS = 60_000;
 export const HOLD_LIMIT = 100;
