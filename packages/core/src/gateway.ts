@@ -46,6 +46,7 @@ import {
   forgetUser,
   preferencesForm,
   preferencesOf,
+  seedFlowTexts,
   sweepPendingRegistrations,
   welcomeUser,
 } from "./user-lifecycle.js";
@@ -65,6 +66,8 @@ export interface GatewayDependencies {
    * (default 1000 ms; servers send it right after the handshake). Tests without a server pass 0.
    */
   privilegeWaitMs?: number;
+  /** How long `stop()` waits for the server to take the goodbyes before it drops them (3000 ms). */
+  shutdownGraceMs?: number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a session class takes its own gateway class
@@ -103,6 +106,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   readonly #carbons: Carbons;
   readonly #userInput: UserInput;
   #stopping = false;
+  readonly #shutdownGraceMs: number;
   readonly #resources = new Closables();
   #pendingSweep: NodeJS.Timeout | undefined;
 
@@ -112,6 +116,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     this.store = deps.store;
     this.log = deps.logger;
     this.newStanzaId = deps.newStanzaId ?? (() => crypto.randomUUID());
+    this.#shutdownGraceMs = deps.shutdownGraceMs ?? 3000;
     this.component = new XmppComponent(deps.transport, { logger: deps.logger });
     this.sessions = new Sessions((user) => new this.Session(this, user));
     this.#privilegeWatch = new PrivilegeWatch(this.log, deps.privilegeWaitMs ?? 1000, () =>
@@ -228,24 +233,14 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
 
   /** The registration flow; the default builds the seed flow REGISTRATION_TYPE names. */
   protected registrationFlow(): RegistrationFlow {
-    const meta = this.meta;
-    return seedFlow(
-      this.registrationType(),
-      {
-        validate: (jid, values) => this.validate(jid, values),
-        validateTwoFactorCode: (jid, code, data) => this.validateTwoFactorCode(jid, code, data),
-        getQrText: (jid, values) => this.getQrText(jid, values),
-        qr: this.qr,
-      },
-      {
-        componentName: meta.COMPONENT_NAME,
-        fields: this.registrationFields(),
-        instructions: meta.REGISTRATION_INSTRUCTIONS,
-        twoFactorTitle: meta.REGISTRATION_2FA_TITLE,
-        twoFactorInstructions: meta.REGISTRATION_2FA_INSTRUCTIONS,
-        qrInstructions: meta.REGISTRATION_QR_INSTRUCTIONS,
-      },
-    );
+    const hooks = {
+      validate: (jid: string, values: FormValues) => this.validate(jid, values),
+      validateTwoFactorCode: (jid: string, code: string, data: LegacyData | undefined) =>
+        this.validateTwoFactorCode(jid, code, data),
+      getQrText: (jid: string, values: FormValues) => this.getQrText(jid, values),
+      qr: this.qr,
+    };
+    return seedFlow(this.registrationType(), hooks, seedFlowTexts(this.meta, this.registrationFields()));
   }
 
   // ---- lifecycle ----
@@ -268,15 +263,20 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     if (this.#stopping) return;
     this.#stopping = true;
     clearInterval(this.#pendingSweep);
-    await this.sessions.stopAll();
+    // A server that is gone must not hold the shutdown: past the grace, what is queued for it is
+    // dropped, and the sessions' stops go on to their logouts.
+    await this.sessions.stopAll(this.#shutdownGraceMs, async () => {
+      this.log.warn(
+        { graceMs: this.#shutdownGraceMs },
+        "the XMPP server did not take the last presences in time",
+      );
+      await this.component.stop();
+    });
     await this.#resources.closeAll(this.log);
     await this.component.stop();
   }
 
-  /**
-   * Closes `resource` when the gateway stops, after the sessions have logged out (the app's
-   * shared clients, caches, files); returns it, for `readonly network = this.closeOnStop(…)`.
-   */
+  /** Closes `resource` (a client, cache, file of the app) when the gateway stops, after the logouts. */
   closeOnStop<T extends Closable>(resource: T): T {
     return this.#resources.add(resource);
   }

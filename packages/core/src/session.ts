@@ -320,11 +320,17 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   async stop(): Promise<void> {
     if (this.#connection.stopped) return;
     const wasLoggedIn = this.#connection.ready;
-    for (const contact of this.contacts) {
-      if (contact.currentPresence.available) await contact.offline();
+    // Goodbyes to the user's clients. A server that is gone, or a shutdown that stopped waiting
+    // for it, drops them: that must not skip the logout on the legacy side.
+    try {
+      for (const contact of this.contacts) {
+        if (contact.currentPresence.available) await contact.offline();
+      }
+    } catch (err) {
+      this.log.debug({ err }, "offline presences not sent");
     }
     this.#connection.stop();
-    await this.sendGatewayStatus("", { available: false });
+    await this.sendGatewayStatus("", { available: false }).catch(() => {});
     if (wasLoggedIn) {
       try {
         await this.logout();

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { UserRow } from "@gangway/store";
 import { XmppError } from "@gangway/xmpp";
 import type { AnySession } from "./session.js";
@@ -72,9 +73,20 @@ export class Sessions<S extends AnySession> {
     return session;
   }
 
-  /** Stops every session (shutdown). */
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.byJid.values()].map((session) => this.stop(session)));
+  /**
+   * Stops every session (shutdown). When they are not done within `graceMs` (their goodbyes wait
+   * for a server that is gone), `late` runs — it drops what is queued — and they are awaited.
+   */
+  async stopAll(
+    graceMs = Number.POSITIVE_INFINITY,
+    late: () => Promise<void> = async () => {},
+  ): Promise<void> {
+    const stopped = Promise.all([...this.byJid.values()].map((session) => this.stop(session)));
     this.byJid.clear();
+    if (Number.isFinite(graceMs)) {
+      const inTime = await Promise.race([stopped.then(() => true), sleep(graceMs, false, { ref: false })]);
+      if (!inTime) await late();
+    }
+    await stopped;
   }
 }

@@ -1,7 +1,7 @@
-import type { PreferencesForm } from "@gangway/registration";
+import type { PreferencesForm, SeedFlowTexts } from "@gangway/registration";
 import type { UserRow } from "@gangway/store";
-import { type FormValues, subscriptionPresence, validateSubmission } from "@gangway/xmpp";
-import type { GatewayHost } from "./host.js";
+import { type FormField, type FormValues, subscriptionPresence, validateSubmission } from "@gangway/xmpp";
+import type { GatewayHost, GatewayMeta } from "./host.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
 
@@ -74,4 +74,16 @@ export async function sweepPendingRegistrations(host: GatewayHost): Promise<void
   } catch (err) {
     host.log.warn({ err }, "could not remove expired pending registrations");
   }
+}
+
+/** The texts of the registration's seed flow, from the gateway's statics. */
+export function seedFlowTexts(meta: GatewayMeta, fields: readonly FormField[]): SeedFlowTexts {
+  return {
+    componentName: meta.COMPONENT_NAME,
+    fields,
+    instructions: meta.REGISTRATION_INSTRUCTIONS,
+    twoFactorTitle: meta.REGISTRATION_2FA_TITLE,
+    twoFactorInstructions: meta.REGISTRATION_2FA_INSTRUCTIONS,
+    qrInstructions: meta.REGISTRATION_QR_INSTRUCTIONS,
+  };
 }
