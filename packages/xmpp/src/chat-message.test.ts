@@ -229,32 +229,32 @@ describe("parseChatMessage", () => {
   });
 
   describe("reactions (XEP-0444)", () => {
-    it("reads trimmed, deduplicated reactions in order, astral and ZWJ sequences included", () => {
+    it("reads trimmed, deduplicated reactions in order, astral and ZWJ sequences included, text refused", () => {
       const family = "👨‍👩‍👧‍👦";
       const parsed = inbound(
         "<reactions xmlns='urn:xmpp:reactions:0' id='m0'>" +
           `<reaction> 👍 </reaction><reaction>${family}</reaction><reaction>👍</reaction><reaction>+1</reaction>` +
           "</reactions><store xmlns='urn:xmpp:hints'/>",
       );
-      expect(parsed.reactions).toEqual({ id: "m0", emojis: ["👍", family, "+1"] });
+      expect(parsed.reactions).toEqual({ id: "m0", emojis: ["👍", family], invalid: 1 });
       expect(parsed.hasContent).toBe(true);
     });
 
     it("reads an empty set as 'remove all my reactions'", () => {
       const parsed = inbound("<reactions xmlns='urn:xmpp:reactions:0' id='m0'/>");
-      expect(parsed.reactions).toEqual({ id: "m0", emojis: [] });
+      expect(parsed.reactions).toEqual({ id: "m0", emojis: [], invalid: 0 });
       expect(parsed.hasContent).toBe(true);
     });
 
-    it("skips empty and overlong reactions, and reactions without a target id", () => {
+    it("counts empty, overlong and multi-emoji reactions as invalid; ignores reactions without a target id", () => {
       const long = "a".repeat(MAX_REACTION_CODE_POINTS + 1);
-      const limit = "😀".repeat(MAX_REACTION_CODE_POINTS);
+      const many = "😀".repeat(2);
       expect(
         inbound(
           `<reactions xmlns='urn:xmpp:reactions:0' id='m0'><reaction>  </reaction><reaction/><reaction>${long}</reaction>` +
-            `<reaction>${limit}</reaction></reactions>`,
+            `<reaction>${many}</reaction><reaction>😀</reaction></reactions>`,
         ).reactions,
-      ).toEqual({ id: "m0", emojis: [limit] });
+      ).toEqual({ id: "m0", emojis: ["😀"], invalid: 4 });
       expect(inbound("<reactions xmlns='urn:xmpp:reactions:0'><reaction>👍</reaction></reactions>")).toEqual(
         EMPTY,
       );
@@ -263,10 +263,10 @@ describe("parseChatMessage", () => {
     it("uses only the first reactions element", () => {
       expect(
         inbound(
-          "<reactions xmlns='urn:xmpp:reactions:0' id='a'><reaction>1</reaction></reactions>" +
-            "<reactions xmlns='urn:xmpp:reactions:0' id='b'><reaction>2</reaction></reactions>",
+          "<reactions xmlns='urn:xmpp:reactions:0' id='a'><reaction>👍</reaction></reactions>" +
+            "<reactions xmlns='urn:xmpp:reactions:0' id='b'><reaction>👎</reaction></reactions>",
         ).reactions,
-      ).toEqual({ id: "a", emojis: ["1"] });
+      ).toEqual({ id: "a", emojis: ["👍"], invalid: 0 });
     });
   });
 
@@ -382,7 +382,7 @@ describe("parseChatMessage", () => {
     const reactions = parseChatMessage(
       buildChatMessage({ ...base, reactions: { id: "m0", emojis: ["👍"] } }),
     );
-    expect(reactions.reactions).toEqual({ id: "m0", emojis: ["👍"] });
+    expect(reactions.reactions).toEqual({ id: "m0", emojis: ["👍"], invalid: 0 });
   });
 });
 

@@ -2,6 +2,7 @@ import type { MessageType, PresenceType } from "./builders.js";
 import { type Element, type ElementChild, type XmlChildInput, xml } from "./element.js";
 import { JID } from "./jid.js";
 import { sanitizeXmlText } from "./jid-escaping.js";
+import { MESSAGE_LIMITS, readReaction } from "./message-limits.js";
 import { NS_NICK, NS_VCARD_UPDATE, type PresenceShow } from "./presence.js";
 import type { PrivilegeNamespace } from "./privilege.js";
 
@@ -28,13 +29,8 @@ const NS_CLIENT = "jabber:client";
 export type ChatState = "active" | "composing" | "paused" | "inactive" | "gone";
 const CHAT_STATES: readonly ChatState[] = ["active", "composing", "paused", "inactive", "gone"];
 
-/**
- * The longest `<reaction/>` accepted, in code points. XEP-0444 asks for "a single emoji", but the
- * longest standard emoji (ZWJ families, subdivision flags) are 7–10 code points, and some clients
- * and networks use short text reactions ("+1"); 32 lets all of those through while refusing
- * whole sentences.
- */
-export const MAX_REACTION_CODE_POINTS = 32;
+/** The longest `<reaction/>` accepted, in code points: `MESSAGE_LIMITS.reactionCodePoints`. */
+export const MAX_REACTION_CODE_POINTS = MESSAGE_LIMITS.reactionCodePoints;
 
 /** The body XEP-0424 recommends for clients that do not understand retractions. */
 export const RETRACTION_FALLBACK_TEXT =
@@ -56,8 +52,10 @@ export interface ReplyReference {
 /** XEP-0444: the complete set of the sender's reactions to one message. */
 export interface MessageReactions {
   readonly id: string;
-  /** Deduplicated, in the sender's order; empty means "remove all my reactions to this message". */
+  /** Valid ones, deduplicated, in order; empty with `invalid` 0 means "remove all my reactions". */
   readonly emojis: readonly string[];
+  /** How many `<reaction/>`s were not a single emoji (left out of `emojis`): refuse the message. */
+  readonly invalid: number;
 }
 
 /** Everything an inbound 1:1 message carries, as read by {@link parseChatMessage}. */
@@ -104,8 +102,8 @@ export interface ChatMessage {
 
 /**
  * Reads an inbound `<message/>` into a frozen {@link ChatMessage}. Never throws: an element that
- * lacks what its XEP requires (an id, mostly) is ignored, because one bad extension must not cost
- * the user the rest of the message.
+ * lacks what its XEP requires (an id, mostly) is ignored. `checkChatMessage` (message-limits.ts)
+ * tells which of those to refuse, and enforces the size limits.
  */
 export function parseChatMessage(stanza: Element): ChatMessage {
   const rawBody = stanza.getChildText("body") ?? undefined;
@@ -245,21 +243,21 @@ function readRetraction(stanza: Element): string | undefined {
 
 /**
  * Only the first `<reactions/>` counts (XEP-0444: a message "MUST NOT contain more than one").
- * Each reaction is trimmed; empty ones and ones longer than {@link MAX_REACTION_CODE_POINTS} are
- * skipped rather than checked against Unicode's emoji list, which changes every year: the legacy
- * network is the judge of what it accepts.
+ * Each reaction is trimmed; those `readReaction` refuses (not a single emoji) are counted in
+ * `invalid`, never silently dropped: the set without them could be empty, i.e. "remove all".
  */
 function readReactions(stanza: Element): MessageReactions | undefined {
   const element = stanza.getChild("reactions", NS_REACTIONS);
   const id = idOf(element);
   if (!element || !id) return undefined;
-  const emojis: string[] = [];
+  const emojis = new Set<string>();
+  let invalid = 0;
   for (const reaction of element.getChildren("reaction")) {
-    const emoji = reaction.text().trim();
-    if (emoji === "" || codePointLength(emoji) > MAX_REACTION_CODE_POINTS) continue;
-    if (!emojis.includes(emoji)) emojis.push(emoji);
+    const emoji = readReaction(reaction);
+    if (emoji === undefined) invalid += 1;
+    else emojis.add(emoji);
   }
-  return Object.freeze({ id, emojis: Object.freeze(emojis) });
+  return Object.freeze({ id, emojis: Object.freeze([...emojis]), invalid });
 }
 
 function readChatState(stanza: Element): ChatState | undefined {

@@ -138,6 +138,14 @@ export {
   unescapeLocalpart,
 } from "./jid-escaping.js";
 export {
+  checkChatMessage,
+  MESSAGE_LIMIT_TEXTS,
+  MESSAGE_LIMITS,
+  type MessageLimits,
+  readReaction,
+  utf8Length,
+} from "./message-limits.js";
+export {
   NS_VCARD_UPDATE,
   type ParsedUserPresence,
   type PresenceShow,
