@@ -1,3 +1,4 @@
+import { sendChat } from "@gangway/core/testing";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import type { MemoryTransport } from "@gangway/testing";
@@ -26,6 +27,15 @@ forEachDriver((driver) => {
     await store.close();
     store = undefined as unknown as Store;
   });
+
+  /** The bodies of the chat messages the gateway sent USER since `before`, the welcome message left out. */
+  function bodiesSince(before: number): string[] {
+    return transport.sent
+      .slice(before)
+      .filter((s) => s.is("message") && s.attrs.from === GW && s.attrs.to === USER)
+      .map((s) => s.getChildText("body") ?? "")
+      .filter((body) => body !== WELCOME);
+  }
 
   /** Completes the preferences questions that end every registration. */
   async function answerPreferences(): Promise<string[]> {
@@ -109,9 +119,7 @@ forEachDriver((driver) => {
     await say("romeo");
     expect(await say("abort")).toEqual(["Aborted: nothing changed."]);
     expect(await store.users.get(USER)).toBeUndefined();
-    expect(await say("nonsense")).toEqual([
-      "Unknown command 'nonsense'. Send 'help' for the list of commands.",
-    ]);
+    expect(await say("nonsense")).toEqual(["Unknown command. Send 'help' for the list of commands."]);
   });
 
   it("unregister asks for confirmation, then removes the user", async () => {
@@ -177,6 +185,63 @@ forEachDriver((driver) => {
     );
     expect(await store.users.get(USER)).toBeUndefined();
     expect(await say("help")).toEqual(["Commands:\nregister — register with this gateway\nhelp — this list"]);
+  });
+
+  it("handles lines sent back to back in order, and never sends the password back", async () => {
+    await start("single");
+    const password = "S3cr3t-Xy7q";
+    const before = transport.sent.length;
+    // Not awaited one by one: the three arrive while 'register' is still starting.
+    await Promise.all(
+      ["register", "chatuser", password].map((text) => sendChat(transport, `${USER}/phone`, GW, text)),
+    );
+    expect(bodiesSince(before)).toEqual([
+      "Registration to 'Demo (Gangway)'\nAny username works. Any password logs in, except 'wrong'.",
+      "Username? (or 'abort')",
+      "Password? (or 'abort')",
+      ...PREFERENCES,
+    ]);
+    expect((await store.users.get(USER))?.registration).toEqual({ username: "chatuser", password });
+    await Promise.all(
+      ["no", "yes", "bogus hunter2"].map((text) => sendChat(transport, `${USER}/phone`, GW, text)),
+    );
+    await transport.waitForSent((s) => s.getChildText("status") === "Logged in as chatuser");
+    expect(bodiesSince(before).slice(5)).toEqual([
+      "Use my XMPP avatar on the legacy network? (yes/no) [yes] (or 'abort')",
+      "Registration complete.",
+      "Unknown command. Send 'help' for the list of commands.",
+    ]);
+    for (const stanza of transport.sent) {
+      expect(stanza.toString()).not.toContain(password);
+      expect(stanza.toString()).not.toContain("hunter2");
+    }
+  });
+
+  it("a flood of 1000 lines: no failure, a few replies, nobody registered", async () => {
+    await start("single");
+    await say("register");
+    const before = transport.sent.length;
+    const lines = Array.from({ length: 1000 }, (_, i) => (i % 3 === 0 ? "register" : `line ${i}`));
+    await Promise.all(lines.map((text) => sendChat(transport, `${USER}/phone`, GW, text)));
+    await transport.waitForSent((s) => s.getChildText("body")?.startsWith("Too many messages") === true);
+    const replies = transport.sent.slice(before);
+    expect(replies.filter((s) => s.attrs.type === "error")).toEqual([]);
+    expect(replies.map((s) => s.getChildText("body"))).toEqual([
+      "Too many messages at once: 1000 of them were not read (at most 50 can wait). Send them one at a time.\n'register' was aborted: nothing changed.",
+    ]);
+    expect(await store.users.get(USER)).toBeUndefined();
+    expect(await store.pendingRegistrations.get("chat:romeo@localhost")).toBeUndefined();
+    // The burst is over: the user is heard again.
+    expect(await say("help")).toEqual(["Commands:\nregister — register with this gateway\nhelp — this list"]);
+  });
+
+  it("refuses an over-long line without quoting it", async () => {
+    await start("single");
+    await say("register");
+    expect(await say(`${"a".repeat(4096)}b`)).toEqual([
+      "That message was not read: messages to the gateway can be at most 4096 characters long.",
+    ]);
+    expect(await say("romeo")).toEqual(["Password? (or 'abort')"]);
   });
 
   it("answers a disallowed JID with not-allowed", async () => {

@@ -31,6 +31,10 @@ export async function routeMessage(routing: MessageRouting, stanza: Element): Pr
   if (!to.local) {
     const text = stanza.getChildText("body");
     if (!text) return;
+    // Both are decided on arrival, before any await, so a user's lines keep their order: an answer
+    // to `input()` goes to the question at once; a chat-bot line is queued behind that user's earlier
+    // ones (ChatCommands.handle). Not queued too: a command waiting on `input()` (a re-login asking
+    // for a code) would wait for its own answer.
     if (routing.userInput.answer(userJid, text)) return;
     await routing.chatCommands.handle(userJid, text);
     return;

@@ -33,12 +33,37 @@ export interface ChatCommandsOptions {
   onBackgroundError?(error: unknown): void;
 }
 
+type DialogueForm = { page: FormPage; asked: number; answers: FormValues };
+
 type Dialogue = {
   command: Command;
   context: DialogueContext;
   /** Undefined while a display page waits to be used (nothing to answer then). */
-  form: { page: FormPage; asked: number; answers: FormValues } | undefined;
+  form: DialogueForm | undefined;
+  /** What the user typed into text-private fields: no text of this dialogue may show it again. */
+  secrets: string[];
 };
+
+/** Longer lines are refused unread (an XMPP message can be far bigger than any answer needs). */
+export const MAX_CHAT_LINE_LENGTH = 4096;
+/** Lines of one user that may wait their turn, the one being handled included; a burst beyond is dropped. */
+export const MAX_WAITING_LINES = 50;
+
+/** One user's lines, handled one after the other in arrival order. */
+type Lane = {
+  /** Settles when the last work queued here is done: the next starts after it. */
+  tail: Promise<void>;
+  /** Work queued and not done yet, the running one included. */
+  waiting: number;
+  /**
+   * Lines dropped in the current burst (it ends when the lane is idle). Once a line is dropped,
+   * the lines still waiting are dropped too: what follows a lost line would answer the wrong question.
+   */
+  dropped: number;
+};
+
+const WITHHELD_TEXT =
+  "(A message was withheld here: it would have shown something you typed in a private field.)";
 
 const YES = new Set(["yes", "y", "true", "1"]);
 const NO = new Set(["no", "n", "false", "0"]);
@@ -70,11 +95,25 @@ function parseAnswer(field: FormField, text: string): FormValue {
     return text;
   }
   const options = field.options ?? [];
-  const index = Number(text);
-  if (options.length > 0 && Number.isInteger(index) && index >= 1 && index <= options.length) {
-    return options[index - 1]!.value;
-  }
-  return field.type === "list-multi" || field.type === "text-multi" ? text.split(/\s*,\s*|\n/) : text;
+  const choose = (answer: string): string => {
+    const index = Number(answer);
+    return options.length > 0 && Number.isInteger(index) && index >= 1 && index <= options.length
+      ? options[index - 1]!.value
+      : answer;
+  };
+  if (field.type === "list-multi") return text.split(/\s*,\s*|\n/).map(choose);
+  if (field.type === "text-multi") return text.split(/\s*,\s*|\n/);
+  return choose(text);
+}
+
+/**
+ * Whether a list answer is one of the options (lists without options take anything). Checked
+ * here, so the form's validation never has an unknown choice to quote back.
+ */
+function isChoice(field: FormField, value: FormValue): boolean {
+  if ((field.type !== "list-single" && field.type !== "list-multi") || !field.options?.length) return true;
+  const chosen = Array.isArray(value) ? value : [String(value)];
+  return chosen.every((choice) => field.options!.some((option) => option.value === choice));
 }
 
 /** Chat dialogues are one per person: the id is derived from the JID, so a restart can find it again. */
@@ -84,6 +123,8 @@ export function chatDialogueId(bareJid: string): string {
 
 export class ChatCommands {
   private readonly dialogues = new Map<string, Dialogue>();
+  /** Only users with work queued or running: a lane is removed when it is idle again. */
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(private readonly options: ChatCommandsOptions) {}
 
@@ -92,10 +133,93 @@ export class ChatCommands {
     return this.dialogues.has(bareJid);
   }
 
-  async handle(bareJid: string, text: string): Promise<void> {
+  /**
+   * Handles one line the user sent to the gateway. A user's lines are handled one after the other,
+   * in the order of the calls (the call queues the line before it returns); different users' lines
+   * run concurrently. Settles when this line has been handled (rejects with the XmppError to answer
+   * it with), or at once when it was dropped: see MAX_WAITING_LINES and MAX_CHAT_LINE_LENGTH.
+   */
+  handle(bareJid: string, text: string): Promise<void> {
+    const lane = this.lanes.get(bareJid);
+    if (lane && (lane.dropped > 0 || lane.waiting >= MAX_WAITING_LINES)) {
+      lane.dropped++;
+      return Promise.resolve();
+    }
+    // An over-long line is not kept while it waits: only that it was one.
+    const line = text.length > MAX_CHAT_LINE_LENGTH ? undefined : text;
+    return this.enqueue(bareJid, (current) => {
+      if (current.dropped > 0) {
+        current.dropped++;
+        return Promise.resolve();
+      }
+      return this.handleLine(bareJid, line);
+    });
+  }
+
+  /** Runs `work` after everything queued for this user before it. */
+  private enqueue(bareJid: string, work: (lane: Lane) => Promise<void>): Promise<void> {
+    let lane = this.lanes.get(bareJid);
+    if (!lane) {
+      lane = { tail: Promise.resolve(), waiting: 0, dropped: 0 };
+      this.lanes.set(bareJid, lane);
+    }
+    const current = lane;
+    current.waiting++;
+    const run = current.tail.then(() => work(current));
+    const done = run.then(
+      () => this.workDone(bareJid, current),
+      () => this.workDone(bareJid, current),
+    );
+    current.tail = done;
+    return run;
+  }
+
+  /** After each piece of work: when the lane is idle, ends a burst that overflowed, then forgets the lane. */
+  private async workDone(bareJid: string, lane: Lane): Promise<void> {
+    lane.waiting--;
+    if (lane.waiting > 0) return;
+    if (lane.dropped > 0) {
+      const dropped = lane.dropped;
+      lane.dropped = 0;
+      try {
+        await this.overflowed(bareJid, dropped);
+      } catch (err) {
+        this.options.onBackgroundError?.(err);
+      }
+    }
+    if (lane.waiting === 0 && this.lanes.get(bareJid) === lane) this.lanes.delete(bareJid);
+  }
+
+  /**
+   * The one notice of a burst that had lines dropped. A dialogue under way is aborted: the lines
+   * after the dropped ones would have answered the wrong questions.
+   */
+  private async overflowed(bareJid: string, dropped: number): Promise<void> {
+    const requester = await this.options.requester(bareJid);
+    if (!requester.allowed && !requester.admin) return;
+    const lines = [
+      `Too many messages at once: ${dropped} of them were not read (at most ${MAX_WAITING_LINES} can wait). Send them one at a time.`,
+    ];
+    const dialogue = this.dialogues.get(bareJid);
+    if (dialogue) {
+      this.dialogues.delete(bareJid);
+      await dialogue.command.cancel?.(requester, dialogue.context);
+      lines.push(`'${dialogue.command.keyword}' was aborted: nothing changed.`);
+    }
+    await this.say(bareJid, lines.join("\n"));
+  }
+
+  /** One line, its turn come; `text` is undefined for a line that was too long to read. */
+  private async handleLine(bareJid: string, text: string | undefined): Promise<void> {
     const requester = await this.options.requester(bareJid);
     // The same answer as every other front end: an error the client shows.
     if (!requester.allowed && !requester.admin) throw new XmppError("not-allowed", NOT_ALLOWED_TEXT);
+    if (text === undefined) {
+      return this.say(
+        bareJid,
+        `That message was not read: messages to the gateway can be at most ${MAX_CHAT_LINE_LENGTH} characters long.`,
+      );
+    }
     const input = text.trim();
     const dialogue = this.dialogues.get(bareJid);
     if (!dialogue && (await this.resume(requester, input))) return;
@@ -107,15 +231,14 @@ export class ChatCommands {
       }
       if (!dialogue.form)
         return this.say(bareJid, "Still waiting for the QR code to be scanned (or 'abort').");
-      return this.answer(bareJid, dialogue, input);
+      return this.answer(bareJid, dialogue, dialogue.form, input);
     }
 
     const [keyword = "", ...rest] = input.split(/\s+/);
     const word = keyword.toLowerCase();
     if (word === "help") return this.help(requester, rest[0]);
     const command = this.options.commands.find((c) => c.keyword === word);
-    if (!command)
-      return this.say(bareJid, `Unknown command '${input}'. Send 'help' for the list of commands.`);
+    if (!command) return this.say(bareJid, "Unknown command. Send 'help' for the list of commands.");
     try {
       assertAccess(command, requester);
     } catch (err) {
@@ -127,7 +250,11 @@ export class ChatCommands {
       dialogueId: chatDialogueId(bareJid),
       args: rest.join(" ") || undefined,
     };
-    await this.show(bareJid, { command, context, form: undefined }, await command.run(requester, context));
+    await this.show(
+      bareJid,
+      { command, context, form: undefined, secrets: [] },
+      await command.run(requester, context),
+    );
   }
 
   private help(requester: Requester, about: string | undefined): Promise<void> {
@@ -160,7 +287,7 @@ export class ChatCommands {
         requester.jid,
         `The gateway restarted while you were in '${command.keyword}'. Let's continue from the last step.`,
       );
-      await this.show(requester.jid, { command, context, form: undefined }, page);
+      await this.show(requester.jid, { command, context, form: undefined, secrets: [] }, page);
       return true;
     }
     return false;
@@ -175,21 +302,30 @@ export class ChatCommands {
           lines.push(page.table!.columns.map((c) => `${c.label}: ${row[c.var] ?? ""}`).join(", "));
         }
         if (page.table && page.table.rows.length === 0) lines.push("(none)");
-        return this.say(bareJid, lines.join("\n") || "Done.");
+        return this.tell(bareJid, dialogue, lines.join("\n") || "Done.");
       }
       case "display": {
         dialogue.form = undefined;
         this.dialogues.set(bareJid, dialogue);
-        await this.say(bareJid, `${page.title}\n${page.instructions}`);
-        if (page.render === "qr") await this.options.sendQr(bareJid, page.text);
-        else await this.say(bareJid, page.text);
+        await this.tell(bareJid, dialogue, `${page.title}\n${page.instructions}`);
+        if (page.render === "qr" && !this.reveals(dialogue, page.text))
+          await this.options.sendQr(bareJid, page.text);
+        else await this.tell(bareJid, dialogue, page.text);
         // Nothing to answer: the page moves on when the legacy side confirms. Not awaited, so
-        // this message's handling ends here and the user can still send 'abort'.
-        void page.proceed().then(
-          (next) =>
-            this.dialogues.get(bareJid) === dialogue ? this.show(bareJid, dialogue, next) : undefined,
-          (err) => this.displayFailed(bareJid, dialogue, err),
-        );
+        // this message's handling ends here and the user can still send 'abort'; what follows
+        // takes its turn among the user's lines, so it never runs while one of them is handled.
+        page
+          .proceed()
+          .then(
+            (next) =>
+              this.enqueue(bareJid, () =>
+                this.dialogues.get(bareJid) === dialogue
+                  ? this.show(bareJid, dialogue, next)
+                  : Promise.resolve(),
+              ),
+            (err) => this.enqueue(bareJid, () => this.displayFailed(bareJid, dialogue, err)),
+          )
+          .catch((err) => this.options.onBackgroundError?.(err));
         return;
       }
       case "form": {
@@ -199,9 +335,9 @@ export class ChatCommands {
           .filter((f) => f.type === "fixed")
           .map((f) => String(f.value ?? f.label ?? ""));
         const intro = [page.title, page.instructions, ...fixed].filter(Boolean).join("\n");
-        if (intro) await this.say(bareJid, intro);
-        if (askableFields(page).length === 0) return this.submit(bareJid, dialogue);
-        return this.askNext(bareJid, dialogue);
+        if (intro) await this.tell(bareJid, dialogue, intro);
+        if (askableFields(page).length === 0) return this.submit(bareJid, dialogue, dialogue.form);
+        return this.askNext(bareJid, dialogue, dialogue.form);
       }
     }
   }
@@ -214,33 +350,43 @@ export class ChatCommands {
       const text =
         err instanceof XmppError ? (err.text ?? err.condition) : "Something went wrong in the gateway.";
       if (!(err instanceof XmppError)) this.options.onBackgroundError?.(err);
-      await this.say(bareJid, text);
+      await this.tell(bareJid, dialogue, text, `'${dialogue.command.keyword}' failed and was aborted.`);
     } catch (sendError) {
       this.options.onBackgroundError?.(sendError);
     }
   }
 
-  private async askNext(bareJid: string, dialogue: Dialogue): Promise<void> {
-    const form = dialogue.form!;
+  private async askNext(bareJid: string, dialogue: Dialogue, form: DialogueForm): Promise<void> {
     const field = askableFields(form.page)[form.asked];
-    if (field) await this.say(bareJid, prompt(field));
+    if (field) await this.tell(bareJid, dialogue, prompt(field));
   }
 
-  private async answer(bareJid: string, dialogue: Dialogue, input: string): Promise<void> {
-    const form = dialogue.form!;
+  private async answer(
+    bareJid: string,
+    dialogue: Dialogue,
+    form: DialogueForm,
+    input: string,
+  ): Promise<void> {
     const fields = askableFields(form.page);
-    const field = fields[form.asked]!;
+    const field = fields[form.asked];
+    // Lines take turns, so a form on screen always has a field left to answer; should it not,
+    // what was answered is submitted rather than a missing field read.
+    if (!field) return this.submit(bareJid, dialogue, form);
     if (field.type === "boolean" && !YES.has(input.toLowerCase()) && !NO.has(input.toLowerCase())) {
       return this.say(bareJid, "Please answer yes or no (or 'abort').");
     }
-    form.answers[field.var] = parseAnswer(field, input);
+    const value = parseAnswer(field, input);
+    if (!isChoice(field, value)) {
+      return this.say(bareJid, "Please answer with one of the numbers or values listed (or 'abort').");
+    }
+    if (field.type === "text-private" && input !== "") dialogue.secrets.push(input);
+    form.answers[field.var] = value;
     form.asked++;
-    if (form.asked < fields.length) return this.askNext(bareJid, dialogue);
-    return this.submit(bareJid, dialogue);
+    if (form.asked < fields.length) return this.askNext(bareJid, dialogue, form);
+    return this.submit(bareJid, dialogue, form);
   }
 
-  private async submit(bareJid: string, dialogue: Dialogue): Promise<void> {
-    const form = dialogue.form!;
+  private async submit(bareJid: string, dialogue: Dialogue, form: DialogueForm): Promise<void> {
     let next: CommandPage;
     try {
       next = await form.page.submit(validateSubmission(form.page.fields, form.answers));
@@ -252,10 +398,25 @@ export class ChatCommands {
       // Refused: stay on this page and ask its fields again.
       form.asked = 0;
       form.answers = {};
-      await this.say(bareJid, `${err.text ?? err.condition}. Let's try again.`);
-      return this.askNext(bareJid, dialogue);
+      await this.tell(
+        bareJid,
+        dialogue,
+        `${err.text ?? err.condition}. Let's try again.`,
+        "That was refused. Let's try again.",
+      );
+      return this.askNext(bareJid, dialogue, form);
     }
     return this.show(bareJid, dialogue, next);
+  }
+
+  /** True when `text` shows something the user typed in a private field of this dialogue. */
+  private reveals(dialogue: Dialogue, text: string): boolean {
+    return dialogue.secrets.some((secret) => text.includes(secret));
+  }
+
+  /** Says a text of a dialogue: `fallback` instead when it would show a private answer. */
+  private tell(bareJid: string, dialogue: Dialogue, text: string, fallback = WITHHELD_TEXT): Promise<void> {
+    return this.say(bareJid, this.reveals(dialogue, text) ? fallback : text);
   }
 
   private say(to: string, text: string): Promise<void> {
