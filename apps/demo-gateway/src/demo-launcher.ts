@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import { ProsodyNotInstalledError, type ProsodyServer, startProsody } from "@gangway/testing";
 
 const GATEWAY_DOMAIN = "demo.localhost";
+/** The gateway stops by itself within seconds even with Prosody gone; past this it is killed. */
+const GATEWAY_STOP_MS = 8000;
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -65,21 +67,31 @@ async function main(): Promise<void> {
     stdio: ["ignore", "pipe", "inherit"],
   });
 
-  let stopping = false;
-  const stopAll = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.info("\nstopping the demo…");
-    if (gateway.exitCode === null) {
-      gateway.kill("SIGTERM");
-      await new Promise((resolve) => gateway.once("exit", resolve));
+  // Ctrl-C once: a clean stop (the gateway has seconds to log out); again: no more waiting. On
+  // every path Prosody is stopped and the home dir, which holds the secret key, is removed.
+  let stopping: Promise<void> | undefined;
+  const stopAll = (): Promise<void> => {
+    if (stopping) {
+      if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill("SIGKILL");
+      return stopping;
     }
-    await prosody.stop();
-    await rm(homeDir, { recursive: true, force: true });
-    console.info("demo stopped");
+    stopping = (async () => {
+      console.info("\nstopping the demo… (Ctrl-C again not to wait for the gateway)");
+      if (gateway.exitCode === null && gateway.signalCode === null) {
+        const exited = new Promise((resolve) => gateway.once("exit", resolve));
+        gateway.kill("SIGTERM");
+        const hurry = setTimeout(() => gateway.kill("SIGKILL"), GATEWAY_STOP_MS);
+        await exited;
+        clearTimeout(hurry);
+      }
+      await prosody.stop().catch((err) => console.error(`could not stop Prosody: ${err}`));
+      await rm(homeDir, { recursive: true, force: true });
+      console.info("demo stopped");
+    })();
+    return stopping;
   };
-  process.once("SIGINT", () => void stopAll());
-  process.once("SIGTERM", () => void stopAll());
+  process.on("SIGINT", () => void stopAll());
+  process.on("SIGTERM", () => void stopAll());
 
   try {
     await waitForLine(gateway, /"msg":"gateway running"/, 30_000);
@@ -104,7 +116,7 @@ Gangway demo is running.
   Ctrl-C stops everything and removes the temp dirs.
 `);
   gateway.once("exit", (code) => {
-    if (!stopping) {
+    if (stopping === undefined) {
       console.error(`the demo gateway exited unexpectedly (code ${code})`);
       void stopAll().then(() => {
         process.exitCode = 1;

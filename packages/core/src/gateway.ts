@@ -66,7 +66,7 @@ export interface GatewayDependencies {
    * (default 1000 ms; servers send it right after the handshake). Tests without a server pass 0.
    */
   privilegeWaitMs?: number;
-  /** How long `stop()` waits for the server to take the goodbyes before it drops them (3000 ms). */
+  /** How long `stop()` waits for the server to take the goodbyes before it drops them (2000 ms). */
   shutdownGraceMs?: number;
 }
 
@@ -116,7 +116,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     this.store = deps.store;
     this.log = deps.logger;
     this.newStanzaId = deps.newStanzaId ?? (() => crypto.randomUUID());
-    this.#shutdownGraceMs = deps.shutdownGraceMs ?? 3000;
+    this.#shutdownGraceMs = deps.shutdownGraceMs ?? 2000;
     this.component = new XmppComponent(deps.transport, { logger: deps.logger });
     this.sessions = new Sessions((user) => new this.Session(this, user));
     this.#privilegeWatch = new PrivilegeWatch(this.log, deps.privilegeWaitMs ?? 1000, () =>

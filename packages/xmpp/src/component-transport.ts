@@ -1,4 +1,5 @@
 import type { EventEmitter } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import componentCore from "@xmpp/component-core";
 import newStanzaId from "@xmpp/id";
 import { type Logger, pino } from "pino";
@@ -6,6 +7,9 @@ import { type BackoffOptions, DEFAULT_BACKOFF, reconnectDelay } from "./backoff.
 import { type Element, xml } from "./element.js";
 import { OutboundQueue, type QueuedStanza } from "./outbound-queue.js";
 import type { StanzaTransport, TransportStatus } from "./transport.js";
+
+/** How long stop() waits for the server to close the stream before destroying the socket. */
+const CLOSE_TIMEOUT_MS = 1500;
 
 export type TransportErrorCode =
   /** The server refused the component secret. */
@@ -241,6 +245,8 @@ export class ComponentTransport implements StanzaTransport {
         () => fail(new Error(`no handshake within ${this.connectTimeoutMs} ms`)),
         this.connectTimeoutMs,
       );
+      // The socket keeps the process alive while it connects; a stopped transport's must not.
+      deadline.unref();
       const cleanup = () => {
         clearTimeout(deadline);
         connection.off("disconnect", onDisconnect);
@@ -328,8 +334,14 @@ export class ComponentTransport implements StanzaTransport {
     const connection = this.connection;
     this.connection = undefined;
     if (connection) {
-      // A clean </stream:stream> lets the server bounce nothing; xmpp.js bounds it by its timeout.
-      await connection.stop().catch(() => {});
+      // A clean </stream:stream> lets the server bounce nothing. A server that is shutting down may
+      // keep the socket open without answering: past CLOSE_TIMEOUT_MS the socket is destroyed, and
+      // xmpp.js's own close timers (its `timeout`) end by then too, so none keeps the process alive.
+      connection.timeout = CLOSE_TIMEOUT_MS;
+      await Promise.race([
+        connection.stop().catch(() => {}),
+        sleep(CLOSE_TIMEOUT_MS, undefined, { ref: false }),
+      ]);
       this.discard(connection);
     }
     const dropped = this.queue.drain();
