@@ -340,17 +340,20 @@ class RunningProsody implements ProsodyServer {
     });
   }
 
-  async restart(): Promise<void> {
-    await this.#lifecycle.restart(() =>
-      launch(
-        this.#prosodyPath,
-        this.configPath,
-        this.logFile,
-        this.#ports,
-        this.#consoleLog,
-        this.dir,
-        this.#timing,
-      ),
+  /** Stops Prosody, waits `downMs` (an outage, as a package upgrade or a crash causes), starts it again. */
+  async restart(options: { downMs?: number } = {}): Promise<void> {
+    await this.#lifecycle.restart(
+      () =>
+        launch(
+          this.#prosodyPath,
+          this.configPath,
+          this.logFile,
+          this.#ports,
+          this.#consoleLog,
+          this.dir,
+          this.#timing,
+        ),
+      options.downMs,
     );
   }
 
