@@ -188,14 +188,14 @@ function convertValue(field: FormField, raw: FormValue): FormValue | { problem: 
     case "list-multi": {
       const chosen = typeof raw === "boolean" ? [String(raw)] : Array.isArray(raw) ? raw : [raw];
       const unknown = chosen.filter((choice) => !isOption(field, choice));
-      return unknown.length === 0 ? chosen : { problem: `has no option ${unknown.map(quote).join(", ")}` };
+      return unknown.length === 0 ? chosen : { problem: `takes only ${optionList(field)}` };
     }
     case "text-multi":
       return Array.isArray(raw) ? raw : String(raw).split("\n");
     case "list-single": {
       const text = singleValue(raw);
       if (text === undefined) return { problem: "takes a single value" };
-      return isOption(field, text) ? text : { problem: `has no option ${quote(text)}` };
+      return isOption(field, text) ? text : { problem: `must be one of ${optionList(field)}` };
     }
     case "jid-single": {
       const text = singleValue(raw);
@@ -219,6 +219,12 @@ function isOption(field: FormField, value: string): boolean {
   return field.options === undefined || field.options.some((option) => option.value === value);
 }
 
-function quote(value: string): string {
-  return JSON.stringify(value);
+/**
+ * The choices a list field offers, to say what was expected: the answer itself is never quoted
+ * back (it may be something private typed into the wrong field).
+ */
+function optionList(field: FormField): string {
+  const values = (field.options ?? []).map((option) => option.value);
+  const shown = values.slice(0, 10).join(", ");
+  return values.length > 10 ? `${shown}, …` : shown;
 }
