@@ -1,16 +1,16 @@
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateKeyMaterial, SecretBox } from "@gangway/store";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { loadGatewayConfig } from "../config/config.js";
+import { tempDir } from "../testing/index.js";
 import { KEY_FILE_NAME, loadSecretBox } from "./secret-key.js";
 
 const logger = pino({ level: "silent" });
 
 async function configFor(env: NodeJS.ProcessEnv = {}) {
-  const homeDir = await mkdtemp(join(tmpdir(), "gangway-key-"));
+  const homeDir = tempDir("gangway-key-");
   return loadGatewayConfig({
     appName: "t",
     argv: ["--jid", "t.example.org", "--secret", "s", "--home-dir", homeDir],

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CommanderError } from "commander";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
+import { tempDir } from "../testing/index.js";
 import { type AppOptionSpec, type AppOptionValues, defineOptions, option } from "./app-options.js";
 import { ConfigError, loadGatewayConfig } from "./config.js";
 
@@ -42,7 +42,7 @@ function load(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 function tomlFile(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), "gangway-app-options-")), "gateway.toml");
+  const path = join(tempDir("gangway-app-options-"), "gateway.toml");
   writeFileSync(path, text);
   return path;
 }

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { tempDir } from "../testing/index.js";
 import { defineOptions, option } from "./app-options.js";
 import { ConfigError, defaultUserJidValidator, envVarName, loadGatewayConfig } from "./config.js";
 
@@ -82,7 +82,7 @@ describe("loadGatewayConfig", () => {
   });
 
   it("reads a TOML config file, with the command line winning over env over file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "gangway-config-"));
+    const dir = tempDir("gangway-config-");
     const path = join(dir, "gateway.toml");
     writeFileSync(
       path,
@@ -98,7 +98,7 @@ describe("loadGatewayConfig", () => {
   });
 
   it("rejects unknown config file keys and unreadable files", () => {
-    const dir = mkdtempSync(join(tmpdir(), "gangway-config-"));
+    const dir = tempDir("gangway-config-");
     const path = join(dir, "bad.toml");
     writeFileSync(path, 'jid = "a.b"\nsecrte = "typo"\n');
     expect(() => load(["--config", path])).toThrow(/unknown key\(s\) secrte/);

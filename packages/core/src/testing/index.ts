@@ -56,16 +56,22 @@ export interface TestGateway<G extends AnyGateway> {
  * gateway again on the same store is a restart that finds what the first one left there.
  */
 const homeDirs = new WeakMap<Store, string>();
-const createdHomeDirs: string[] = [];
+const createdDirs: string[] = [];
 afterAll(() => {
-  for (const dir of createdHomeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of createdDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A new temp dir, removed (with what it holds: key files, databases) when the test file is done. */
+export function tempDir(prefix = "gangway-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  createdDirs.push(dir);
+  return dir;
+}
 
 export function testHomeDir(store: Store): string {
   let dir = homeDirs.get(store);
   if (dir === undefined) {
-    dir = mkdtempSync(join(tmpdir(), "gangway-test-home-"));
-    createdHomeDirs.push(dir);
+    dir = tempDir("gangway-test-home-");
     homeDirs.set(store, dir);
   }
   return dir;
