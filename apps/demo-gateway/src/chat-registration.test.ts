@@ -192,9 +192,7 @@ forEachDriver((driver) => {
     const password = "S3cr3t-Xy7q";
     const before = transport.sent.length;
     // Not awaited one by one: the three arrive while 'register' is still starting.
-    await Promise.all(
-      ["register", "chatuser", password].map((text) => sendChat(transport, `${USER}/phone`, GW, text)),
-    );
+    await Promise.all(["register", "chatuser", password].map((text) => sendChat(transport, USER, GW, text)));
     expect(bodiesSince(before)).toEqual([
       "Registration to 'Demo (Gangway)'\nAny username works. Any password logs in, except 'wrong'.",
       "Username? (or 'abort')",
@@ -202,9 +200,7 @@ forEachDriver((driver) => {
       ...PREFERENCES,
     ]);
     expect((await store.users.get(USER))?.registration).toEqual({ username: "chatuser", password });
-    await Promise.all(
-      ["no", "yes", "bogus hunter2"].map((text) => sendChat(transport, `${USER}/phone`, GW, text)),
-    );
+    await Promise.all(["no", "yes", "bogus hunter2"].map((text) => sendChat(transport, USER, GW, text)));
     await transport.waitForSent((s) => s.getChildText("status") === "Logged in as chatuser");
     expect(bodiesSince(before).slice(5)).toEqual([
       "Use my XMPP avatar on the legacy network? (yes/no) [yes] (or 'abort')",
@@ -222,7 +218,7 @@ forEachDriver((driver) => {
     await say("register");
     const before = transport.sent.length;
     const lines = Array.from({ length: 1000 }, (_, i) => (i % 3 === 0 ? "register" : `line ${i}`));
-    await Promise.all(lines.map((text) => sendChat(transport, `${USER}/phone`, GW, text)));
+    await Promise.all(lines.map((text) => sendChat(transport, USER, GW, text)));
     await transport.waitForSent((s) => s.getChildText("body")?.startsWith("Too many messages") === true);
     const replies = transport.sent.slice(before);
     expect(replies.filter((s) => s.attrs.type === "error")).toEqual([]);

@@ -280,9 +280,7 @@ export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
 
   /** The contact for a nick, if there is one already. */
   private known(nick: string): IrcContact | undefined {
-    const id = normalizeNick(nick, this.caseMapping);
-    for (const contact of this.contacts) if (contact.legacyId === id) return contact;
-    return undefined;
+    return this.contacts.known(normalizeNick(nick, this.caseMapping));
   }
 
   /** The core reconnects (RECONNECT); contacts are offline until the first ISON after it. */

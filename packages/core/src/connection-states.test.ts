@@ -197,8 +197,11 @@ describe("Reconnector", () => {
   it("doubles the delay up to a minute, with jitter in the upper half, and starts over after a success", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     let succeed = false;
-    const reconnector = new Reconnector(
-      async () => succeed,
+    // As a session does: a success cancels the retries.
+    const reconnector: Reconnector = new Reconnector(
+      async () => {
+        if (succeed) reconnector.cancel();
+      },
       () => 1,
     );
     const delays = [];
@@ -214,7 +217,7 @@ describe("Reconnector", () => {
     expect(reconnector.scheduled).toBe(false);
     expect(
       new Reconnector(
-        async () => true,
+        async () => {},
         () => 0,
       ).schedule(),
     ).toBe(500);

@@ -103,14 +103,16 @@ const RECONNECT_BACKOFF = { initialDelayMs: 1000, factor: 2, maxDelayMs: 60_000 
 
 /**
  * Retries a session's `reconnect()` until it works, with a jittered exponential backoff. One
- * attempt at a time; `cancel()` (logout, shutdown, a state that needs the user) stops it.
+ * attempt at a time; `cancel()` (a success, logout, shutdown, a state that needs the user) stops it
+ * and starts the backoff over.
  */
 export class Reconnector {
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
+  private delay = 0;
 
   constructor(
-    private readonly tryOnce: () => Promise<boolean>,
+    private readonly tryOnce: () => Promise<void>,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -120,17 +122,14 @@ export class Reconnector {
 
   /** Schedules the next attempt (if none is); returns its delay. */
   schedule(): number {
-    const delay = reconnectDelay(this.attempt, RECONNECT_BACKOFF, this.random);
-    if (this.timer) return delay;
-    this.attempt++;
+    if (this.timer) return this.delay;
+    this.delay = reconnectDelay(this.attempt++, RECONNECT_BACKOFF, this.random);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.tryOnce().then((done) => {
-        if (done) this.attempt = 0;
-      });
-    }, delay);
+      void this.tryOnce();
+    }, this.delay);
     this.timer.unref();
-    return delay;
+    return this.delay;
   }
 
   cancel(): void {

@@ -2,9 +2,7 @@ import {
   AdHocCommands,
   ChatCommands,
   type Command,
-  type PreferencesForm,
   type QrConfirmations,
-  type Registrar,
   type Requester,
   registrationCommands,
 } from "@gangway/registration";
@@ -17,12 +15,9 @@ import type { Sessions } from "./sessions.js";
 export interface FrontEndDependencies extends CommandDependencies {
   component: XmppComponent;
   qr: QrConfirmations;
-  registrar: Registrar;
-  preferencesForm: PreferencesForm;
   /** Commands beyond the built-in ones: search, the app's own. */
   extraCommands: readonly Command[];
   requester: (bareJid: string) => Promise<Requester>;
-  host: GatewayHost;
 }
 
 /**

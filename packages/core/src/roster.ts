@@ -83,6 +83,11 @@ export class LegacyRoster<C extends AnyContact = AnyContact> {
     return this.byLegacyId(legacyId);
   }
 
+  /** The contact for a legacy id if it was created already (no creation, no lookup). */
+  known(legacyId: string): C | undefined {
+    return this.byId.get(legacyId);
+  }
+
   /** Contacts created so far in this session. */
   [Symbol.iterator](): IterableIterator<C> {
     return this.byId.values();

@@ -110,20 +110,19 @@ export class SessionConnection {
     this.held.refuse(new XmppError("recipient-unavailable", STOPPING_TEXT));
   }
 
-  private async tryReconnect(): Promise<boolean> {
-    if (this.stopped) return true;
+  /** One attempt; `set()` cancels the retries on success or bad credentials, schedules the next otherwise. */
+  private async tryReconnect(): Promise<void> {
+    if (this.stopped) return;
     await this.set("connecting", "Reconnecting…");
     try {
       const status = await this.owner.reconnect();
       await this.set("connected", status || "Connected");
-      return true;
     } catch (err) {
-      if (this.stopped) return true;
+      if (this.stopped) return;
       const { state, reason } = loginFailure(err);
       this.owner.log.warn({ err: reason }, "reconnection failed");
       // Wrong credentials will not fix themselves; anything else is worth another try.
       await this.set(state === "bad-credentials" ? state : "transient-disconnect", reason);
-      return state === "bad-credentials";
     }
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Store, UserRow } from "@gangway/store";
 import { MemoryTransport, sequentialIds } from "@gangway/testing";
-import type { Element } from "@gangway/xmpp";
+import { type Element, xml } from "@gangway/xmpp";
 import { pino } from "pino";
 import { afterAll } from "vitest";
 import type { AppOptions } from "../config/app-options.js";
@@ -139,21 +139,16 @@ export function drain(transport: MemoryTransport): Element[] {
   return dropped;
 }
 
-function escapeText(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
 /** The user's client sends a chat message (`from` is a bare JID; it comes from its resource `phone`). */
 export async function sendChat(
   transport: MemoryTransport,
   from: string,
   to: string,
   body: string,
-  options: { id?: string; extra?: string } = {},
+  options: { id?: string } = {},
 ): Promise<void> {
-  const id = options.id === undefined ? "" : ` id="${options.id}"`;
   await transport.inject(
-    `<message type="chat"${id} from="${from}/phone" to="${to}"><body>${escapeText(body)}</body>${options.extra ?? ""}</message>`,
+    xml("message", { type: "chat", id: options.id, from: `${from}/phone`, to }, xml("body", {}, body)),
   );
 }
 
