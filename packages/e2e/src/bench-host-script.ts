@@ -7,8 +7,8 @@
  * - "bare": XmppComponent + ComponentTransport answering every chat body with "echo: <body>",
  *   preceded, when the message has an id, by what the demo's echo contact sends for it (a
  *   receipt with a received marker, then a displayed marker): the same stanzas, no gateway.
- * - "demo": the demo gateway. With `contacts`, a bench-only network: the demo session, roster and
- *   contact subclassed so that fill() yields `count` contacts per user (`c000`, `c001`, …, named
+ * - "demo": the demo gateway. With `contacts`, a bench-only network: the demo session and contact
+ *   subclassed so that listContacts() yields `count` contacts per user (`c000`, `c001`, …, named
  *   "Contact c000", …), the first `online` of them online, none of them known to the demo
  *   network (nobody writes to them).
  * - "irc": @gangway/irc-gateway with `--irc-server` pinned to ngircd (plain).
@@ -108,7 +108,7 @@ async function startBare() {
 }
 
 async function demoGatewayClass() {
-  const { DemoContact, DemoGateway, DemoRoster, DemoSession } = await import("@gangway/demo-gateway");
+  const { DemoContact, DemoGateway, DemoSession } = await import("@gangway/demo-gateway");
   if (spec.contacts === null) return DemoGateway;
   const { count, online } = spec.contacts;
   const width = Math.max(3, String(count - 1).length);
@@ -117,18 +117,15 @@ async function demoGatewayClass() {
       this.name = "Contact " + this.legacyId;
     }
   }
-  class BenchRoster extends DemoRoster {
-    async *fill() {
+  class BenchSession extends DemoSession {
+    static Contact = BenchContact;
+    async *listContacts() {
       for (let i = 0; i < count; i++) {
-        const contact = await this.byLegacyId("c" + String(i).padStart(width, "0"));
+        const contact = await this.contacts.byLegacyId("c" + String(i).padStart(width, "0"));
         if (i < online) await contact.online("status of contact " + i);
         yield contact;
       }
     }
-  }
-  class BenchSession extends DemoSession {
-    static Contact = BenchContact;
-    static Roster = BenchRoster;
   }
   return class BenchGateway extends DemoGateway {
     Session = BenchSession;

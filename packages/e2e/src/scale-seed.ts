@@ -28,7 +28,7 @@ export interface ScaleShape {
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 const userWidth = (shape: ScaleShape) => Math.max(5, String(shape.users).length);
-/** The same width bench-host-script.ts's fill() uses for the contacts' legacy ids. */
+/** The same width bench-host-script.ts's listContacts() uses for the contacts' legacy ids. */
 const contactWidth = (shape: ScaleShape) => Math.max(3, String(shape.contactsPerUser - 1).length);
 
 /** Usernames u00001…, as the store and Prosody get them (ids in this order). */

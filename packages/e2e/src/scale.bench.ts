@@ -28,7 +28,7 @@ import { type ScaleShape, scaleUsernames, seedStore, writeProsodyAccounts } from
  * `DATABASE_URL` is set.
  *
  * USERS registered users with CONTACTS contacts each, on a bench-only network: the demo gateway
- * whose roster fill() yields CONTACTS contacts per user, the first ONLINE of them online (with a
+ * whose session's listContacts() yields CONTACTS contacts per user, the first ONLINE of them online (with a
  * status), nobody writing (bench-host-script.ts, kind "demo" with `contacts`). ONLINE defaults to
  * 10%: every available contact is one presence per user that Prosody must route (and drop, the
  * users being offline), so with all of them online the run measures mostly Prosody (one core,

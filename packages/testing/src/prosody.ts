@@ -97,8 +97,11 @@ export interface ProsodyServer {
   readonly pid: number;
   /** Creates (or overwrites) an account `name@localhost` with prosodyctl. */
   registerUser(name: string, password: string): Promise<void>;
-  /** Stops and starts Prosody again on the same ports with the same data (accounts, rosters). */
-  restart(): Promise<void>;
+  /**
+   * Stops and starts Prosody again on the same ports with the same data (accounts, rosters),
+   * after `downMs` of outage (default none).
+   */
+  restart(options?: { downMs?: number }): Promise<void>;
   /** SIGTERM (SIGKILL after a timeout), waits for exit, removes the temp dir. Idempotent. */
   stop(): Promise<void>;
   /** Everything Prosody printed on its console (info and above) since the first start. */
