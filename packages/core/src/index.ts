@@ -52,6 +52,7 @@ export {
   type LogLevel,
   loadGatewayConfig,
 } from "./config/config.js";
+export { DEFAULT_LIMITS, type GatewayLimits } from "./config/limits.js";
 export {
   CONNECTION_STATES,
   type ConnectionState,

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { tempDir } from "../testing/index.js";
 import { defineOptions, option } from "./app-options.js";
 import { ConfigError, defaultUserJidValidator, envVarName, loadGatewayConfig } from "./config.js";
+import { DEFAULT_LIMITS } from "./limits.js";
 
 const base = ["--jid", "demo.example.org", "--secret", "s3cret"];
 
@@ -38,6 +39,24 @@ describe("loadGatewayConfig", () => {
     });
     expect(config.userJidValidator.test("juliet@example.org")).toBe(true);
     expect(config.userJidValidator.test("juliet@evil.org")).toBe(false);
+  });
+
+  it("reads the limits, with defaults, and refuses nonsense naming the flag", () => {
+    expect(load(base).limits).toEqual(DEFAULT_LIMITS);
+    const limits = load([
+      ...base,
+      "--max-body-bytes",
+      "1000",
+      "--rate-limit",
+      "0",
+      "--store-retry",
+      "2.5",
+    ]).limits;
+    expect(limits).toMatchObject({ bodyBytes: 1000, messagesPerSecond: 0, storeRetryMs: 2500 });
+    expect(() => load([...base, "--max-stanza-bytes", "100"])).toThrow(
+      /--max-stanza-bytes \(or GANGWAY_MAX_STANZA_BYTES\) must be at least 8192/,
+    );
+    expect(() => load([...base, "--max-reactions", "lots"])).toThrow(/--max-reactions .* must be a number/);
   });
 
   it("says which required option is missing", () => {

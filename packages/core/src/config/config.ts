@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from "commander";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { type AppOptions, appOptionHelpSuffix, checkAppOptionNames } from "./app-options.js";
+import { type GatewayLimits, LIMIT_DEFAULTS, LIMIT_OPTIONS, limitsFrom, limitsSchema } from "./limits.js";
 
 /**
  * One option shape for every gateway app: each option is a `--kebab-flag`, an env var
@@ -39,6 +40,8 @@ export interface GatewayConfig {
   /** How long a multi-step registration may stay half done (it survives restarts meanwhile). */
   partialRegistrationTimeoutMs: number;
   logLevel: LogLevel;
+  /** Bounds on input, output and retries (see limits.ts). */
+  limits: GatewayLimits;
   configFile: string | undefined;
   /** The app's own options (see `defineOptions`) by name, parsed by their schemas. */
   app: Readonly<Record<string, unknown>>;
@@ -88,6 +91,7 @@ const CORE_OPTIONS: readonly CoreOptionSpec[] = [
     description: "seconds a multi-step registration may stay half done",
     default: "3600",
   },
+  ...LIMIT_OPTIONS.map((spec) => ({ ...spec, default: LIMIT_DEFAULTS[spec.name] })),
   { name: "log-level", description: `one of ${LOG_LEVELS.join(", ")}`, default: "info" },
   { name: "config", description: "path of a TOML config file whose keys are these option names" },
 ];
@@ -195,6 +199,7 @@ const configSchema = z.object({
   uploadService: z.string().regex(bareDomain, "must be a domain JID such as upload.example.org").optional(),
   qrTimeout: seconds,
   partialRegistrationTimeout: seconds,
+  ...limitsSchema,
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
 });
 
@@ -342,6 +347,7 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
     qrTimeoutMs: data.qrTimeout * 1000,
     partialRegistrationTimeoutMs: data.partialRegistrationTimeout * 1000,
     logLevel: data.logLevel,
+    limits: limitsFrom(data),
     configFile,
     app,
   };
