@@ -117,7 +117,10 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     this.log = deps.logger;
     this.newStanzaId = deps.newStanzaId ?? (() => crypto.randomUUID());
     this.#shutdownGraceMs = deps.shutdownGraceMs ?? 2000;
-    this.component = new XmppComponent(deps.transport, { logger: deps.logger });
+    this.component = new XmppComponent(deps.transport, {
+      logger: deps.logger,
+      maxInflight: deps.config.limits.inflightStanzas,
+    });
     this.sessions = new Sessions((user) => new this.Session(this, user));
     this.#privilegeWatch = new PrivilegeWatch(this.log, deps.privilegeWaitMs ?? 1000, () =>
       this.#resyncRosters(),
@@ -263,6 +266,10 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     if (this.#stopping) return;
     this.#stopping = true;
     clearInterval(this.#pendingSweep);
+    // New stanzas are refused from now on (the sender is told to send again later); those being
+    // handled get a moment to finish before the sessions go.
+    const unfinished = await this.component.drain(Math.min(1000, this.#shutdownGraceMs));
+    if (unfinished > 0) this.log.warn({ unfinished }, "stopping with stanzas still being handled");
     // A server that is gone must not hold the shutdown: past the grace, what is queued for it is
     // dropped, and the sessions' stops go on to their logouts.
     await this.sessions.stopAll(this.#shutdownGraceMs, async () => {

@@ -188,4 +188,20 @@ describe("ComponentTransport", () => {
     expect(server.connections).toBe(1);
     expect(transport.status).toBe("offline");
   });
+
+  it("stops reading while paused (the server holds the stanzas), and reads on when resumed or after the longest pause", async () => {
+    const { server, transport, inbound, lines } = await setUp({}, { maxReadingPauseMs: 300 });
+    await transport.start();
+    transport.pauseReading();
+    server.push(`<message from='u@h/r' to='c@${DOMAIN}'><body>held</body></message>`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(inbound).toEqual([]);
+    transport.resumeReading();
+    await server.waitFor(() => inbound.length === 1);
+    transport.pauseReading();
+    server.push(`<message from='u@h/r' to='c@${DOMAIN}'><body>late</body></message>`);
+    await server.waitFor(() => inbound.length === 2);
+    expect(bodies(inbound)).toEqual(["held", "late"]);
+    expect(lines.some((line) => line.msg?.includes("reading on"))).toBe(true);
+  });
 });

@@ -54,6 +54,12 @@ export interface ComponentTransportOptions {
   connectTimeoutMs?: number;
   /** Stanzas kept while disconnected (default 10 000); `send()` rejects beyond that. */
   maxQueuedStanzas?: number;
+  /**
+   * Reading paused this long resumes anyway (default 5 s, under the ping timeout): a handler may
+   * be waiting for an IQ response only reading brings. What arrives past the component's bound is
+   * then refused by it, not queued.
+   */
+  maxReadingPauseMs?: number;
   /** XEP-0199 ping interval (default 60 s); 0 disables keepalive. */
   pingIntervalMs?: number;
   /** No reply to a ping within this time means the stream is dead (default 10 s). */
@@ -63,7 +69,12 @@ export interface ComponentTransportOptions {
 /** The subset of xmpp.js' component-core `Component` (an EventEmitter) this transport uses. */
 interface CoreComponent extends EventEmitter {
   timeout: number;
-  socket: { destroy(): void; setNoDelay?(noDelay?: boolean): unknown } | null;
+  socket: {
+    destroy(): void;
+    setNoDelay?(noDelay?: boolean): unknown;
+    pause?(): unknown;
+    resume?(): unknown;
+  } | null;
   start(): Promise<void>;
   stop(): Promise<unknown>;
   authenticate(streamId: string, password: string): Promise<void>;
@@ -116,6 +127,7 @@ export class ComponentTransport implements StanzaTransport {
   private readonly connectTimeoutMs: number;
   private readonly pingIntervalMs: number;
   private readonly pingTimeoutMs: number;
+  private readonly maxReadingPauseMs: number;
 
   private readonly queue: OutboundQueue;
   private readonly stanzaListeners = new Set<(stanza: Element) => unknown>();
@@ -133,6 +145,8 @@ export class ComponentTransport implements StanzaTransport {
   private pingInterval: NodeJS.Timeout | undefined;
   private pingDeadline: NodeJS.Timeout | undefined;
   private pendingPingId: string | undefined;
+  private readingPaused = false;
+  private readingWatchdog: NodeJS.Timeout | undefined;
 
   constructor(options: ComponentTransportOptions) {
     this.domain = options.domain.toLowerCase();
@@ -148,6 +162,7 @@ export class ComponentTransport implements StanzaTransport {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.pingIntervalMs = options.pingIntervalMs ?? 60_000;
     this.pingTimeoutMs = options.pingTimeoutMs ?? 10_000;
+    this.maxReadingPauseMs = options.maxReadingPauseMs ?? 5000;
     this.queue = new OutboundQueue(options.maxQueuedStanzas ?? 10_000);
   }
 
@@ -196,6 +211,28 @@ export class ComponentTransport implements StanzaTransport {
   onStanza(listener: (stanza: Element) => unknown): () => void {
     this.stanzaListeners.add(listener);
     return () => this.stanzaListeners.delete(listener);
+  }
+
+  pauseReading(): void {
+    if (this.readingPaused) return;
+    this.readingPaused = true;
+    this.connection?.socket?.pause?.();
+    this.logger.debug("inbound stanzas pile up: reading paused");
+    this.readingWatchdog = setTimeout(() => {
+      this.logger.warn(
+        { pausedMs: this.maxReadingPauseMs },
+        "inbound stanzas still being handled; reading on (past the bound they are refused)",
+      );
+      this.resumeReading();
+    }, this.maxReadingPauseMs);
+    this.readingWatchdog.unref();
+  }
+
+  resumeReading(): void {
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    clearTimeout(this.readingWatchdog);
+    this.connection?.socket?.resume?.();
   }
 
   onStatus(listener: (status: TransportStatus) => void): () => void {
@@ -280,7 +317,10 @@ export class ComponentTransport implements StanzaTransport {
     // A gateway writes small stanzas in quick succession (a receipt, then a reply): with Nagle's
     // algorithm the second write waits for the first one's delayed ACK, ~40 ms per message
     // (measured by packages/e2e/src/echo.bench.ts).
-    connection.on("connect", () => connection.socket?.setNoDelay?.(true));
+    connection.on("connect", () => {
+      connection.socket?.setNoDelay?.(true);
+      if (this.readingPaused) connection.socket?.pause?.();
+    });
     return connection;
   }
 
@@ -357,6 +397,8 @@ export class ComponentTransport implements StanzaTransport {
   }
 
   private stopTimers(): void {
+    clearTimeout(this.readingWatchdog);
+    this.readingPaused = false;
     clearTimeout(this.stableTimer);
     clearInterval(this.pingInterval);
     clearTimeout(this.pingDeadline);

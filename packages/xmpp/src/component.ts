@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Element } from "./element.js";
 import { errorReply, toXmppError, XmppError } from "./errors.js";
+import { InflightGate } from "./inflight.js";
 import { IqCaller } from "./iq-caller.js";
 import { IqRouter } from "./iq-router.js";
 import type { StanzaTransport, TransportStatus } from "./transport.js";
@@ -14,7 +15,16 @@ export interface XmppComponentOptions {
   requestTimeoutMs?: number;
   /** Id generator for outgoing requests; tests pass a deterministic one. */
   newId?: () => string;
+  /** Inbound stanzas handled at once before reading pauses (default 1000); see {@link InflightGate}. */
+  maxInflight?: number;
 }
+
+/** Why a stanza is refused without being handled; the texts name no content. */
+export const REFUSAL_TEXTS = Object.freeze({
+  overloaded: (max: number) =>
+    `The gateway is overloaded (${max} stanzas waiting to be handled); nothing was passed on. Send it again in a moment.`,
+  stopping: "The gateway is shutting down; nothing was passed on. Send it again when it is back.",
+});
 
 /**
  * An XMPP component on top of a {@link StanzaTransport}: IQ requests are routed through `iq`
@@ -30,6 +40,8 @@ export class XmppComponent {
   private readonly logger: Logger;
   private readonly messageHandlers = new HandlerList();
   private readonly presenceHandlers = new HandlerList();
+  private readonly inflight: InflightGate;
+  private accepting = true;
 
   constructor(transport: StanzaTransport, options: XmppComponentOptions) {
     this.transport = transport;
@@ -41,7 +53,11 @@ export class XmppComponent {
       defaultTimeoutMs: options.requestTimeoutMs,
       newId: options.newId,
     });
-    transport.onStanza((stanza) => this.dispatch(stanza));
+    this.inflight = new InflightGate(options.maxInflight ?? 1000, {
+      pause: () => transport.pauseReading?.(),
+      resume: () => transport.resumeReading?.(),
+    });
+    transport.onStanza((stanza) => this.admit(stanza));
     transport.onStatus((status) => {
       if (status === "offline") {
         this.caller.rejectAll(
@@ -62,6 +78,21 @@ export class XmppComponent {
 
   start(): Promise<void> {
     return this.transport.start();
+  }
+
+  /** Inbound stanzas being handled now. */
+  get inflightStanzas(): number {
+    return this.inflight.count;
+  }
+
+  /**
+   * Stops taking new stanzas (they are refused as the gateway shutting down; responses to our
+   * requests still arrive) and waits up to `timeoutMs` for those being handled. Resolves with the
+   * number still running then.
+   */
+  drain(timeoutMs: number): Promise<number> {
+    this.accepting = false;
+    return this.inflight.idle(timeoutMs);
   }
 
   /** Closes the connection; pending `request()`s are rejected. */
@@ -90,6 +121,32 @@ export class XmppComponent {
   /** Registers a presence handler; returns a function that removes it. */
   onPresence(handler: StanzaHandler): () => void {
     return this.presenceHandlers.add(handler);
+  }
+
+  /**
+   * Counts what is handled (back-pressure) and refuses, with an error that says why, what cannot
+   * be handled now: the gateway is shutting down, or far behind. Responses to our own requests
+   * always go through: a handler may be waiting for one.
+   */
+  private admit(stanza: Element): Promise<void> | undefined {
+    const { type } = stanza.attrs;
+    const isResponse = stanza.name === "iq" && (type === "result" || type === "error");
+    if (!isResponse && (!this.accepting || this.inflight.full)) return this.refuse(stanza);
+    const work = this.dispatch(stanza);
+    if (work && !isResponse) this.inflight.track(work);
+    return work;
+  }
+
+  private refuse(stanza: Element): Promise<void> | undefined {
+    // Presences and errors get no error back (loops); they are only counted in the log.
+    if (stanza.name === "presence" || stanza.attrs.type === "error") {
+      this.logger.debug({ stanza: stanzaSummary(stanza) }, "dropped: not accepting stanzas now");
+      return undefined;
+    }
+    const error = this.accepting
+      ? new XmppError("resource-constraint", REFUSAL_TEXTS.overloaded(this.inflight.max))
+      : new XmppError("service-unavailable", REFUSAL_TEXTS.stopping, { type: "wait" });
+    return this.sendReply(errorReply(stanza, error));
   }
 
   /**

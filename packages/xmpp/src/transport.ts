@@ -26,6 +26,12 @@ export interface StanzaTransport {
    * may return a promise of its work: in-memory transports await it so tests know when handling ended.
    */
   onStanza(listener: (stanza: Element) => unknown): () => void;
+  /**
+   * Stops reading inbound stanzas (back-pressure: the server holds them) until `resumeReading()`.
+   * Optional: in-memory transports have nothing to pause. Both are idempotent.
+   */
+  pauseReading?(): void;
+  resumeReading?(): void;
   /** Registers a listener for status changes; returns a function that removes it. */
   onStatus(listener: (status: TransportStatus) => void): () => void;
 }
