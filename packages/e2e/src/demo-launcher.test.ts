@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -84,4 +84,23 @@ describe("pnpm demo (the launcher)", () => {
       expect(await homeDirs()).toEqual(before);
     });
   }
+
+  it("when the gateway dies, the launcher stops Prosody, removes the temp dirs and exits with an error", async () => {
+    const before = await homeDirs();
+    const demo = launch();
+    await waitFor(demo.output, /Gangway demo is running/);
+    const gatewayPid = Number(
+      execFileSync("pgrep", ["-P", String(demo.child.pid), "-f", "bin.js"], { encoding: "utf8" }).trim(),
+    );
+    expect(gatewayPid).toBeGreaterThan(0);
+    process.kill(gatewayPid, "SIGKILL");
+    const code = await Promise.race([
+      demo.exited,
+      new Promise((resolve) => setTimeout(() => resolve("still running"), 20_000)),
+    ]);
+    expect(code, demo.output()).toBe(1);
+    expect(demo.output()).toContain("the demo gateway exited unexpectedly");
+    expect(demo.output()).toContain("demo stopped");
+    expect(await homeDirs()).toEqual(before);
+  });
 });
