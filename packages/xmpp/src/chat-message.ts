@@ -433,11 +433,14 @@ function automaticHint(options: ChatMessageOptions, hasBody: boolean): StoreHint
 }
 
 function quoteLines(text: string): string {
+  // Every XML parser reads CR LF and a lone CR as LF (XML 1.0 §2.11): counted before that, the
+  // fallback's end would overshoot the quote and cut the start of the user's text.
+  const lines = text.replace(/\r\n?/g, "\n");
   // A trailing line break would add an empty quoted line; the quote ends with exactly one.
-  const trimmed = text.replace(/(?:\r?\n)+$/, "");
+  const trimmed = lines.replace(/\n+$/, "");
   if (trimmed === "") return "";
   return `${trimmed
-    .split(/\r?\n/)
+    .split("\n")
     .map((line) => `> ${line}`)
     .join("\n")}\n`;
 }

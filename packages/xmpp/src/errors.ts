@@ -1,4 +1,6 @@
 import { type Element, xml } from "./element.js";
+// A cycle (jid-escaping throws XmppError), harmless: each side uses the other only when called.
+import { sanitizeXmlText } from "./jid-escaping.js";
 
 export const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
@@ -99,11 +101,14 @@ export class XmppError extends Error {
 
   /** `<error type=…><condition xmlns=stanzas/><text xml:lang='en'>…</text>[app condition]</error>` */
   toElement(): Element {
+    // Texts may quote a legacy network's own error message, which can hold characters XML cannot
+    // carry: one of them would make the server close the component stream.
+    const text = this.text === undefined ? "" : sanitizeXmlText(this.text);
     return xml(
       "error",
       { type: this.type, by: this.by },
       xml(this.condition, { xmlns: NS_STANZAS }),
-      this.text ? xml("text", { xmlns: NS_STANZAS, "xml:lang": "en" }, this.text) : null,
+      text ? xml("text", { xmlns: NS_STANZAS, "xml:lang": "en" }, text) : null,
       this.applicationCondition,
     );
   }

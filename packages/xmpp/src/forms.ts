@@ -1,6 +1,7 @@
 import { type Element, xml } from "./element.js";
 import { XmppError } from "./errors.js";
 import { JID } from "./jid.js";
+import { sanitizeXmlText } from "./jid-escaping.js";
 
 export const NS_DATA_FORMS = "jabber:x:data";
 
@@ -67,14 +68,18 @@ export interface ParsedForm {
 const FORM_TYPES: ReadonlySet<string> = new Set(["form", "submit", "cancel", "result"]);
 const MULTI_VALUE_TYPES: ReadonlySet<string> = new Set(["list-multi", "text-multi", "jid-multi"]);
 
-/** Builds `<x xmlns='jabber:x:data'>`: full field definitions for a `form`, var + values otherwise. */
+/**
+ * Builds `<x xmlns='jabber:x:data'>`: full field definitions for a `form`, var + values otherwise.
+ * Titles, labels, descriptions and values often come from legacy networks (a contact's name, a
+ * server's message), so they are cleaned of characters XML cannot carry.
+ */
 export function buildForm(definition: FormDefinition): Element {
   const { type, title, instructions, formType, fields = [], values = {} } = definition;
   const form = xml(
     "x",
     { xmlns: NS_DATA_FORMS, type },
-    title ? xml("title", {}, title) : null,
-    instructions ? xml("instructions", {}, instructions) : null,
+    title ? xml("title", {}, sanitizeXmlText(title)) : null,
+    instructions ? xml("instructions", {}, sanitizeXmlText(instructions)) : null,
   );
   if (type === "cancel") return form;
   if (formType !== undefined) {
@@ -91,14 +96,15 @@ function buildField(field: FormField, value: FormValue | undefined, formType: Fo
   const element = xml("field", {
     var: field.var,
     type: formType === "submit" ? undefined : field.type,
-    label: formType === "submit" ? undefined : field.label,
+    label: formType === "submit" || field.label === undefined ? undefined : sanitizeXmlText(field.label),
   });
-  if (full && field.desc) element.append(xml("desc", {}, field.desc));
+  if (full && field.desc) element.append(xml("desc", {}, sanitizeXmlText(field.desc)));
   if (full && field.required) element.append(xml("required"));
-  for (const text of valueStrings(field, value)) element.append(xml("value", {}, text));
+  for (const text of valueStrings(field, value)) element.append(xml("value", {}, sanitizeXmlText(text)));
   if (full) {
     for (const option of field.options ?? []) {
-      element.append(xml("option", { label: option.label }, xml("value", {}, option.value)));
+      const label = option.label === undefined ? undefined : sanitizeXmlText(option.label);
+      element.append(xml("option", { label }, xml("value", {}, sanitizeXmlText(option.value))));
     }
   }
   return element;

@@ -18,8 +18,12 @@ const UNESCAPES: ReadonlyMap<string, string> = new Map(
 );
 
 const ESCAPE_SEQUENCE = /\\(?:20|22|26|27|2f|3a|3c|3e|40|5c)/g;
-/** Everything that must be escaped, plus a backslash that starts something that looks like an escape. */
-const NEEDS_ESCAPING = /[ "&'/:<>@]|\\(?=20|22|26|27|2f|3a|3c|3e|40|5c)/g;
+/**
+ * Everything that must be escaped, plus a backslash that starts something that looks like an
+ * escape. The look-ahead ignores case: servers lowercase localparts, so an unescaped `\\2F` would
+ * come back as `\\2f` and be read as `/`.
+ */
+const NEEDS_ESCAPING = /[ "&'/:<>@]|\\(?=20|22|26|27|2f|3a|3c|3e|40|5c)/gi;
 
 /** RFC 7622 §3.3: each JID part is at most 1023 octets (UTF-8). */
 export const MAX_JID_PART_BYTES = 1023;
@@ -62,7 +66,8 @@ export function unescapeLocalpart(escaped: string): string {
 }
 
 /**
- * True when `localpart` can be sent as is: non-empty, at most 1023 UTF-8 bytes, and none of the
+ * True when `localpart` can be sent as is: non-empty, at most 1023 UTF-8 bytes (also once
+ * lowercased), and none of the
  * characters XEP-0106 escapes nor control characters. Backslashes are allowed (they are how
  * escaped localparts look).
  */
@@ -70,6 +75,8 @@ export function isValidLocalpart(localpart: string): boolean {
   return (
     localpart !== "" &&
     Buffer.byteLength(localpart, "utf8") <= MAX_JID_PART_BYTES &&
+    // The limit holds after servers fold case, which can lengthen a string ("İ" → "i̇").
+    Buffer.byteLength(localpart.toLowerCase(), "utf8") <= MAX_JID_PART_BYTES &&
     !FORBIDDEN_IN_LOCALPART.test(localpart)
   );
 }
