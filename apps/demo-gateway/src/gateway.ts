@@ -13,7 +13,13 @@ import {
   type UserPresence,
   XmppError,
 } from "@gangway/core";
-import { DEMO_STATE_FILE, DemoAuthError, type DemoClient, DemoNetwork } from "./network.js";
+import {
+  DEMO_STATE_FILE,
+  DemoAuthError,
+  type DemoClient,
+  type DemoMessageEvent,
+  DemoNetwork,
+} from "./network.js";
 import { DEMO_OPTIONS, REGISTRATION_TYPES } from "./options.js";
 
 export class DemoContact extends LegacyContact<DemoSession> {
@@ -35,16 +41,34 @@ export class DemoSession extends BaseSession<DemoGateway, DemoContact> {
     const { username, password } = this.registration as { username: string; password: string };
     await sleep(this.gateway.options["login-delay"] * 1000);
     const client = (this.client = this.gateway.logIn(username, password));
-    client.on("message", (e) =>
-      this.relay(e.from, (c) => c.sendText(e.text, { id: e.id, replyTo: e.replyTo })),
-    );
+    client.on("message", (e) => this.showMessage(e));
     client.on("correction", (e) => this.relay(e.from, (c) => c.correct(e.id, e.text)));
     client.on("retraction", (e) => this.relay(e.from, (c) => c.retract(e.id)));
     client.on("reaction", (e) => this.relay(e.from, (c) => c.react(e.id, e.emojis)));
     client.on("received", (e) => this.relay(e.from, (c) => c.received(e.id)));
     client.on("displayed", (e) => this.relay(e.from, (c) => c.displayed(e.id)));
     client.on("chatState", (e) => this.relay(e.from, (c) => c.chatState(e.state)));
+    // What the network delivered after the last message written to the XMPP server (a crash, the
+    // server down): asked for once the session carries messages, shown once each.
+    const cursor = this.cursor;
+    void this.untilConnected().then(
+      () => client.replay(cursor),
+      () => {},
+    );
     return `Logged in as ${username}`;
+  }
+
+  /** A contact's message; its sequence number is saved as the cursor once it was sent. */
+  private showMessage(e: DemoMessageEvent): void {
+    const shown = this.contacts.byLegacyId(e.from).then((c) =>
+      c.sendText(e.text, {
+        id: e.id,
+        replyTo: e.replyTo,
+        ...(e.replayed && { replayed: true, when: new Date(e.at) }),
+      }),
+    );
+    shown.catch((err: unknown) => this.log.error({ err, contact: e.from }, "could not relay a legacy event"));
+    void this.saveCursorAfter(shown, String(e.seq));
   }
 
   override async *listContacts(): AsyncIterable<DemoContact> {

@@ -29,6 +29,18 @@ export interface OwnAvatar {
   bytes: number;
 }
 
+/** A message the network delivered toward the user, kept so a gateway can ask for it again. */
+export interface LoggedMessage {
+  /** The account's event sequence number: what a replay cursor names. */
+  seq: number;
+  from: string;
+  id: string;
+  text: string;
+  replyTo?: string;
+  /** When the network delivered it (ms since the epoch). */
+  at: number;
+}
+
 /**
  * What the demo "cloud" remembers of one account, across logins and gateway restarts: like a
  * real network, a message sent before the gateway restarted can still be reacted to or edited.
@@ -41,10 +53,22 @@ export interface DemoAccount {
   readonly echoReplies: Map<string, string>;
   presence: OwnPresence;
   avatar: OwnAvatar | null;
+  /** The next event's sequence number (see `log`). */
+  nextSeq: number;
+  /** The latest messages delivered toward the user, oldest first, bounded (see DemoClient). */
+  readonly log: LoggedMessage[];
 }
 
 export function newAccount(): DemoAccount {
-  return { nextId: 1, sent: new Map(), echoReplies: new Map(), presence: { show: "online" }, avatar: null };
+  return {
+    nextId: 1,
+    sent: new Map(),
+    echoReplies: new Map(),
+    presence: { show: "online" },
+    avatar: null,
+    nextSeq: 1,
+    log: [],
+  };
 }
 
 /** The file is unreadable or not a state this release wrote; the message names the file. */
@@ -114,6 +138,19 @@ function parseAccount(raw: unknown): DemoAccount | undefined {
     ...(raw.presence.status !== undefined && { status: raw.presence.status as string }),
   };
   account.avatar = avatar === null ? null : { type: avatar.type as string, bytes: avatar.bytes as number };
+  // Optional: files written before the log existed have none (and replay nothing).
+  if (raw.nextSeq !== undefined) {
+    if (!Number.isSafeInteger(raw.nextSeq) || (raw.nextSeq as number) < 1) return undefined;
+    account.nextSeq = raw.nextSeq as number;
+  }
+  if (raw.log !== undefined) {
+    if (!Array.isArray(raw.log)) return undefined;
+    for (const entry of raw.log) {
+      const logged = parseLogged(entry);
+      if (!logged) return undefined;
+      account.log.push(logged);
+    }
+  }
   for (const [id, message] of Object.entries(raw.sent)) {
     if (!isRecord(message) || typeof message.to !== "string" || !isOptionalString(message.replyId))
       return undefined;
@@ -123,6 +160,21 @@ function parseAccount(raw: unknown): DemoAccount | undefined {
     if (replyId !== undefined) account.echoReplies.set(replyId, id);
   }
   return account;
+}
+
+function parseLogged(raw: unknown): LoggedMessage | undefined {
+  if (!isRecord(raw) || !Number.isSafeInteger(raw.seq) || !Number.isFinite(raw.at)) return undefined;
+  const { from, id, text, replyTo } = raw;
+  if (typeof from !== "string" || typeof id !== "string" || typeof text !== "string") return undefined;
+  if (!isOptionalString(replyTo)) return undefined;
+  return {
+    seq: raw.seq as number,
+    from,
+    id,
+    text,
+    ...(replyTo !== undefined && { replyTo: replyTo as string }),
+    at: raw.at as number,
+  };
 }
 
 /** The file's text for `accounts`: `{ version: 1, accounts: { <username>: {…} } }`. */
@@ -136,6 +188,8 @@ export function serializeState(accounts: ReadonlyMap<string, DemoAccount>): stri
         sent: Object.fromEntries(account.sent),
         presence: account.presence,
         avatar: account.avatar,
+        nextSeq: account.nextSeq,
+        log: account.log,
       },
     ]),
   );

@@ -198,6 +198,8 @@ describe("DemoNetwork with a state file", () => {
           sent: { [id]: { to: "echo", replyId } },
           presence: { show: "online" },
           avatar: null,
+          nextSeq: 2,
+          log: [{ seq: 1, from: "echo", id: replyId, text: "echo: hi", at: expect.any(Number) }],
         },
       },
     });

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import {
   type DemoAccount,
+  type LoggedMessage,
   newAccount,
   type OwnAvatar,
   type OwnPresence,
@@ -60,8 +61,22 @@ export class DemoAuthError extends Error {
   override readonly name = "DemoAuthError";
 }
 
+/**
+ * A message from a contact. `seq` places it in the account's history (a gateway saves it as its
+ * replay cursor); `replayed` marks one delivered again by `replay()`, with `at` its first delivery.
+ */
+export interface DemoMessageEvent {
+  from: string;
+  id: string;
+  text: string;
+  replyTo?: string;
+  seq: number;
+  at: number;
+  replayed?: boolean;
+}
+
 export interface DemoEvents {
-  message: [{ from: string; id: string; text: string; replyTo?: string }];
+  message: [DemoMessageEvent];
   correction: [{ from: string; id: string; text: string }];
   retraction: [{ from: string; id: string }];
   reaction: [{ from: string; id: string; emojis: string[] }];
@@ -82,6 +97,12 @@ const RUN = Date.now().toString(36);
  * recent messages only.
  */
 export const REMEMBERED_MESSAGES = 1000;
+
+/** Messages toward the user a replay can deliver again, per account (like a network's sync window). */
+export const REPLAYABLE_MESSAGES = 500;
+
+/** `/delay <seconds> <text>` to echo: echo answers after that long (at most a minute). */
+const DELAYED = /^\/delay (\d{1,2}) ([\s\S]*)$/;
 
 /** One logged-in demo account. Echo answers asynchronously, as a remote peer would. */
 export class DemoClient extends EventEmitter<DemoEvents> {
@@ -131,19 +152,48 @@ export class DemoClient extends EventEmitter<DemoEvents> {
       record.replyId = replyId;
       this.echoReplies.set(replyId, id);
       const answersReply = options.replyTo !== undefined && this.echoReplies.has(options.replyTo);
+      // A delayed answer lets a test (or a curious user) make echo speak while the gateway is away.
+      const delayed = DELAYED.exec(text);
+      const answer = () =>
+        this.deliver({
+          from: "echo",
+          id: replyId,
+          text: `echo: ${delayed ? delayed[2] : text}`,
+          ...(answersReply && { replyTo: id }),
+        });
       setImmediate(() => {
         this.emit("received", { from: "echo", id });
         this.emit("displayed", { from: "echo", id });
-        this.emit("message", {
-          from: "echo",
-          id: replyId,
-          text: `echo: ${text}`,
-          ...(answersReply && { replyTo: id }),
-        });
+        if (!delayed) answer();
       });
+      if (delayed) setTimeout(answer, Math.min(Number(delayed[1]), 60) * 1000).unref();
     }
     this.changed();
     return id;
+  }
+
+  /**
+   * A message toward the user: logged with the next sequence number (even with nobody listening,
+   * as a real network keeps it for the next sync), then emitted.
+   */
+  private deliver(message: Omit<LoggedMessage, "seq" | "at">): void {
+    const logged: LoggedMessage = { ...message, seq: this.account.nextSeq++, at: Date.now() };
+    this.account.log.push(logged);
+    if (this.account.log.length > REPLAYABLE_MESSAGES) this.account.log.shift();
+    this.changed();
+    if (this.loggedIn) this.emit("message", { ...logged });
+  }
+
+  /**
+   * Delivers again, in order, the logged messages after `cursor` (a `seq` the gateway saved; none:
+   * all it still has), marked `replayed`. Asynchronous, as a network's sync is.
+   */
+  replay(cursor: string | undefined): void {
+    const after = cursor === undefined ? 0 : Number(cursor);
+    const due = this.account.log.filter((logged) => Number.isNaN(after) || logged.seq > after);
+    setImmediate(() => {
+      for (const logged of due) if (this.loggedIn) this.emit("message", { ...logged, replayed: true });
+    });
   }
 
   private forgetOldest(): void {

@@ -45,6 +45,12 @@ export interface SendTextOptions extends CarbonOption {
   replyFallback?: string;
   /** When it was sent, for messages the network delivers late or replays (XEP-0203 delay). */
   when?: Date;
+  /**
+   * The network may be delivering this message again (a replay from a cursor, see
+   * BaseSession.cursor): it is skipped when its `id` is already in the id map. Default: true while
+   * the session logs in, false after (a lookup per message costs a query when not in memory).
+   */
+  replayed?: boolean;
 }
 
 /** What a chat needs of the session it belongs to (BaseSession is one). */
@@ -108,6 +114,10 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   async sendText(body: string, options: SendTextOptions = {}): Promise<void> {
     return this.act(async () => {
       const { gateway } = this.session;
+      // Shown before the crash, but after the last saved cursor: shown once is enough.
+      const replayed = options.replayed ?? !this.session.isLoggedIn;
+      if (replayed && options.id !== undefined && (await this.xmppId(options.id)) !== undefined)
+        return undefined;
       const xmppId = gateway.newStanzaId();
       if (options.id !== undefined) {
         this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");

@@ -32,6 +32,7 @@ import { serveDisco } from "./disco.js";
 import { commandFrontEnds, describeRequester } from "./front-ends.js";
 import { GatewayDescription } from "./gateway-description.js";
 import type { GatewayHost, GatewayMeta } from "./host.js";
+import { InboundJournal } from "./inbound-journal.js";
 import { routeMessage } from "./message-router.js";
 import { routePresence } from "./presence-router.js";
 import { PrivilegeWatch } from "./privilege-watch.js";
@@ -105,6 +106,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   readonly #privilegeWatch: PrivilegeWatch;
   readonly #carbons: Carbons;
   readonly #userInput: UserInput;
+  readonly #journal: InboundJournal;
   #stopping = false;
   readonly #shutdownGraceMs: number;
   readonly #resources = new Closables();
@@ -132,6 +134,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
       this.log,
     );
     this.#userInput = new UserInput((to, text) => this.sendChat(to, text));
+    this.#journal = new InboundJournal(this.store.inboundJournal, this.log);
     this.qr = new QrConfirmations(this.config.qrTimeoutMs);
     this.registrar = new Registrar({
       flow: this.registrationFlow(),
@@ -250,8 +253,12 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
 
   /** Connects to the XMPP server, then logs every stored user in. */
   async start(): Promise<void> {
+    // Read before going online: what this run journals cannot be among them.
+    const leftovers = await this.#journal.leftovers();
     await this.component.start();
     this.log.info({ jid: this.domain }, "component online");
+    // Before the logins: the user learns what to resend before the chats come back.
+    await this.#journal.answer(leftovers, (stanza) => this.send(stanza));
     await this.#privilegeWatch.untilAdvertised();
     await sweepPendingRegistrations(this);
     this.#pendingSweep = setInterval(() => void sweepPendingRegistrations(this), PENDING_SWEEP_MS);
@@ -391,6 +398,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
       sessions,
       chatCommands: this.chatCommands,
       userInput: this.#userInput,
+      journal: this.#journal,
       onPrivileges: (privileges: Privileges) => this.#privilegeWatch.received(privileges),
     };
     component.onMessage((stanza) => routeMessage(routing, stanza));

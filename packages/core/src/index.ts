@@ -69,6 +69,7 @@ export {
 export { type AnyGateway, BaseGateway, type GatewayDependencies, type SessionClass } from "./gateway.js";
 export type { GatewayHost, GatewayMeta } from "./host.js";
 export { UNKNOWN_MESSAGE_TEXT } from "./inbound-chat.js";
+export { gatewayStoppedText } from "./inbound-journal.js";
 export { createLogger, type Logger, REDACTED_PATHS, redactUrlCredentials } from "./logger.js";
 export { canSendIqAs } from "./privileges.js";
 export { CAPS_NODE, CapabilitiesCache, puppetDiscoInfo } from "./puppet-info.js";

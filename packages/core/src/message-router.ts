@@ -1,6 +1,7 @@
 import type { ChatCommands } from "@gangway/registration";
 import { type Element, JID, type Privileges, parsePrivilegeAdvertisement } from "@gangway/xmpp";
 import { dispatchToChat } from "./inbound-chat.js";
+import type { InboundJournal } from "./inbound-journal.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
 import type { UserInput } from "./user-input.js";
@@ -10,6 +11,8 @@ export interface MessageRouting {
   chatCommands: ChatCommands;
   userInput: UserInput;
   onPrivileges: (privileges: Privileges) => void;
+  /** Records the user's messages to chats while they are handled (see InboundJournal). */
+  journal?: InboundJournal | undefined;
 }
 
 /**
@@ -40,7 +43,14 @@ export async function routeMessage(routing: MessageRouting, stanza: Element): Pr
     return;
   }
   const session = routing.sessions.require(userJid);
-  // The usual case costs no promise: only a session that is not connected makes the message wait.
-  if (!session.isConnected) await session.untilConnected();
-  await dispatchToChat(session, await session.contacts.byJidLocal(to.local), stanza);
+  // Closed when the hooks are done or have thrown: the component then sends the error reply at
+  // once, well within the journal's flush interval, so the record never outlives both.
+  const close = routing.journal?.open(stanza, userJid);
+  try {
+    // The usual case costs no promise: only a session that is not connected makes the message wait.
+    if (!session.isConnected) await session.untilConnected();
+    await dispatchToChat(session, await session.contacts.byJidLocal(to.local), stanza);
+  } finally {
+    close?.();
+  }
 }

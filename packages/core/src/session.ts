@@ -14,6 +14,7 @@ import { type ConnectionState, needsRelogin } from "./connection.js";
 import type { AnyContact } from "./contact.js";
 import { GatewayPresence } from "./gateway-presence.js";
 import type { GatewayHost } from "./host.js";
+import { ReplayCursor } from "./replay-cursor.js";
 import { type ContactClass, LegacyRoster } from "./roster.js";
 import { syncRoster } from "./roster-sync.js";
 import { SessionConnection } from "./session-connection.js";
@@ -58,6 +59,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   readonly #connection = new SessionConnection(this);
   readonly #record: UserRecord;
   readonly #gatewayPresence: GatewayPresence;
+  readonly #cursor: ReplayCursor;
 
   constructor(
     readonly gateway: G,
@@ -70,6 +72,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
     this.log = gateway.log.child({ user: user.jid });
     this.#gatewayPresence = new GatewayPresence(gateway, user.jid);
     this.#record = new UserRecord(gateway.store, user.jid, user.rosterHash, this.log);
+    this.#cursor = new ReplayCursor(gateway.store, () => this.user.id, this.log);
   }
 
   get #statics(): typeof BaseSession {
@@ -277,6 +280,32 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
     return this.gateway.input(this.userJid, question, options);
   }
 
+  // ---- the replay cursor (networks that can replay what happened while the gateway was away) ----
+
+  /**
+   * Where the legacy history stood when the gateway last wrote it to the XMPP server: read before
+   * `login()`, which asks the network for the events after it. Undefined before any was saved.
+   */
+  get cursor(): string | undefined {
+    return this.#cursor.value;
+  }
+
+  /**
+   * Saves the position after events already *sent*: call it after awaiting their actions
+   * (`await chat.sendText(…)`). Batched: a burst is one write. See ReplayCursor.
+   */
+  saveCursor(cursor: string): Promise<void> {
+    return this.#cursor.save(cursor);
+  }
+
+  /**
+   * Saves `cursor` once `sent` (an action's promise) and the events of earlier calls are sent,
+   * in call order, so a cursor never gets ahead of an event still on its way to the server.
+   */
+  saveCursorAfter(sent: Promise<unknown>, cursor: string): Promise<void> {
+    return this.#cursor.after(sent, cursor);
+  }
+
   // ---- the lifecycle ----
 
   /**
@@ -288,6 +317,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
     await this.setConnectionState("connecting", "Logging in…");
     try {
       await this.contacts.loadStored();
+      await this.#cursor.load();
       const status = await this.login();
       const contacts: C[] = [];
       for await (const contact of this.listContacts()) contacts.push(contact);
@@ -338,6 +368,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
         this.log.warn({ err }, "logout failed");
       }
     }
+    await this.#cursor.flush();
   }
 
   // ---- the roster hash (see UserRecord) ----

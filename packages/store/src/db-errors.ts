@@ -81,6 +81,28 @@ function sqliteConstraint(code: string, message: string): string | undefined {
   return code === "SQLITE_CONSTRAINT_CHECK" ? subject : undefined;
 }
 
+/**
+ * Failures that go away by themselves, so a query is worth trying again: no connection (the
+ * server restarts; postgres.js opens a new one for the next query), the server shutting down or
+ * still starting (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now), a
+ * connection exception (class 08), SQLite's file busy or locked by another connection. Not:
+ * authentication, a missing database, constraint violations; nor a store closed on purpose
+ * (postgres.js says CONNECTION_ENDED after end(), better-sqlite3 "connection is not open").
+ */
+export function isTransientFailure(error: unknown): boolean {
+  if (error instanceof StoreError) return false;
+  const { code } = describeFailure(error);
+  if (code === undefined || code === "CONNECTION_ENDED") return false;
+  return (
+    CONNECTION_CODES.has(code) ||
+    code.startsWith("08") ||
+    code === "57P01" ||
+    code === "57P02" ||
+    code === "57P03" ||
+    /^SQLITE_(BUSY|LOCKED)/.test(code)
+  );
+}
+
 /** SQLSTATEs meaning the server is there but will not serve us. */
 function isUnavailableSqlState(code: string): boolean {
   return (

@@ -24,7 +24,19 @@ export class StoreUnavailableError extends StoreError {
   ) {
     super(`${driver} database at ${target} is unavailable: ${reason}`, options);
   }
+
+  /**
+   * What a front end tells the user, read structurally by @gangway/xmpp's toXmppError (this
+   * package does not depend on it): the cause is known and temporary, so not a generic failure.
+   */
+  readonly xmppCondition = "service-unavailable";
+  readonly xmppErrorType = "wait";
+  readonly userText = STORE_UNAVAILABLE_TEXT;
 }
+
+/** Said to a user whose request failed because the database could not be reached. */
+export const STORE_UNAVAILABLE_TEXT =
+  "The gateway's database is unavailable right now, so this could not be done. Try again in a minute.";
 
 export class DuplicateUserError extends StoreError {
   override name = "DuplicateUserError";

@@ -2,6 +2,7 @@ export { parsePostgresUrl, redactPostgresUrl } from "./connection-url.js";
 export {
   DuplicateContactJidError,
   DuplicateUserError,
+  STORE_UNAVAILABLE_TEXT,
   StoreConfigError,
   StoreError,
   StoreQueryError,
@@ -9,6 +10,11 @@ export {
 } from "./errors.js";
 export type { MessageIdCacheOptions, StoreDriverName, StoreLogger, StoreOptions } from "./options.js";
 export type { ContactRepository, ContactRow, ContactUpsert } from "./repositories/contacts.js";
+export type {
+  InboundJournalRepository,
+  InboundJournalStats,
+  InboundRecord,
+} from "./repositories/inbound-journal.js";
 export type {
   IdMapStats,
   MessageDirection,
@@ -20,6 +26,7 @@ export type {
   PendingRegistrationRepository,
   RegistrationFrontEnd,
 } from "./repositories/pending-registrations.js";
+export type { ReplayCursorRepository } from "./repositories/replay-cursors.js";
 export type { ListUsersOptions, NewUser, UserPatch, UserRepository, UserRow } from "./repositories/users.js";
 export { generateKeyMaterial, keyFromMaterial, SEALED_PREFIX, SecretBox } from "./secret-box.js";
 export { openStore, type Store } from "./store.js";

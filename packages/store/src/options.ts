@@ -13,6 +13,17 @@ export type StoreOptions =
     secretBox?: SecretBox;
     /** Tuning of the in-memory id map and write batching; the defaults suit a gateway. */
     messageIds?: MessageIdCacheOptions;
+    /**
+     * The inbound journal's batching: how long records gather before a write (what a crash can
+     * lose; default 50 ms), and how many waiting records make a write at once (default 500).
+     */
+    inboundJournal?: { intervalMs?: number; maxBatch?: number };
+    /**
+     * How long a query that finds no usable connection (server restarting, network cut, SQLite
+     * file busy) keeps being retried, with backoff, before it fails with StoreUnavailableError.
+     * Default 30,000 ms; 0 fails at once.
+     */
+    retryForMs?: number;
   };
 
 export interface MessageIdCacheOptions {

@@ -5,12 +5,21 @@ import { openPostgres } from "./drivers/postgres.js";
 import { openSqlite } from "./drivers/sqlite.js";
 import type { StoreDriverName, StoreLogger, StoreOptions } from "./options.js";
 import { type ContactRepository, createContactRepository } from "./repositories/contacts.js";
+import {
+  createInboundJournalRepository,
+  type InboundJournalRepository,
+} from "./repositories/inbound-journal.js";
 import { createMessageIdRepository, type MessageIdRepository } from "./repositories/message-ids.js";
 import {
   createPendingRegistrationRepository,
   type PendingRegistrationRepository,
 } from "./repositories/pending-registrations.js";
+import { createReplayCursorRepository, type ReplayCursorRepository } from "./repositories/replay-cursors.js";
 import { createUserRepository, type UserRepository } from "./repositories/users.js";
+import { RetryPolicy } from "./retry.js";
+
+/** How long a query rides out an outage by default (see StoreOptions.retryForMs). */
+export const DEFAULT_RETRY_FOR_MS = 30_000;
 
 export interface Store {
   readonly driver: StoreDriverName;
@@ -18,6 +27,10 @@ export interface Store {
   readonly contacts: ContactRepository;
   readonly messageIds: MessageIdRepository;
   readonly pendingRegistrations: PendingRegistrationRepository;
+  /** The user's messages being handled, so that a crash leaves their senders a trace (see core). */
+  readonly inboundJournal: InboundJournalRepository;
+  /** Per-user positions in the legacy network's history, for networks that replay. */
+  readonly replayCursors: ReplayCursorRepository;
   /** Resolves when the database answers a trivial query; throws StoreUnavailableError otherwise. */
   healthCheck(): Promise<void>;
   /** Writes what is still batched, then closes connections (PostgreSQL) or the file (SQLite). Idempotent. */
@@ -43,29 +56,52 @@ export async function openStore(options: StoreOptions, logger?: StoreLogger): Pr
     { driver: driver.name, target: driver.target, ms: Math.round(performance.now() - startedAt) },
     "store open and migrated",
   );
-  return createStore(driver, options);
+  return createStore(driver, options, logger);
 }
 
-function createStore(driver: OpenDriver, options: StoreOptions): Store {
+function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLogger): Store {
   const { db, tables } = driver;
   const { secretBox } = options;
   const translate = (error: unknown) => toStoreError(error, driver.name, driver.target);
+  const where = { driver: driver.name, target: driver.target };
+  const retryForMs = options.retryForMs ?? DEFAULT_RETRY_FOR_MS;
+  const retry = new RetryPolicy({
+    retryForMs,
+    isTransient: isTransientFailure,
+    onOutageStart: (error) =>
+      logger?.warn(
+        { ...where, reason: failureMessage(error), retryForMs },
+        "database unavailable; queries wait for it",
+      ),
+    onOutageEnd: (durationMs) =>
+      logger?.info({ ...where, outageMs: Math.round(durationMs) }, "database available again"),
+  });
   const messageIds = createMessageIdRepository(driver, {
     perUser: options.messageIds?.perUser ?? 2000,
     maxBatch: options.messageIds?.maxBatch ?? 500,
     translate,
+    retry,
   });
   const users = createUserRepository(db, tables, secretBox, (userId) => messageIds.forgetUser(userId));
+  const inboundJournal = createInboundJournalRepository(driver, {
+    intervalMs: options.inboundJournal?.intervalMs ?? 50,
+    maxBatch: options.inboundJournal?.maxBatch ?? 500,
+    // Kept and tried again at the next tick: a lost record only costs a crash's error reply.
+    onError: () => {},
+  });
   let closing: Promise<void> | undefined;
   return {
     driver: driver.name,
-    users: withStoreErrors(users, translate),
-    contacts: withStoreErrors(createContactRepository(db, tables), translate),
-    messageIds: withStoreErrors(messageIds, translate),
+    users: withStoreErrors(users, retry, translate),
+    contacts: withStoreErrors(createContactRepository(db, tables), retry, translate),
+    messageIds: withStoreErrors(messageIds, retry, translate),
     pendingRegistrations: withStoreErrors(
       createPendingRegistrationRepository(db, tables, secretBox),
       translate,
+      retry,
     ),
+    inboundJournal: withStoreErrors(inboundJournal, retry, translate),
+    replayCursors: withStoreErrors(createReplayCursorRepository(db, tables), retry, translate),
     async healthCheck() {
       try {
         await driver.ping();
@@ -74,7 +110,10 @@ function createStore(driver: OpenDriver, options: StoreOptions): Store {
       }
     },
     close() {
-      closing ??= messageIds.flush().then(() => driver.close());
+      // What is batched still gets its retries; once it is written, nothing waits for the database.
+      closing ??= Promise.all([messageIds.flush(), inboundJournal.close()])
+        .then(() => retry.stop())
+        .then(() => driver.close());
       return closing;
     },
   };
@@ -83,23 +122,31 @@ function createStore(driver: OpenDriver, options: StoreOptions): Store {
 /**
  * Every repository method goes through here, so callers only ever see StoreErrors: a typed
  * StoreUnavailableError to map to an XMPP condition, and never a driver error carrying query
- * parameters (credentials) into a log.
+ * parameters (credentials) into a log. It is also where an outage is ridden out: a method whose
+ * query found no connection is called again (see RetryPolicy). A method is one query or one
+ * transaction, so calling it again is safe; the message-id writes retry inside their batcher and
+ * reach here already as StoreErrors, which are never retried twice.
  */
 function withStoreErrors<Repository extends object>(
   repository: Repository,
   translate: (error: unknown) => Error,
+  retry: RetryPolicy,
 ): Repository {
   const guarded: Record<string, unknown> = {};
   for (const [name, member] of Object.entries(repository)) {
     if (typeof member !== "function") continue;
     guarded[name] = (...args: unknown[]) => {
-      const result: unknown = member.apply(repository, args);
+      const result = call(args);
       if (result instanceof Promise) {
-        return result.catch((error: unknown) => {
-          throw translate(error);
-        });
+        return retry
+          .run((attempt) => (attempt === 0 ? result : (call(args) as Promise<unknown>)))
+          .catch((error: unknown) => {
+            throw translate(error);
+          });
       }
-      if (isAsyncIterable(result)) return translateIteration(result, translate);
+      if (isAsyncIterable(result)) {
+        return guardedIteration(result, () => call(args) as AsyncIterable<unknown>, retry, translate);
+      }
       return result;
     };
   }
@@ -110,9 +157,26 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 }
 
-async function* translateIteration<T>(source: AsyncIterable<T>, translate: (error: unknown) => Error) {
+/**
+ * A listing is retried from scratch while it has yielded nothing; once rows went to the caller it
+ * cannot be resumed without repeating them, so a later failure ends it (as StoreUnavailableError).
+ */
+async function* guardedIteration<T>(
+  first: AsyncIterable<T>,
+  again: () => AsyncIterable<T>,
+  retry: RetryPolicy,
+  translate: (error: unknown) => Error,
+) {
+  let iterator: AsyncIterator<T> | undefined;
+  let finished = false;
   try {
-    yield* source;
+    const opened = await retry.run(async (attempt) => {
+      const source = (attempt === 0 ? first : again())[Symbol.asyncIterator]();
+      return { source, step: await source.next() };
+    });
+    iterator = opened.source;
+    for (let current = opened.step; !current.done; current = await iterator.next()) yield current.value;
+    finished = true;
   } catch (error) {
     throw translate(error);
   }

@@ -1,5 +1,10 @@
 import { StoreUnavailableError } from "./errors.js";
 
+/** Runs a write until it succeeds or the outage outlasts the store's bound (see RetryPolicy). */
+export type RetryWrite = <R>(attempt: () => Promise<R>) => Promise<R>;
+
+const ONCE: RetryWrite = (attempt) => attempt();
+
 /**
  * Group commit: writes handed in while the event loop is busy, or while the previous batch is
  * being written, go to the database together, one transaction for all of them. Nobody waits for
@@ -8,6 +13,11 @@ import { StoreUnavailableError } from "./errors.js";
  * `T` is one row of one kind; `writeRows` writes a batch, all or none. When a batch fails for a
  * reason other than the database being unavailable, its rows are written one by one, so one bad
  * row (a user deleted meanwhile) fails only its own promise.
+ *
+ * A batch that finds no usable connection is written again, whole, by `retry` (the store's outage
+ * policy), holding back the batches behind it so they stay in order; only when the outage outlasts
+ * the bound do its rows fail, with StoreUnavailableError. Nothing is dropped without its promise
+ * rejecting.
  */
 export class WriteBatcher<T> {
   private queued: Queued<T>[] = [];
@@ -23,6 +33,7 @@ export class WriteBatcher<T> {
     private readonly maxBatch: number,
     /** Driver errors → StoreErrors (safe to log, typed). */
     private readonly translate: (error: unknown) => Error,
+    private readonly retry: RetryWrite = ONCE,
   ) {}
 
   /** Queues `row`; resolves once it is committed, rejects with the store error that stopped it. */
@@ -74,7 +85,8 @@ export class WriteBatcher<T> {
 
   private async commit(batch: Queued<T>[]): Promise<void> {
     try {
-      await this.writeRows(batch.map((queued) => queued.row));
+      const rows = batch.map((queued) => queued.row);
+      await this.retry(() => this.writeRows(rows));
       for (const queued of batch) queued.resolve();
       return;
     } catch (raw) {
@@ -86,7 +98,7 @@ export class WriteBatcher<T> {
     }
     for (const queued of batch) {
       try {
-        await this.writeRows([queued.row]);
+        await this.retry(() => this.writeRows([queued.row]));
         queued.resolve();
       } catch (error) {
         queued.reject(this.translate(error));

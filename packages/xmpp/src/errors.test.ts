@@ -133,4 +133,25 @@ describe("toXmppError", () => {
     expect(error.toElement().toString()).not.toMatch(/hunter2|app\.js/);
     expect(toXmppError("a string").condition).toBe("internal-server-error");
   });
+
+  it("gives a failure that says what to tell the user its condition, type and text", () => {
+    const thrown = Object.assign(new Error("postgres at db:5432 is unavailable: ECONNREFUSED"), {
+      xmppCondition: "service-unavailable",
+      xmppErrorType: "wait",
+      userText: "The database is down; try again in a minute.",
+    });
+    const error = toXmppError(thrown);
+    expect([error.condition, error.type, error.text]).toEqual([
+      "service-unavailable",
+      "wait",
+      "The database is down; try again in a minute.",
+    ]);
+    expect(error.cause).toBe(thrown);
+    expect(error.toElement().toString()).not.toMatch(/ECONNREFUSED|5432/);
+  });
+
+  it("ignores a hint whose condition is not a stanza error condition", () => {
+    const thrown = Object.assign(new Error("x"), { xmppCondition: "on-fire", userText: "t" });
+    expect(toXmppError(thrown).condition).toBe("internal-server-error");
+  });
 });

@@ -138,12 +138,43 @@ export class XmppError extends Error {
 }
 
 /**
+ * An error of a lower layer that knows what the user should be told (e.g. @gangway/store's
+ * StoreUnavailableError: the database is down, try again later). Recognised by shape, so those
+ * layers need not depend on this package. `userText` must be written for users and hold nothing
+ * they typed nor anything internal.
+ */
+export interface UserFacingFailure {
+  readonly xmppCondition: StanzaErrorCondition;
+  readonly xmppErrorType?: StanzaErrorType;
+  readonly userText: string;
+}
+
+function isUserFacingFailure(thrown: unknown): thrown is UserFacingFailure {
+  if (typeof thrown !== "object" || thrown === null) return false;
+  const { xmppCondition, xmppErrorType, userText } = thrown as Record<string, unknown>;
+  return (
+    typeof xmppCondition === "string" &&
+    isStanzaErrorCondition(xmppCondition) &&
+    typeof userText === "string" &&
+    (xmppErrorType === undefined ||
+      (typeof xmppErrorType === "string" && STANZA_ERROR_TYPES.has(xmppErrorType)))
+  );
+}
+
+/**
  * Maps anything thrown by a handler to the error the peer gets: an {@link XmppError} passes through,
- * anything else becomes a generic `internal-server-error` (never the message or stack: those can
- * carry credentials or internals and belong in the log).
+ * a {@link UserFacingFailure} gets its own condition and text, anything else becomes a generic
+ * `internal-server-error` (never the message or stack: those can carry credentials or internals
+ * and belong in the log).
  */
 export function toXmppError(thrown: unknown): XmppError {
   if (thrown instanceof XmppError) return thrown;
+  if (isUserFacingFailure(thrown)) {
+    return new XmppError(thrown.xmppCondition, thrown.userText, {
+      type: thrown.xmppErrorType,
+      cause: thrown,
+    });
+  }
   return new XmppError("internal-server-error", "Something went wrong in the gateway.", { cause: thrown });
 }
 

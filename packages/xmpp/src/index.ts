@@ -92,6 +92,7 @@ export {
   type StanzaErrorType,
   toXmppError,
   XmppError,
+  type UserFacingFailure,
   type XmppErrorOptions,
 } from "./errors.js";
 export {

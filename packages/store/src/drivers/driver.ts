@@ -18,6 +18,8 @@ export interface Tables {
   contacts: typeof tables.contacts;
   messageIds: typeof tables.messageIds;
   pendingRegistrations: typeof tables.pendingRegistrations;
+  inboundJournal: typeof tables.inboundJournal;
+  replayCursors: typeof tables.replayCursors;
 }
 
 /** 'in': the message came from the legacy network; 'out': the XMPP user sent it. */

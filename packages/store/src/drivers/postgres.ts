@@ -16,6 +16,11 @@ const clientOptions = {
   // "relation already exists, skipping" notices from idempotent DDL are noise.
   onnotice: () => {},
   connection: { application_name: "gangway" },
+  // postgres.js waits before reopening a connection that failed, 3^failures / 100 s up to 20 s,
+  // counted over the whole outage: after a few seconds down it would stay away for up to 20 s
+  // more once the server is back. The store's RetryPolicy paces the queries; this only keeps a
+  // dead server from being dialled in a tight loop.
+  backoff: (failures: number) => Math.min(0.025 * 2 ** failures, 0.5),
 } satisfies postgres.Options<Record<string, never>>;
 
 export async function openPostgres(rawUrl: string): Promise<OpenDriver> {

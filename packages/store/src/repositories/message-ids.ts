@@ -1,6 +1,7 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import type { Database, MessageIdPair, MessageIdRow, OpenDriver, Tables } from "../drivers/driver.js";
 import { IdMapCache } from "../id-map-cache.js";
+import type { RetryPolicy } from "../retry.js";
 import { WriteBatcher } from "../write-batcher.js";
 
 export type { MessageDirection, MessageIdPair } from "../drivers/driver.js";
@@ -43,7 +44,13 @@ export interface MessageIdRepository {
 
 export function createMessageIdRepository(
   driver: OpenDriver,
-  options: { perUser: number; maxBatch: number; translate: (error: unknown) => Error },
+  options: {
+    perUser: number;
+    maxBatch: number;
+    translate: (error: unknown) => Error;
+    /** The store's outage policy, for the batched writes (lookups are retried by the store). */
+    retry?: RetryPolicy;
+  },
 ): MessageIdRepository {
   const { db, tables } = driver;
   const { messageIds } = tables;
@@ -52,6 +59,7 @@ export function createMessageIdRepository(
     (rows) => driver.insertMessageIds(rows),
     options.maxBatch,
     options.translate,
+    options.retry && ((attempt) => options.retry!.run(attempt)),
   );
 
   return {

@@ -131,3 +131,37 @@ export const pendingRegistrations = pgTable(
     index("pending_registrations_expiry").on(table.expiresAt),
   ],
 );
+
+/**
+ * The user's messages to chats that arrived and whose handling has not ended yet (the hooks
+ * running, or waiting for a login): after a crash, what is left here was read from the server and
+ * never passed on, so the next start tells each sender. Routing data only, never the body: the
+ * error reply names the contact and carries the original id. Rows live for milliseconds; most
+ * never reach the table (see the inbound journal repository).
+ */
+export const inboundJournal = pgTable("inbound_journal", {
+  /** The core's own key for the record (stanza ids are neither unique nor always there). */
+  id: text("id").primaryKey(),
+  /** Bare JID of the registered user. */
+  userJid: text("user_jid").notNull(),
+  /** The message's id, for the error reply (null when the client gave none). */
+  stanzaId: text("stanza_id"),
+  /** Full JID it came from: the error reply goes back to that client. */
+  fromJid: text("from_jid").notNull(),
+  /** The puppet (chat) JID it was sent to: the error reply comes from there. */
+  toJid: text("to_jid").notNull(),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull(),
+});
+
+/**
+ * Where the legacy network's history stands for a user, for networks that can replay what
+ * happened while the gateway was down: an opaque string the app saves once the events up to it
+ * were written to the XMPP server, and reads back at login.
+ */
+export const replayCursors = pgTable("replay_cursors", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  cursor: text("cursor").notNull(),
+  updatedAt: updatedAt(),
+});

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, sqliteTable, text, unique, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, unique, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type * as postgres from "./postgres.js";
 
 /**
@@ -97,6 +97,28 @@ export const pendingRegistrations = sqliteTable(
   ],
 );
 
+export const inboundJournal = sqliteTable("inbound_journal", {
+  id: text("id").primaryKey(),
+  userJid: text("user_jid").notNull(),
+  stanzaId: text("stanza_id"),
+  fromJid: text("from_jid").notNull(),
+  toJid: text("to_jid").notNull(),
+  receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const replayCursors = sqliteTable(
+  "replay_cursors",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    cursor: text("cursor").notNull(),
+    updatedAt: updatedAt(),
+  },
+  // Table-level, so that drizzle does not take the column for an optional rowid alias on insert.
+  (table) => [primaryKey({ columns: [table.userId] })],
+);
+
 // ---- compile-time check: both schemas read and write the same rows ----
 
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -113,5 +135,7 @@ export type SchemasAlike = AllTrue<
     ...Alike<typeof postgres.contacts, typeof contacts>,
     ...Alike<typeof postgres.messageIds, typeof messageIds>,
     ...Alike<typeof postgres.pendingRegistrations, typeof pendingRegistrations>,
+    ...Alike<typeof postgres.inboundJournal, typeof inboundJournal>,
+    ...Alike<typeof postgres.replayCursors, typeof replayCursors>,
   ]
 >;
