@@ -2,6 +2,7 @@ import { checkChatMessage, type Element, parseChatMessage, XmppError } from "@ga
 import type { LegacyChat, OutgoingMessage } from "./chat.js";
 import type { GatewayMeta } from "./host.js";
 import type { AnySession } from "./session.js";
+import { messageNotSent } from "./store-outage.js";
 
 export const UNKNOWN_MESSAGE_TEXT =
   "The gateway does not know the message you refer to (it may be older than your registration).";
@@ -15,14 +16,26 @@ export const UNKNOWN_MESSAGE_TEXT =
  * arrived: a correction sent right after a message finds the message's legacy id.
  */
 export async function dispatchToChat(session: AnySession, chat: LegacyChat, stanza: Element): Promise<void> {
-  const { ack } = await chat.fromUser(() => runHooks(session, chat, stanza));
+  const progress: HookProgress = { handedOver: false };
+  const { ack } = await chat
+    .fromUser(() => runHooks(session, chat, stanza, progress))
+    .catch((error: unknown) => {
+      // A store failure before the hook ran (an id lookup) means the message went nowhere: say so.
+      throw progress.handedOver ? error : messageNotSent(error);
+    });
   await ack;
+}
+
+/** Whether the message reached the session's hook (and so maybe the legacy network). */
+interface HookProgress {
+  handedOver: boolean;
 }
 
 async function runHooks(
   session: AnySession,
   chat: LegacyChat,
   stanza: Element,
+  progress: HookProgress,
 ): Promise<{ ack?: Promise<void> }> {
   // What is too big, or malformed in a way the lenient parser would misread (a correction without
   // its target as a new message, an invalid reaction as "remove all"), is refused before any hook.
@@ -43,7 +56,9 @@ async function runHooks(
   };
 
   if (parsed.retraction !== undefined) {
-    await session.onRetract(chat, await lookup(parsed.retraction));
+    const retracted = await lookup(parsed.retraction);
+    progress.handedOver = true;
+    await session.onRetract(chat, retracted);
     return {};
   }
   if (parsed.reactions) {
@@ -57,6 +72,7 @@ async function runHooks(
       );
     }
     await session.onReact(chat, legacyId, parsed.reactions.emojis);
+    progress.handedOver = true;
     return {};
   }
 
@@ -75,8 +91,10 @@ async function runHooks(
     if (parsed.correction !== undefined) {
       const corrected = await lookup(parsed.correction);
       sentAs = (await session.onCorrect(chat, corrected, parsed.body, message)) ?? corrected;
+      progress.handedOver = true;
     } else {
       sentAs = await session.onMessage(chat, message);
+      progress.handedOver = true;
     }
     remember(sentAs);
     // Networks without delivery reports: a send the network accepted is as delivered as we can

@@ -4,6 +4,7 @@ import { dispatchToChat } from "./inbound-chat.js";
 import type { InboundJournal } from "./inbound-journal.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
+import { messageNotSent } from "./store-outage.js";
 import type { UserInput } from "./user-input.js";
 
 export interface MessageRouting {
@@ -49,7 +50,10 @@ export async function routeMessage(routing: MessageRouting, stanza: Element): Pr
   try {
     // The usual case costs no promise: only a session that is not connected makes the message wait.
     if (!session.isConnected) await session.untilConnected();
-    await dispatchToChat(session, await session.contacts.byJidLocal(to.local), stanza);
+    const chat = await session.contacts.byJidLocal(to.local).catch((error: unknown) => {
+      throw messageNotSent(error);
+    });
+    await dispatchToChat(session, chat, stanza);
   } finally {
     close?.();
   }

@@ -3,6 +3,7 @@ import {
   type FormValue,
   type FormValues,
   validateSubmission,
+  toXmppError,
   XmppError,
 } from "@gangway/xmpp";
 import { askableFields, isChoice, NO, parseAnswer, prompt, YES } from "./chat-fields.js";
@@ -297,8 +298,9 @@ export class ChatCommands {
     this.dialogues.delete(bareJid);
     try {
       await dialogue.command.cancel?.(await this.options.requester(bareJid), dialogue.context);
-      const text =
-        err instanceof XmppError ? (err.text ?? err.condition) : "Something went wrong in the gateway.";
+      // A known cause (the database is down) gets its own text; anything else the generic one.
+      const reply = toXmppError(err);
+      const text = reply.text ?? reply.condition;
       if (!(err instanceof XmppError)) this.options.onBackgroundError?.(err);
       await this.tell(bareJid, dialogue, text, `'${dialogue.command.keyword}' failed and was aborted.`);
     } catch (sendError) {

@@ -1,5 +1,5 @@
 import { redactPostgresUrl } from "./connection-url.js";
-import { toStoreError } from "./db-errors.js";
+import { failureMessage, isTransientFailure, toStoreError } from "./db-errors.js";
 import type { OpenDriver } from "./drivers/driver.js";
 import { openPostgres } from "./drivers/postgres.js";
 import { openSqlite } from "./drivers/sqlite.js";
@@ -97,8 +97,8 @@ function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLo
     messageIds: withStoreErrors(messageIds, retry, translate),
     pendingRegistrations: withStoreErrors(
       createPendingRegistrationRepository(db, tables, secretBox),
-      translate,
       retry,
+      translate,
     ),
     inboundJournal: withStoreErrors(inboundJournal, retry, translate),
     replayCursors: withStoreErrors(createReplayCursorRepository(db, tables), retry, translate),
@@ -129,12 +129,13 @@ function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLo
  */
 function withStoreErrors<Repository extends object>(
   repository: Repository,
-  translate: (error: unknown) => Error,
   retry: RetryPolicy,
+  translate: (error: unknown) => Error,
 ): Repository {
   const guarded: Record<string, unknown> = {};
   for (const [name, member] of Object.entries(repository)) {
     if (typeof member !== "function") continue;
+    const call = (args: unknown[]): unknown => member.apply(repository, args);
     guarded[name] = (...args: unknown[]) => {
       const result = call(args);
       if (result instanceof Promise) {
@@ -178,6 +179,10 @@ async function* guardedIteration<T>(
     for (let current = opened.step; !current.done; current = await iterator.next()) yield current.value;
     finished = true;
   } catch (error) {
+    finished = true;
     throw translate(error);
+  } finally {
+    // The caller stopped early (break): let the source release what it holds.
+    if (!finished) await iterator?.return?.();
   }
 }

@@ -36,9 +36,14 @@ export const SQLITE_FILE = "gangway.sqlite";
 export async function openConfiguredStore(config: GatewayConfig, logger: Logger): Promise<Store> {
   await mkdir(config.homeDir, { recursive: true, mode: 0o700 });
   const secretBox = await loadSecretBox(config, logger);
+  // --store-retry: how long queries wait out a database outage before users get an error.
+  const retryForMs = config.limits.storeRetryMs;
   const store = config.dbUrl
-    ? await openStore({ driver: "postgres", url: config.dbUrl, secretBox }, logger)
-    : await openStore({ driver: "sqlite", file: join(config.homeDir, SQLITE_FILE), secretBox }, logger);
+    ? await openStore({ driver: "postgres", url: config.dbUrl, secretBox, retryForMs }, logger)
+    : await openStore(
+        { driver: "sqlite", file: join(config.homeDir, SQLITE_FILE), secretBox, retryForMs },
+        logger,
+      );
   await warnAboutPgliteLeftovers(config, logger);
   // Rows written before a key was set, or sealed with a previous key, are sealed with the current one.
   const resealed = await store.users.resealAll();
