@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeEach, describe } from "vitest";
 import type { StoreDriverName, StoreOptions } from "../options.js";
 import { openStore, type Store } from "../store.js";
 
+export { type PrivatePostgres, startPrivatePostgres } from "./private-postgres.js";
+
 /**
  * Test helpers for anything that persists through @gangway/store (`@gangway/store/testing`).
  *
