@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import type { ChatHook } from "./chat-hooks.js";
 import type { GatewayHost } from "./host.js";
 import { Outbox, type Send, SerialQueue } from "./outbox.js";
+import { MESSAGE_ENVELOPE_BYTES, splitText, xmlTextBytes } from "./split-text.js";
 
 /** A message the user sent to a chat, as the session's `onMessage` hook receives it. */
 export interface OutgoingMessage {
@@ -118,29 +119,36 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
       const replayed = options.replayed ?? !this.session.isLoggedIn;
       if (replayed && options.id !== undefined && (await this.xmppId(options.id)) !== undefined)
         return undefined;
-      const xmppId = gateway.newStanzaId();
+      const replyTo = options.replyTo === undefined ? undefined : await this.#referenceTo(options.replyTo);
+      const { parts, fallback } = this.#split(body, replyTo && options.replyFallback);
+      // A text too long for one stanza goes as several messages, all mapped to the legacy id: the
+      // first part is the one legacy edits, reactions and replies refer to (the id map's first).
+      const messages = parts.map((part) => ({ part, xmppId: gateway.newStanzaId() }));
       if (options.id !== undefined) {
-        this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
+        for (const { xmppId } of messages) this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
         if (!options.carbon) this.unreadLegacyIds.push(options.id);
       }
-      const replyTo = options.replyTo === undefined ? undefined : await this.#referenceTo(options.replyTo);
-      return this.#outgoing(
-        {
-          id: xmppId,
-          body,
-          originId: true,
-          markable: !options.carbon,
-          ...(replyTo && {
-            replyTo: {
-              id: replyTo.xmppId,
-              to: replyTo.fromUser ? this.session.userJid : this.jid,
-              ...(options.replyFallback !== undefined && { fallbackText: options.replyFallback }),
-            },
-          }),
-          ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
-        },
-        options.carbon,
+      const sends = messages.map(({ part, xmppId }, index) =>
+        this.#outgoing(
+          {
+            id: xmppId,
+            body: part,
+            originId: true,
+            markable: !options.carbon,
+            ...(replyTo &&
+              index === 0 && {
+                replyTo: {
+                  id: replyTo.xmppId,
+                  to: replyTo.fromUser ? this.session.userJid : this.jid,
+                  ...(fallback !== undefined && { fallbackText: fallback }),
+                },
+              }),
+            ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
+          },
+          options.carbon,
+        ),
       );
+      return inSequence(sends);
     });
   }
 
@@ -148,7 +156,18 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   async correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
     return this.act(async () => {
       const target = await this.#requireXmppId(legacyId);
-      return this.#outgoing({ id: this.#newId(), body, correctionOf: target }, options.carbon);
+      // Too long for one stanza: the first part corrects the first message, the rest follow as new
+      // messages of the same legacy id (the original's other parts, if any, keep their old text).
+      const [first = "", ...rest] = this.#split(body).parts;
+      const sends = [
+        this.#outgoing({ id: this.#newId(), body: first, correctionOf: target }, options.carbon),
+      ];
+      for (const part of rest) {
+        const xmppId = this.#newId();
+        this.mapMessage(legacyId, xmppId, options.carbon ? "out" : "in");
+        sends.push(this.#outgoing({ id: xmppId, body: part, originId: true }, options.carbon));
+      }
+      return inSequence(sends);
     });
   }
 
@@ -267,6 +286,22 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
     return pair && { xmppId: pair.xmppId, fromUser: pair.direction === "out" };
   }
 
+  /**
+   * `body` in parts that each fit a stanza of `--max-stanza-bytes` with room for the envelope, and
+   * the reply fallback to quote in the first: dropped when it would take more than a quarter of a
+   * part (the XEP-0461 reference still says what is answered).
+   */
+  #split(body: string, replyFallback?: string): { parts: string[]; fallback: string | undefined } {
+    const room = this.session.gateway.config.limits.stanzaBytes - MESSAGE_ENVELOPE_BYTES;
+    // Quoted as "> " before each line, then a line break.
+    const quoted =
+      replyFallback === undefined
+        ? 0
+        : xmlTextBytes(replyFallback) + 2 * (replyFallback.split("\n").length + 1);
+    const fallback = quoted > 0 && quoted <= room / 4 ? replyFallback : undefined;
+    return { parts: splitText(body, fallback === undefined ? room : room - quoted), fallback };
+  }
+
   #newId(): string {
     return this.session.gateway.newStanzaId();
   }
@@ -281,4 +316,13 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
     const stanza = buildChatMessage({ ...options, from: this.senderJid, to: userJid });
     return () => gateway.send(stanza);
   }
+}
+
+/** One send for several stanzas, written one after the other. */
+function inSequence(sends: readonly Send[]): Send {
+  const [only] = sends;
+  if (sends.length === 1 && only) return only;
+  return async () => {
+    for (const send of sends) await send();
+  };
 }

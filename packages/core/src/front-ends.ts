@@ -47,6 +47,7 @@ export function commandFrontEnds(deps: FrontEndDependencies): {
     newSessionId: () => host.newStanzaId(),
     sessionTimeoutMs: host.config.partialRegistrationTimeoutMs,
     publishQr: (to, text) => host.sendQr(to, text),
+    maxFieldChars: host.config.limits.fieldChars,
   });
   const chatCommands = new ChatCommands({
     commands,
@@ -54,6 +55,7 @@ export function commandFrontEnds(deps: FrontEndDependencies): {
     send: (to, text) => host.sendChat(to, text),
     sendQr: async (to, text) => void (await host.sendQr(to, text)),
     onBackgroundError: (err) => host.log.error({ err }, "a chat command failed in the background"),
+    maxLineChars: host.config.limits.fieldChars,
   });
   return { commands, adHocCommands, chatCommands };
 }

@@ -392,6 +392,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     serveInBandRegistration(component, {
       registrar: this.registrar,
       multiStepHint: `Registering with this gateway takes more than one form. Use its "Register" command, or send "register" to ${this.domain}.`,
+      maxFieldChars: this.config.limits.fieldChars,
     });
     serveSearch(component, this, sessions);
     const routing = {

@@ -1,4 +1,4 @@
-import { checkChatMessage, type Element, parseChatMessage, XmppError } from "@gangway/xmpp";
+import { checkChatMessage, type Element, MESSAGE_LIMITS, parseChatMessage, XmppError } from "@gangway/xmpp";
 import type { LegacyChat, OutgoingMessage } from "./chat.js";
 import type { GatewayMeta } from "./host.js";
 import type { AnySession } from "./session.js";
@@ -39,7 +39,8 @@ async function runHooks(
 ): Promise<{ ack?: Promise<void> }> {
   // What is too big, or malformed in a way the lenient parser would misread (a correction without
   // its target as a new message, an invalid reaction as "remove all"), is refused before any hook.
-  checkChatMessage(stanza);
+  const { bodyBytes, reactions } = session.gateway.config.limits;
+  checkChatMessage(stanza, { ...MESSAGE_LIMITS, bodyBytes, reactions });
   const parsed = parseChatMessage(stanza);
   const meta: GatewayMeta = session.gateway.meta;
   // XEP-0308 and XEP-0333 refer to the stanza id, XEP-0424 and XEP-0444 often to the origin-id;

@@ -1,5 +1,6 @@
 import { type Command, type CommandPage, result } from "@gangway/registration";
 import {
+  exceedsChars,
   type FormField,
   type FormValues,
   gatewayJidQuery,
@@ -66,7 +67,9 @@ export function serveSearch(
 
   iq.handle({ namespace: NS_SEARCH, type: "set", to: "domain" }, async ({ from, child }) => {
     const session = searchingSession(sessions, from.bare().toString(), { loggedIn: true });
-    const values = validateSubmission(meta().SEARCH_FIELDS, parseSearchSubmission(child));
+    const values = validateSubmission(meta().SEARCH_FIELDS, parseSearchSubmission(child), {
+      maxChars: host.config.limits.fieldChars,
+    });
     return searchResultQuery(withColumns(await session.onSearch(values)));
   });
 
@@ -83,6 +86,14 @@ export function serveSearch(
     const address = parseGatewayPrompt(child);
     if (!address) {
       throw new XmppError("bad-request", `Enter the ${promptLabel(meta().SEARCH_FIELDS)} in <prompt/>.`);
+    }
+    // Refused, not quoted: escaping it would make a JID as long, in an answer or an error text.
+    const max = host.config.limits.fieldChars;
+    if (exceedsChars(address, max)) {
+      throw new XmppError(
+        "not-acceptable",
+        `The ${promptLabel(meta().SEARCH_FIELDS)} is too long: the gateway accepts at most ${max} characters.`,
+      );
     }
     const local = session.contacts.legacyIdToJidLocal(address);
     return gatewayJidQuery(`${local}@${host.domain}`);
@@ -107,8 +118,11 @@ export function searchCommand(host: GatewayHost, sessions: Sessions<AnySession>)
       // `find alice` in chat: the words after the keyword fill the first field, no prompt.
       const first = SEARCH_FIELDS.find((f) => f.type !== "fixed" && f.type !== "hidden");
       if (context.args && first) {
+        const maxChars = host.config.limits.fieldChars;
         return resultPage(
-          await session.onSearch(validateSubmission(SEARCH_FIELDS, { [first.var]: context.args })),
+          await session.onSearch(
+            validateSubmission(SEARCH_FIELDS, { [first.var]: context.args }, { maxChars }),
+          ),
         );
       }
       return {

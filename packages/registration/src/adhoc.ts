@@ -3,6 +3,7 @@ import {
   buildForm,
   type Element,
   type FormValues,
+  isCancelForm,
   parseForm,
   validateSubmission,
   type XmppComponent,
@@ -39,6 +40,8 @@ export interface AdHocCommandsOptions {
    * where its uploaded image is, when it could be uploaded.
    */
   publishQr?(to: string, text: string): Promise<{ url?: string | undefined }>;
+  /** Longest value of one submitted field, in characters (`--max-field-chars`); no bound when unset. */
+  maxFieldChars?: number;
 }
 
 interface Session {
@@ -129,7 +132,10 @@ export class AdHocCommands {
       session = { command, jid: bareJid, page, expiresAt: 0 };
     }
 
-    if (action === "cancel") {
+    const form = request.getChild("x", "jabber:x:data");
+    // XEP-0004: a form of type cancel means the user gave up, whatever the action says; read as a
+    // submission it would be an empty one (defaults filled in, or "required" errors).
+    if (action === "cancel" || isCancelForm(form)) {
       this.sessions.delete(sessionId);
       await command.cancel?.(await this.options.requester(bareJid), context);
       return this.stage(node, sessionId, "canceled");
@@ -139,8 +145,9 @@ export class AdHocCommands {
     if (page.kind === "form") {
       let values: FormValues;
       try {
-        const form = request.getChild("x", "jabber:x:data");
-        values = validateSubmission(page.fields, form ? parseForm(form).values : {});
+        values = validateSubmission(page.fields, form ? parseForm(form).values : {}, {
+          maxChars: this.options.maxFieldChars,
+        });
         return await this.show(sessionId, { ...session, page: await page.submit(values) });
       } catch (err) {
         if (!(err instanceof XmppError)) throw err;

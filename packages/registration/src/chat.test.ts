@@ -14,7 +14,7 @@ const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
  * meanwhile would overtake it if they were not queued); a password starting with "wrong" is
  * refused with a text that quotes it, and `confirm` pages show a summary that includes it.
  */
-function setup(options: { confirm?: boolean; allowed?: boolean } = {}) {
+function setup(options: { confirm?: boolean; allowed?: boolean; maxLineChars?: number } = {}) {
   const sent: Array<{ to: string; text: string }> = [];
   const registered = new Set<string>();
   const cancelled: string[] = [];
@@ -76,6 +76,7 @@ function setup(options: { confirm?: boolean; allowed?: boolean } = {}) {
     }),
   };
   const chat = new ChatCommands({
+    ...(options.maxLineChars !== undefined && { maxLineChars: options.maxLineChars }),
     commands: [register, pick],
     requester: async (jid): Promise<Requester> => {
       await pause();
@@ -187,6 +188,19 @@ describe("ChatCommands: one user's lines in order", () => {
     expect(refusal).not.toContain("€");
     await chat.handle(USER, "chatuser");
     await chat.handle(USER, PASSWORD);
+    expect(registered.has(USER)).toBe(true);
+  });
+
+  it("takes its line limit from the operator (--max-field-chars), counted in characters", async () => {
+    const { chat, registered, textsTo } = setup({ maxLineChars: 16 });
+    await chat.handle(USER, "register");
+    await chat.handle(USER, "😀".repeat(17));
+    expect(textsTo(USER).at(-1)).toBe(
+      "That message was not read: messages to the gateway can be at most 16 characters long.",
+    );
+    // 16 astral characters are 32 UTF-16 units, still 16 characters: read.
+    await chat.handle(USER, "😀".repeat(16));
+    await chat.handle(USER, "pw-under-16");
     expect(registered.has(USER)).toBe(true);
   });
 

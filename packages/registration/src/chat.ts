@@ -1,4 +1,5 @@
 import {
+  exceedsChars,
   type FormField,
   type FormValue,
   type FormValues,
@@ -33,6 +34,8 @@ export interface ChatCommandsOptions {
   sendQr(to: string, text: string): Promise<void>;
   /** Failures of work that runs after a message was handled (a QR wait). */
   onBackgroundError?(error: unknown): void;
+  /** Longest line read, in characters (default {@link MAX_CHAT_LINE_LENGTH}): `--max-field-chars`. */
+  maxLineChars?: number;
 }
 
 type DialogueForm = { page: FormPage; asked: number; answers: FormValues };
@@ -46,7 +49,10 @@ type Dialogue = {
   secrets: string[];
 };
 
-/** Longer lines are refused unread (an XMPP message can be far bigger than any answer needs). */
+/**
+ * Longer lines are refused unread (an XMPP message can be far bigger than any answer needs): the
+ * default of {@link ChatCommandsOptions.maxLineChars}.
+ */
 export const MAX_CHAT_LINE_LENGTH = 4096;
 /** Lines of one user that may wait their turn, the one being handled included; a burst beyond is dropped. */
 export const MAX_WAITING_LINES = 50;
@@ -79,6 +85,10 @@ export class ChatCommands {
 
   constructor(private readonly options: ChatCommandsOptions) {}
 
+  private get maxLineChars(): number {
+    return this.options.maxLineChars ?? MAX_CHAT_LINE_LENGTH;
+  }
+
   /** True while the user is in the middle of a dialogue (then every message is an answer). */
   isInDialogue(bareJid: string): boolean {
     return this.dialogues.has(bareJid);
@@ -88,7 +98,7 @@ export class ChatCommands {
    * Handles one line the user sent to the gateway. A user's lines are handled one after the other,
    * in the order of the calls (the call queues the line before it returns); different users' lines
    * run concurrently. Settles when this line has been handled (rejects with the XmppError to answer
-   * it with), or at once when it was dropped: see MAX_WAITING_LINES and MAX_CHAT_LINE_LENGTH.
+   * it with), or at once when it was dropped: see MAX_WAITING_LINES and `maxLineChars`.
    */
   handle(bareJid: string, text: string): Promise<void> {
     const lane = this.lanes.get(bareJid);
@@ -97,7 +107,7 @@ export class ChatCommands {
       return Promise.resolve();
     }
     // An over-long line is not kept while it waits: only that it was one.
-    const line = text.length > MAX_CHAT_LINE_LENGTH ? undefined : text;
+    const line = exceedsChars(text, this.maxLineChars) ? undefined : text;
     return this.enqueue(bareJid, (current) => {
       if (current.dropped > 0) {
         current.dropped++;
@@ -168,7 +178,7 @@ export class ChatCommands {
     if (text === undefined) {
       return this.say(
         bareJid,
-        `That message was not read: messages to the gateway can be at most ${MAX_CHAT_LINE_LENGTH} characters long.`,
+        `That message was not read: messages to the gateway can be at most ${this.maxLineChars} characters long.`,
       );
     }
     const input = text.trim();
@@ -341,7 +351,9 @@ export class ChatCommands {
   private async submit(bareJid: string, dialogue: Dialogue, form: DialogueForm): Promise<void> {
     let next: CommandPage;
     try {
-      next = await form.page.submit(validateSubmission(form.page.fields, form.answers));
+      next = await form.page.submit(
+        validateSubmission(form.page.fields, form.answers, { maxChars: this.maxLineChars }),
+      );
     } catch (err) {
       if (!(err instanceof XmppError)) {
         this.dialogues.delete(bareJid);

@@ -1,13 +1,17 @@
 import type { UserRow } from "@gangway/store";
 import {
   buildForm,
+  checkFieldLengths,
   type Element,
   type FormField,
   type FormValues,
+  isCancelForm,
+  NS_DATA_FORMS,
   parseForm,
   type XmppComponent,
   xml,
 } from "@gangway/xmpp";
+import { FormStep } from "./flow.js";
 import type { Registrar } from "./registrar.js";
 
 export const NS_REGISTER = "jabber:iq:register";
@@ -37,6 +41,8 @@ export interface InBandRegistrationOptions {
   registrar: Registrar;
   /** Shown when the flow needs more than one form, so the user knows where to go instead. */
   multiStepHint: string;
+  /** Longest value of one submitted field, in characters (`--max-field-chars`); no bound when unset. */
+  maxFieldChars?: number;
 }
 
 /** Registered users see their current values again, except private ones (passwords stay out). */
@@ -47,6 +53,12 @@ function publicValues(user: UserRow, fields: readonly FormField[]): FormValues {
     if (field.type !== "text-private" && value !== undefined) values[field.var] = value as FormValues[string];
   }
   return values;
+}
+
+/** The single form's fields, to name a refused field by its label (none for multi-step flows). */
+function formFields(registrar: Registrar): readonly FormField[] {
+  const [step] = registrar.flow.steps;
+  return step instanceof FormStep ? step.fields : [];
 }
 
 /** Reads either a submitted data form or the legacy plain fields. */
@@ -109,6 +121,14 @@ export function serveInBandRegistration(component: XmppComponent, options: InBan
       return;
     }
     registrar.assertAllowed(bareJid);
-    await registrar.registerWithForm(bareJid, submittedValues(child));
+    // XEP-0004: the user gave up on the form. XEP-0077 names no error for it: nothing is stored,
+    // the request simply succeeds.
+    if (isCancelForm(child.getChild("x", NS_DATA_FORMS))) return;
+    const values = submittedValues(child);
+    if (options.maxFieldChars !== undefined) {
+      // Before the app's validation (which may call the legacy network with what was typed).
+      checkFieldLengths(formFields(registrar), values, options.maxFieldChars);
+    }
+    await registrar.registerWithForm(bareJid, values);
   });
 }

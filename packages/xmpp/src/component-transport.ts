@@ -6,6 +6,7 @@ import { type Logger, pino } from "pino";
 import { type BackoffOptions, DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
 import { type Element, xml } from "./element.js";
 import { OutboundQueue, type QueuedStanza } from "./outbound-queue.js";
+import { stanzaOverLimit } from "./stanza-size.js";
 import type { StanzaTransport, TransportStatus } from "./transport.js";
 
 /** How long stop() waits for the server to close the stream before destroying the socket. */
@@ -21,7 +22,9 @@ export type TransportErrorCode =
   /** `send()` while the outbound queue is at capacity. */
   | "queue-full"
   /** `send()` after `stop()`, or a queued stanza / pending `start()` cut off by `stop()`. */
-  | "stopped";
+  | "stopped"
+  /** `send()` of a stanza over `maxStanzaBytes`: never queued (see {@link StanzaTooLargeError}). */
+  | "too-large";
 
 /** A connection-level failure of {@link ComponentTransport} (stanza errors are `XmppError`). */
 export class TransportError extends Error {
@@ -32,6 +35,21 @@ export class TransportError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * A stanza refused by `send()` because its serialized size is over the transport's limit: the
+ * server would close the stream on it (and a queued one would do so again after each reconnect).
+ */
+export class StanzaTooLargeError extends TransportError {
+  constructor(
+    /** Its serialized size, in UTF-8 bytes. */
+    readonly bytes: number,
+    /** The limit it is over (`maxStanzaBytes`). */
+    readonly limit: number,
+  ) {
+    super("too-large", `stanza of ${bytes} bytes is over the ${limit}-byte limit; not sent`);
   }
 }
 
@@ -54,6 +72,12 @@ export interface ComponentTransportOptions {
   connectTimeoutMs?: number;
   /** Stanzas kept while disconnected (default 10 000); `send()` rejects beyond that. */
   maxQueuedStanzas?: number;
+  /**
+   * Largest stanza written, serialized, in UTF-8 bytes (default: no limit). `send()` rejects a
+   * larger one at once with a {@link StanzaTooLargeError}; keep it under the server's component
+   * stanza limit (Prosody: 512 KiB), which closes the stream instead.
+   */
+  maxStanzaBytes?: number;
   /**
    * Reading paused this long resumes anyway (default 5 s, under the ping timeout): a handler may
    * be waiting for an IQ response only reading brings. What arrives past the component's bound is
@@ -129,6 +153,7 @@ export class ComponentTransport implements StanzaTransport {
   private readonly pingTimeoutMs: number;
   private readonly maxReadingPauseMs: number;
 
+  private readonly maxStanzaBytes: number | undefined;
   private readonly queue: OutboundQueue;
   private readonly stanzaListeners = new Set<(stanza: Element) => unknown>();
   private readonly statusListeners = new Set<(status: TransportStatus) => void>();
@@ -163,6 +188,7 @@ export class ComponentTransport implements StanzaTransport {
     this.pingIntervalMs = options.pingIntervalMs ?? 60_000;
     this.pingTimeoutMs = options.pingTimeoutMs ?? 10_000;
     this.maxReadingPauseMs = options.maxReadingPauseMs ?? 5000;
+    this.maxStanzaBytes = options.maxStanzaBytes;
     this.queue = new OutboundQueue(options.maxQueuedStanzas ?? 10_000);
   }
 
@@ -202,6 +228,29 @@ export class ComponentTransport implements StanzaTransport {
     if (this.queue.isFull) return Promise.reject(this.overflow());
     // XEP-0114: every stanza on a component stream carries `from`; puppets set their own.
     stanza.attrs.from ??= this.domain;
+    if (this.maxStanzaBytes !== undefined) {
+      const bytes = stanzaOverLimit(stanza, this.maxStanzaBytes);
+      if (bytes !== undefined) {
+        // Checked before queueing: queued, it would close the stream on every reconnect.
+        const { name, attrs } = stanza;
+        const payload = stanza.getChildElements()[0];
+        this.logger.warn(
+          {
+            stanza: {
+              name,
+              type: attrs.type,
+              id: attrs.id,
+              to: attrs.to,
+              payload: payload?.getNS() ?? payload?.name,
+            },
+            bytes,
+            limit: this.maxStanzaBytes,
+          },
+          "stanza over the size limit: not sent",
+        );
+        return Promise.reject(new StanzaTooLargeError(bytes, this.maxStanzaBytes));
+      }
+    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ stanza, resolve, reject });
       if (this.currentStatus === "online") void this.flush();

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { StanzaTooLargeError } from "./component-transport.js";
 import type { Element } from "./element.js";
 import { errorReply, toXmppError, XmppError } from "./errors.js";
 import { InflightGate } from "./inflight.js";
@@ -179,7 +180,7 @@ export class XmppComponent {
       return;
     }
     const reply = await this.iq.route(stanza);
-    if (reply) await this.sendReply(reply);
+    if (reply) await this.sendReply(reply, stanza);
   }
 
   /**
@@ -224,10 +225,15 @@ export class XmppComponent {
     if (reply && stanza.attrs.type !== "error") await this.sendReply(errorReply(stanza, reply));
   }
 
-  private async sendReply(reply: Element): Promise<void> {
+  private async sendReply(reply: Element, request?: Element): Promise<void> {
     try {
       await this.transport.send(reply);
     } catch (err) {
+      // A result too large to send (a huge vCard, a long search): the requester still gets an answer.
+      if (err instanceof StanzaTooLargeError && request && reply.attrs.type === "result") {
+        const text = `The answer is too large to send: ${err.bytes} bytes, over this gateway's limit of ${err.limit} bytes per stanza.`;
+        return this.sendReply(errorReply(request, new XmppError("policy-violation", text)));
+      }
       this.logger.warn({ err, stanza: stanzaSummary(reply) }, "could not send a reply");
     }
   }

@@ -145,17 +145,74 @@ export function parseForm(x: Element): ParsedForm {
   };
 }
 
+/** What {@link validateSubmission} bounds besides the fields' own rules. */
+export interface SubmissionLimits {
+  /**
+   * Characters (code points) in one field's value, all its `<value/>`s together; longer is
+   * refused before anything else is checked. No bound when left out.
+   */
+  maxChars?: number | undefined;
+}
+
+/** Code points in `text`, counted only as far as needed to tell whether it is over `max`. */
+export function exceedsChars(text: string, max: number): boolean {
+  // UTF-16 length ≥ code points: at most `max` units is at most `max` characters.
+  if (text.length <= max) return false;
+  let count = 0;
+  for (const _ of text) if (++count > max) return true;
+  return false;
+}
+
+function valueChars(value: FormValue): string {
+  if (typeof value === "boolean") return "";
+  return Array.isArray(value) ? value.join("") : value;
+}
+
+/**
+ * Refuses, with `XmppError("not-acceptable")`, a submission with a value over `maxChars`
+ * characters: by the field's label when it is one the gateway asked for, as "a field" otherwise
+ * (its var is the submitter's text too). Never quotes the value: it may be a password.
+ */
+export function checkFieldLengths(
+  fields: readonly FormField[],
+  submitted: Readonly<FormValues>,
+  maxChars: number,
+): void {
+  const tooLong: string[] = [];
+  let unknown = false;
+  for (const [name, value] of Object.entries(submitted)) {
+    if (!exceedsChars(valueChars(value), maxChars)) continue;
+    const field = fields.find((f) => f.var === name);
+    if (field) tooLong.push(field.label ?? field.var);
+    else unknown = true;
+  }
+  if (tooLong.length === 0 && !unknown) return;
+  const names = tooLong.length > 0 ? tooLong.join(", ") : "A field you sent";
+  throw new XmppError(
+    "not-acceptable",
+    `${names} ${tooLong.length > 1 ? "are" : "is"} too long: the gateway accepts at most ${maxChars} characters per field.`,
+  );
+}
+
+/** True when a submitted data form is of type `cancel` (XEP-0004): the submitter gave up. */
+export function isCancelForm(x: Element | undefined | null): boolean {
+  return !!x && x.is("x", NS_DATA_FORMS) && x.attrs.type === "cancel";
+}
+
 /**
  * Checks a submission against the fields the gateway asked for and converts it: booleans from
  * `1`/`true`/`0`/`false`, list choices checked against the options, `jid-single` parsed and
  * normalized, required fields present and non-blank, defaults filled in for what was left out.
  * Values for unknown vars are dropped. Throws `XmppError("not-acceptable")` naming every bad field
- * by its label, so the user sees all problems at once.
+ * by its label, so the user sees all problems at once; a value over `limits.maxChars` is refused
+ * first (see {@link checkFieldLengths}).
  */
 export function validateSubmission(
   fields: readonly FormField[],
   submitted: Readonly<FormValues>,
+  limits: SubmissionLimits = {},
 ): FormValues {
+  if (limits.maxChars !== undefined) checkFieldLengths(fields, submitted, limits.maxChars);
   const result: FormValues = {};
   const problems: string[] = [];
   for (const field of fields) {

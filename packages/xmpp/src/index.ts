@@ -18,6 +18,15 @@ export {
 } from "./avatar.js";
 export { type BackoffOptions, DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
 export {
+  type Bookmark,
+  bookmarkPublishIq,
+  bookmarkRetractIq,
+  type DirectInvitationOptions,
+  directInvitation,
+  NS_BOOKMARKS,
+  NS_CONFERENCE,
+} from "./bookmarks.js";
+export {
   type IqAttributes,
   type IqRequestType,
   iq,
@@ -61,9 +70,11 @@ export {
   ComponentTransport,
   type ComponentTransportOptions,
   NS_PING,
+  StanzaTooLargeError,
   TransportError,
   type TransportErrorCode,
 } from "./component-transport.js";
+export { formatXmppDateTime, parseXmppDateTime } from "./datetime.js";
 export {
   type DiscoIdentity,
   type DiscoInfo,
@@ -91,12 +102,14 @@ export {
   type StanzaErrorCondition,
   type StanzaErrorType,
   toXmppError,
-  XmppError,
   type UserFacingFailure,
+  XmppError,
   type XmppErrorOptions,
 } from "./errors.js";
 export {
   buildForm,
+  checkFieldLengths,
+  exceedsChars,
   type FormDefinition,
   type FormField,
   type FormFieldType,
@@ -104,9 +117,11 @@ export {
   type FormType,
   type FormValue,
   type FormValues,
+  isCancelForm,
   NS_DATA_FORMS,
   type ParsedForm,
   parseForm,
+  type SubmissionLimits,
   validateSubmission,
 } from "./forms.js";
 export {
@@ -139,6 +154,21 @@ export {
   unescapeLocalpart,
 } from "./jid-escaping.js";
 export {
+  type MamBoundary,
+  type MamFinOptions,
+  type MamQuery,
+  type MamResultOptions,
+  mamFin,
+  mamItemNotFound,
+  mamMetadata,
+  mamQueryForm,
+  mamResultMessage,
+  NS_MAM,
+  NS_MAM_EXTENDED,
+  NS_RSM,
+  parseMamQuery,
+} from "./mam.js";
+export {
   checkChatMessage,
   MESSAGE_LIMIT_TEXTS,
   MESSAGE_LIMITS,
@@ -146,6 +176,46 @@ export {
   readReaction,
   utf8Length,
 } from "./message-limits.js";
+export {
+  buildGroupchatMessage,
+  buildSubjectMessage,
+  classifyMucPing,
+  type GroupchatMessageOptions,
+  type MucPingVerdict,
+  mucPingReply,
+  NS_MUC_ROOMINFO,
+  NS_MUC_STABLE_ID,
+  parseRoomMessage,
+  type RoomInfo,
+  type RoomMessage,
+  roomDiscoInfo,
+  roomDiscoItems,
+  type SubjectMessageOptions,
+} from "./muc.js";
+export {
+  buildModeratedRetraction,
+  type ModeratedRetractionOptions,
+  type ModerationRequest,
+  NS_MODERATE,
+  NS_MODERATE_LEGACY,
+  parseModerationRequest,
+} from "./muc-moderation.js";
+export {
+  buildOccupantPresence,
+  type MucAffiliation,
+  type MucErrorKind,
+  type MucHistoryRequest,
+  type MucPresence,
+  type MucRole,
+  type MucStatusCode,
+  mucError,
+  mucJoinErrorPresence,
+  NS_MUC,
+  NS_MUC_USER,
+  NS_OCCUPANT_ID,
+  type OccupantPresenceOptions,
+  parseMucPresence,
+} from "./muc-presence.js";
 export {
   NS_VCARD_UPDATE,
   type ParsedUserPresence,
@@ -168,6 +238,14 @@ export {
 } from "./privilege.js";
 export { NS_PRIVILEGE, type PrivilegedIq, sendPrivilegedIq } from "./privileged-iq.js";
 export { NS_REACTIONS_RESTRICTIONS, reactionRestrictionsForm } from "./reactions.js";
+export {
+  buildMention,
+  jidFromXmppUri,
+  type Mention,
+  NS_REFERENCE,
+  parseMentions,
+  xmppUri,
+} from "./references.js";
 export {
   NS_ROSTER,
   type ParsedRosterItem,

@@ -24,9 +24,9 @@ export interface MessageLimits {
 }
 
 /**
- * The bounds on what a user's message may carry. 64 KiB of text is far beyond any chat message
- * (and beyond what most networks take); 20 reactions is more than any client offers on one message.
- * Not operator options (yet): every gateway gets these.
+ * The default bounds on what a user's message may carry. 64 KiB of text is far beyond any chat
+ * message (and beyond what most networks take); 20 reactions is more than any client offers on one
+ * message. Gangway's core passes the operator's `--max-body-bytes` and `--max-reactions` instead.
  */
 export const MESSAGE_LIMITS: MessageLimits = Object.freeze({
   bodyBytes: 64 * 1024,

@@ -120,6 +120,8 @@ export async function runGateway<G extends AnyGateway>(
       domain: config.jid,
       password: config.secret,
       logger,
+      // Refused before queueing, never written: the server would close the stream on it.
+      maxStanzaBytes: config.limits.stanzaBytes,
     });
     gateway = new Gateway({ config, store, transport, logger });
     await gateway.start();

@@ -1,0 +1,107 @@
+import { sanitizeXmlText } from "@gangway/xmpp";
+
+/**
+ * Room a message stanza needs besides its body's text: `<message>` with from/to/id (JIDs up to
+ * 3 KiB each in theory, ~200 bytes in practice), origin-id, markable, reply and delay elements, the
+ * XEP-0356 privilege wrapper of a carbon. 4 KiB covers all of them with typical JIDs.
+ */
+export const MESSAGE_ENVELOPE_BYTES = 4 * 1024;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** A body's size once written as XML text: UTF-8, with `&`, `<` and `>` escaped. */
+export function xmlTextBytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    if (unit === 0x26)
+      bytes += 5; // &amp;
+    else if (unit === 0x3c || unit === 0x3e)
+      bytes += 4; // &lt; &gt;
+    else if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i += 1;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Splits `text` into parts of at most `maxBytes` each, as written in XML (see
+ * {@link xmlTextBytes}), in order, losing nothing: `parts.join("") === text` (after the same
+ * sanitizing the message builder does). A part ends after the last line break that fits, else after
+ * the last space, else between two graphemes: never inside a surrogate pair, an emoji sequence or
+ * a letter with its accents. Only a single grapheme larger than `maxBytes` (thousands of combining
+ * marks) is cut between code points.
+ */
+export function splitText(text: string, maxBytes: number): string[] {
+  if (maxBytes < 8) throw new RangeError("splitText needs at least 8 bytes per part");
+  // Characters XML cannot carry are dropped when the message is built: measure without them.
+  const clean = sanitizeXmlText(text);
+  if (xmlTextBytes(clean) <= maxBytes) return [clean];
+  const parts: string[] = [];
+  let start = 0;
+  let size = 0;
+  // Where the current part may end (index after the break) and its size there; -1: nowhere yet.
+  let afterLine = -1;
+  let sizeAtLine = 0;
+  let afterSpace = -1;
+  let sizeAtSpace = 0;
+  for (const { segment, index } of graphemes.segment(clean)) {
+    const bytes = xmlTextBytes(segment);
+    if (bytes > maxBytes) {
+      // One grapheme over a whole part: cut it between code points, which still never splits a pair.
+      if (index > start) parts.push(clean.slice(start, index));
+      let piece = "";
+      let pieceSize = 0;
+      for (const codePoint of segment) {
+        const codePointBytes = xmlTextBytes(codePoint);
+        if (pieceSize + codePointBytes > maxBytes) {
+          parts.push(piece);
+          piece = "";
+          pieceSize = 0;
+        }
+        piece += codePoint;
+        pieceSize += codePointBytes;
+      }
+      // The grapheme's last piece starts the next part.
+      start = index + segment.length - piece.length;
+      size = pieceSize;
+      afterLine = -1;
+      afterSpace = -1;
+      continue;
+    }
+    // A loop: what follows an early break may still not leave room for this grapheme.
+    while (size + bytes > maxBytes) {
+      const [cut, cutSize] =
+        afterLine > start
+          ? [afterLine, sizeAtLine]
+          : afterSpace > start
+            ? [afterSpace, sizeAtSpace]
+            : [index, size];
+      parts.push(clean.slice(start, cut));
+      start = cut;
+      size -= cutSize;
+      // A break after the cut is still one for the next part.
+      if (afterSpace > cut) sizeAtSpace -= cutSize;
+      else afterSpace = -1;
+      afterLine = -1;
+    }
+    size += bytes;
+    const end = index + segment.length;
+    if (segment.includes("\n")) {
+      afterLine = end;
+      sizeAtLine = size;
+    } else if (/^\s+$/u.test(segment)) {
+      afterSpace = end;
+      sizeAtSpace = size;
+    }
+  }
+  if (start < clean.length) parts.push(clean.slice(start));
+  return parts;
+}
