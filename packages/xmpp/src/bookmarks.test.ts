@@ -16,7 +16,9 @@ const PUBLISH_OPTIONS =
 
 describe("XEP-0402 bookmarks", () => {
   it("publishes one room with name, autojoin, nick and the required publish-options", () => {
-    expect(bookmarkPublishIq({ room: ROOM, name: "Lobby \u0007", autojoin: true, nick: "romeo" }, "b1").toString()).toBe(
+    expect(
+      bookmarkPublishIq({ room: ROOM, name: "Lobby \u0007", autojoin: true, nick: "romeo" }, "b1").toString(),
+    ).toBe(
       '<iq type="set" id="b1"><pubsub xmlns="http://jabber.org/protocol/pubsub">' +
         `<publish node="urn:xmpp:bookmarks:1"><item id="${ROOM}">` +
         '<conference xmlns="urn:xmpp:bookmarks:1" name="Lobby " autojoin="true"><nick>romeo</nick></conference>' +
@@ -73,7 +75,14 @@ describe("XEP-0402 bookmarks", () => {
 describe("XEP-0249 direct invitation", () => {
   it("invites with a reason and a readable body", () => {
     expect(
-      directInvitation({ from: "gw.example", to: "romeo@example.org", room: ROOM, reason: "Your group", body: "Join Lobby", id: "i1" }).toString(),
+      directInvitation({
+        from: "gw.example",
+        to: "romeo@example.org",
+        room: ROOM,
+        reason: "Your group",
+        body: "Join Lobby",
+        id: "i1",
+      }).toString(),
     ).toBe(
       '<message from="gw.example" to="romeo@example.org" id="i1"><body>Join Lobby</body>' +
         `<x xmlns="jabber:x:conference" jid="${ROOM}" reason="Your group"/></message>`,
@@ -81,7 +90,15 @@ describe("XEP-0249 direct invitation", () => {
   });
 
   it("leaves out what is empty and refuses a non-room", () => {
-    expect(directInvitation({ from: "gw.example", to: "romeo@example.org", room: ROOM, reason: "", body: "" }).toString()).toBe(
+    expect(
+      directInvitation({
+        from: "gw.example",
+        to: "romeo@example.org",
+        room: ROOM,
+        reason: "",
+        body: "",
+      }).toString(),
+    ).toBe(
       `<message from="gw.example" to="romeo@example.org"><x xmlns="jabber:x:conference" jid="${ROOM}"/></message>`,
     );
     expect(() => directInvitation({ from: "gw.example", to: "r@e", room: `${ROOM}/x` })).toThrow(RangeError);

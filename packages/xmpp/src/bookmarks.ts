@@ -1,8 +1,8 @@
+import { NS_PUBSUB } from "./avatar.js";
 import { type Element, xml } from "./element.js";
 import { buildForm } from "./forms.js";
 import { JID } from "./jid.js";
 import { sanitizeXmlText } from "./jid-escaping.js";
-import { NS_PUBSUB } from "./avatar.js";
 
 /** XEP-0402 PEP native bookmarks: the node and the `<conference/>` namespace. */
 export const NS_BOOKMARKS = "urn:xmpp:bookmarks:1";
@@ -122,6 +122,7 @@ export function directInvitation(options: DirectInvitationOptions): Element {
 
 function roomJid(room: string): string {
   const jid = JID.parse(room);
-  if (!jid.local || !jid.isBare) throw new RangeError("A bookmark or invitation names a room's bare JID (room@service).");
+  if (!jid.local || !jid.isBare)
+    throw new RangeError("A bookmark or invitation names a room's bare JID (room@service).");
   return jid.toString();
 }

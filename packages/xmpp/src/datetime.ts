@@ -27,7 +27,15 @@ export function parseXmppDateTime(text: string): Date | undefined {
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second, fraction = "", zone] = match;
   const millis = Number(fraction.slice(0, 3).padEnd(3, "0"));
-  const utc = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), millis);
+  const utc = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+    millis,
+  );
   const check = new Date(utc);
   if (
     check.getUTCFullYear() !== Number(year) ||

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parseXml } from "./element.js";
 import { XmppError } from "./errors.js";
-import { mamFin, mamItemNotFound, mamMetadata, mamQueryForm, mamResultMessage, parseMamQuery } from "./mam.js";
+import {
+  mamFin,
+  mamItemNotFound,
+  mamMetadata,
+  mamQueryForm,
+  mamResultMessage,
+  parseMamQuery,
+} from "./mam.js";
 
 const ROOM = "lobby@gw.example";
 const USER = "romeo@example.org/phone";
@@ -65,17 +72,26 @@ describe("parseMamQuery", () => {
     expect(parseMamQuery(query("", ""))).toEqual({ flipPage: false });
     const payload = query("").getChild("query");
     expect(payload && parseMamQuery(payload)).toEqual({ queryId: "q1", flipPage: false });
-    expect(parseMamQuery(query(form(field("ids", "a", "b", "")), ""))).toEqual({ ids: ["a", "b"], flipPage: false });
+    expect(parseMamQuery(query(form(field("ids", "a", "b", "")), ""))).toEqual({
+      ids: ["a", "b"],
+      flipPage: false,
+    });
     expect(parseMamQuery(query(form(field("ids", "a")), ""))).toEqual({ ids: ["a"], flipPage: false });
     expect(
       parseMamQuery(query("<set xmlns='http://jabber.org/protocol/rsm'><max>0</max><before/></set>", "")),
     ).toEqual({ max: 0, before: "", flipPage: false });
-    expect(parseMamQuery(query("<set xmlns='http://jabber.org/protocol/rsm'><after>z</after></set>", ""))).toEqual({
+    expect(
+      parseMamQuery(query("<set xmlns='http://jabber.org/protocol/rsm'><after>z</after></set>", "")),
+    ).toEqual({
       after: "z",
       flipPage: false,
     });
     // A form without FORM_TYPE and empty values are tolerated: they filter nothing.
-    expect(parseMamQuery(query("<x xmlns='jabber:x:data' type='submit'><field var='start'><value/></field></x>", ""))).toEqual({
+    expect(
+      parseMamQuery(
+        query("<x xmlns='jabber:x:data' type='submit'><field var='start'><value/></field></x>", ""),
+      ),
+    ).toEqual({
       flipPage: false,
     });
   });
@@ -101,9 +117,9 @@ describe("parseMamQuery", () => {
       expect(error.condition, inner).toBe(condition);
       expect(error.text).not.toContain("SECRET");
     }
-    expect(refusal(() => parseMamQuery(parseXml("<iq type='set'><query xmlns='urn:xmpp:mam:1'/></iq>"))).condition).toBe(
-      "bad-request",
-    );
+    expect(
+      refusal(() => parseMamQuery(parseXml("<iq type='set'><query xmlns='urn:xmpp:mam:1'/></iq>"))).condition,
+    ).toBe("bad-request");
     expect(refusal(() => parseMamQuery(parseXml("<iq type='set'/>"))).condition).toBe("bad-request");
   });
 });
@@ -115,7 +131,14 @@ describe("MAM answers", () => {
         `<stanza-id xmlns='urn:xmpp:sid:0' id='s1' by='${ROOM}'/></message>`,
     );
     expect(
-      mamResultMessage({ from: ROOM, to: USER, queryId: "q1", id: "s1", stamp: new Date("2026-01-02T03:04:05Z"), message: archived }).toString(),
+      mamResultMessage({
+        from: ROOM,
+        to: USER,
+        queryId: "q1",
+        id: "s1",
+        stamp: new Date("2026-01-02T03:04:05Z"),
+        message: archived,
+      }).toString(),
     ).toBe(
       `<message from="${ROOM}" to="${USER}"><result xmlns="urn:xmpp:mam:2" queryid="q1" id="s1">` +
         '<forwarded xmlns="urn:xmpp:forward:0"><delay xmlns="urn:xmpp:delay" stamp="2026-01-02T03:04:05Z"/>' +
@@ -126,7 +149,13 @@ describe("MAM answers", () => {
     expect(archived.attrs.xmlns).toBe("jabber:component:accept");
     expect(archived.getChildren("body")).toHaveLength(1);
     expect(() =>
-      mamResultMessage({ from: ROOM, to: USER, id: "s1", stamp: new Date(), message: parseXml("<presence/>") }),
+      mamResultMessage({
+        from: ROOM,
+        to: USER,
+        id: "s1",
+        stamp: new Date(),
+        message: parseXml("<presence/>"),
+      }),
     ).toThrow(RangeError);
   });
 
@@ -146,7 +175,10 @@ describe("MAM answers", () => {
 
   it("answers the metadata query, also for an empty archive", () => {
     expect(
-      mamMetadata({ start: { id: "a", stamp: new Date(0) }, end: { id: "b", stamp: new Date(1500) } }).toString(),
+      mamMetadata({
+        start: { id: "a", stamp: new Date(0) },
+        end: { id: "b", stamp: new Date(1500) },
+      }).toString(),
     ).toBe(
       '<metadata xmlns="urn:xmpp:mam:2"><start id="a" timestamp="1970-01-01T00:00:00Z"/>' +
         '<end id="b" timestamp="1970-01-01T00:00:01.500Z"/></metadata>',

@@ -79,7 +79,8 @@ export function parseMamQuery(element: Element): MamQuery {
       throw new XmppError("bad-request", "The archive query form is not an urn:xmpp:mam:2 submission.");
     }
     for (const [name, value] of Object.entries(form.values)) {
-      if (!TEXT_FIELDS.has(name)) throw new XmppError("bad-request", "The archive query has a field this archive does not support.");
+      if (!TEXT_FIELDS.has(name))
+        throw new XmppError("bad-request", "The archive query has a field this archive does not support.");
       if (name === "ids") {
         const ids = (Array.isArray(value) ? value : [String(value)]).filter((id) => id !== "");
         result.ids = Object.freeze(ids);
@@ -89,7 +90,8 @@ export function parseMamQuery(element: Element): MamQuery {
       if (text === "") continue;
       if (name === "start" || name === "end") {
         const date = parseXmppDateTime(text);
-        if (!date) throw new XmppError("bad-request", `The archive query's '${name}' is not an XMPP date and time.`);
+        if (!date)
+          throw new XmppError("bad-request", `The archive query's '${name}' is not an XMPP date and time.`);
         result[name] = date;
       } else if (name === "with") {
         const jid = JID.tryParse(text);
@@ -122,7 +124,8 @@ export function parseMamQuery(element: Element): MamQuery {
 
 function single(value: string | boolean | string[], name: string): string {
   if (Array.isArray(value)) {
-    if (value.length > 1) throw new XmppError("bad-request", `The archive query's '${name}' has more than one value.`);
+    if (value.length > 1)
+      throw new XmppError("bad-request", `The archive query's '${name}' has more than one value.`);
     return (value[0] ?? "").trim();
   }
   return String(value).trim();
@@ -167,13 +170,20 @@ export function mamResultMessage(options: MamResultOptions): Element {
     xml(
       "result",
       { xmlns: NS_MAM, queryid: queryId, id },
-      xml("forwarded", { xmlns: NS_FORWARD }, xml("delay", { xmlns: NS_DELAY, stamp: formatXmppDateTime(stamp) }), copy),
+      xml(
+        "forwarded",
+        { xmlns: NS_FORWARD },
+        xml("delay", { xmlns: NS_DELAY, stamp: formatXmppDateTime(stamp) }),
+        copy,
+      ),
     ),
   );
 }
 
 function copyChild(child: ElementChild): ElementChild {
-  return typeof child === "string" ? child : xml(child.name, { ...child.attrs }, child.children.map(copyChild));
+  return typeof child === "string"
+    ? child
+    : xml(child.name, { ...child.attrs }, child.children.map(copyChild));
 }
 
 export interface MamFinOptions {
@@ -191,7 +201,8 @@ export interface MamFinOptions {
 /** The IQ result payload that ends a query: `<fin xmlns=mam:2 complete?><set xmlns=rsm>…</set></fin>`. */
 export function mamFin(options: MamFinOptions): Element {
   const { complete, first, last, firstIndex, count } = options;
-  if ((first === undefined) !== (last === undefined)) throw new RangeError("An RSM page has both first and last, or neither.");
+  if ((first === undefined) !== (last === undefined))
+    throw new RangeError("An RSM page has both first and last, or neither.");
   return xml(
     "fin",
     { xmlns: NS_MAM, complete: complete ? "true" : undefined },
@@ -247,7 +258,13 @@ export function mamQueryForm(): Element {
     ],
   });
   const ids = form.getChildren("field").find((field) => field.attrs.var === "ids");
-  ids?.append(xml("validate", { xmlns: "http://jabber.org/protocol/xdata-validate", datatype: "xs:string" }, xml("open")));
+  ids?.append(
+    xml(
+      "validate",
+      { xmlns: "http://jabber.org/protocol/xdata-validate", datatype: "xs:string" },
+      xml("open"),
+    ),
+  );
   return xml("query", { xmlns: NS_MAM }, form);
 }
 

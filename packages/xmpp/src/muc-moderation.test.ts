@@ -16,7 +16,8 @@ function refusal(run: () => unknown): XmppError {
   throw new Error("expected an XmppError");
 }
 
-const iq = (payload: string) => parseXml(`<iq from='${USER}' to='${ROOM}' type='set' id='mod1'>${payload}</iq>`);
+const iq = (payload: string) =>
+  parseXml(`<iq from='${USER}' to='${ROOM}' type='set' id='mod1'>${payload}</iq>`);
 
 describe("parseModerationRequest", () => {
   it("reads the XEP-0425 0.3 request, from the IQ or its payload", () => {
@@ -40,7 +41,9 @@ describe("parseModerationRequest", () => {
     ).toEqual({ id: "s2" });
     expect(
       parseModerationRequest(
-        iq("<moderate xmlns='urn:xmpp:message-moderate:1' id='s3'><retract xmlns='urn:xmpp:message-retract:1'/><reason/></moderate>"),
+        iq(
+          "<moderate xmlns='urn:xmpp:message-moderate:1' id='s3'><retract xmlns='urn:xmpp:message-retract:1'/><reason/></moderate>",
+        ),
       ),
     ).toEqual({ id: "s3" });
   });
@@ -89,7 +92,15 @@ describe("buildModeratedRetraction", () => {
   });
 
   it("leaves out the moderator and an empty reason when unknown", () => {
-    expect(buildModeratedRetraction({ room: ROOM, to: USER, id: "x2", retractedId: "s1", reason: " \u0000" }).toString()).toBe(
+    expect(
+      buildModeratedRetraction({
+        room: ROOM,
+        to: USER,
+        id: "x2",
+        retractedId: "s1",
+        reason: " \u0000",
+      }).toString(),
+    ).toBe(
       `<message from="${ROOM}" to="${USER}" type="groupchat" id="x2">` +
         '<retract xmlns="urn:xmpp:message-retract:1" id="s1"><moderated xmlns="urn:xmpp:message-moderate:1"/></retract>' +
         '<apply-to xmlns="urn:xmpp:fasten:0" id="s1"><moderated xmlns="urn:xmpp:message-moderate:0">' +

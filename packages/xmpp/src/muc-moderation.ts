@@ -1,7 +1,7 @@
 import { type Element, xml } from "./element.js";
 import { XmppError } from "./errors.js";
-import { NS_OCCUPANT_ID } from "./muc-presence.js";
 import { sanitizeXmlText } from "./jid-escaping.js";
+import { NS_OCCUPANT_ID } from "./muc-presence.js";
 
 export const NS_MODERATE = "urn:xmpp:message-moderate:1";
 /** XEP-0425 before 0.3 (a fastening): still the only form some clients and ejabberd speak. */
@@ -86,14 +86,21 @@ export function buildModeratedRetraction(options: ModeratedRetractionOptions): E
       xml(
         "moderated",
         { xmlns: NS_MODERATE, by },
-        moderatorOccupantId === undefined ? null : xml("occupant-id", { xmlns: NS_OCCUPANT_ID, id: moderatorOccupantId }),
+        moderatorOccupantId === undefined
+          ? null
+          : xml("occupant-id", { xmlns: NS_OCCUPANT_ID, id: moderatorOccupantId }),
       ),
       reasonElement(),
     ),
     xml(
       "apply-to",
       { xmlns: NS_FASTEN, id: retractedId },
-      xml("moderated", { xmlns: NS_MODERATE_LEGACY, by }, xml("retract", { xmlns: NS_RETRACT_LEGACY }), reasonElement()),
+      xml(
+        "moderated",
+        { xmlns: NS_MODERATE_LEGACY, by },
+        xml("retract", { xmlns: NS_RETRACT_LEGACY }),
+        reasonElement(),
+      ),
     ),
     stanzaId === undefined ? null : xml("stanza-id", { xmlns: "urn:xmpp:sid:0", id: stanzaId, by: room }),
   );

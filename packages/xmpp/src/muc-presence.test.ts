@@ -53,7 +53,9 @@ describe("parseMucPresence", () => {
   });
 
   it("reads a plain join, a groupchat 1.0 join and a rejoin", () => {
-    expect(parseMucPresence(inbound(`to='${ROOM}/romeo'`, "<x xmlns='http://jabber.org/protocol/muc'/>"))).toEqual({
+    expect(
+      parseMucPresence(inbound(`to='${ROOM}/romeo'`, "<x xmlns='http://jabber.org/protocol/muc'/>")),
+    ).toEqual({
       kind: "join",
       room: ROOM,
       from: USER,
@@ -61,7 +63,11 @@ describe("parseMucPresence", () => {
       mucX: true,
       rejoin: false,
     });
-    expect(parseMucPresence(inbound(`to='${ROOM}/romeo'`))).toMatchObject({ kind: "join", mucX: false, rejoin: false });
+    expect(parseMucPresence(inbound(`to='${ROOM}/romeo'`))).toMatchObject({
+      kind: "join",
+      mucX: false,
+      rejoin: false,
+    });
     expect(
       parseMucPresence(inbound(`to='${ROOM}/romeo'`, "<x xmlns='http://jabber.org/protocol/muc'/>"), "romeo"),
     ).toMatchObject({ kind: "join", mucX: true, rejoin: true });
@@ -75,7 +81,9 @@ describe("parseMucPresence", () => {
       nick: "juliet",
       previousNick: "romeo",
     });
-    expect(parseMucPresence(inbound(`to='${ROOM}/romeo'`, "<show>dnd</show><show>xa</show>"), "romeo")).toEqual({
+    expect(
+      parseMucPresence(inbound(`to='${ROOM}/romeo'`, "<show>dnd</show><show>xa</show>"), "romeo"),
+    ).toEqual({
       kind: "update",
       room: ROOM,
       from: USER,
@@ -87,7 +95,9 @@ describe("parseMucPresence", () => {
   });
 
   it("reads leaves (also to the bare room), bounces and presences that mean nothing to a room", () => {
-    expect(parseMucPresence(inbound(`to='${ROOM}/romeo' type='unavailable'`, "<status>bye</status>"))).toEqual({
+    expect(
+      parseMucPresence(inbound(`to='${ROOM}/romeo' type='unavailable'`, "<status>bye</status>")),
+    ).toEqual({
       kind: "leave",
       room: ROOM,
       from: USER,
@@ -100,7 +110,11 @@ describe("parseMucPresence", () => {
       from: USER,
       nick: "romeo",
     });
-    expect(parseMucPresence(inbound(`to='${ROOM}' type='unavailable'`))).toEqual({ kind: "leave", room: ROOM, from: USER });
+    expect(parseMucPresence(inbound(`to='${ROOM}' type='unavailable'`))).toEqual({
+      kind: "leave",
+      room: ROOM,
+      from: USER,
+    });
     expect(parseMucPresence(inbound(`to='${ROOM}/romeo' type='error'`))).toEqual({
       kind: "error",
       room: ROOM,
@@ -129,17 +143,35 @@ describe("parseMucPresence", () => {
       [`to='gw.example/romeo'`, "", "jid-malformed"],
       [`to='a@b@SECRET/x'`, "", "jid-malformed"],
       [`to='${ROOM}/%20'`.replace("%20", " "), "", "not-acceptable"],
-      [`to='${ROOM}/r'`, "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='SECRET'/></x>", "bad-request"],
-      [`to='${ROOM}/r'`, "<x xmlns='http://jabber.org/protocol/muc'><history maxchars='-1'/></x>", "bad-request"],
-      [`to='${ROOM}/r'`, "<x xmlns='http://jabber.org/protocol/muc'><history seconds='1.5'/></x>", "bad-request"],
-      [`to='${ROOM}/r'`, "<x xmlns='http://jabber.org/protocol/muc'><history since='SECRET'/></x>", "bad-request"],
+      [
+        `to='${ROOM}/r'`,
+        "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='SECRET'/></x>",
+        "bad-request",
+      ],
+      [
+        `to='${ROOM}/r'`,
+        "<x xmlns='http://jabber.org/protocol/muc'><history maxchars='-1'/></x>",
+        "bad-request",
+      ],
+      [
+        `to='${ROOM}/r'`,
+        "<x xmlns='http://jabber.org/protocol/muc'><history seconds='1.5'/></x>",
+        "bad-request",
+      ],
+      [
+        `to='${ROOM}/r'`,
+        "<x xmlns='http://jabber.org/protocol/muc'><history since='SECRET'/></x>",
+        "bad-request",
+      ],
     ];
     for (const [attrs, children, condition] of cases) {
       const error = refusal(() => parseMucPresence(inbound(attrs, children)));
       expect(error.condition, attrs + children).toBe(condition);
       expect(error.text).not.toContain("SECRET");
     }
-    expect(refusal(() => parseMucPresence(parseXml(`<presence to='${ROOM}/r'/>`))).condition).toBe("bad-request");
+    expect(refusal(() => parseMucPresence(parseXml(`<presence to='${ROOM}/r'/>`))).condition).toBe(
+      "bad-request",
+    );
     expect(refusal(() => parseMucPresence(parseXml(`<presence from='' to='${ROOM}/r'/>`))).condition).toBe(
       "jid-malformed",
     );
@@ -147,7 +179,10 @@ describe("parseMucPresence", () => {
 
   it("caps absurd history sizes instead of losing precision", () => {
     const parsed = parseMucPresence(
-      inbound(`to='${ROOM}/r'`, "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='99999999999999999999'/></x>"),
+      inbound(
+        `to='${ROOM}/r'`,
+        "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='99999999999999999999'/></x>",
+      ),
     );
     expect(parsed.kind === "join" && parsed.history?.maxStanzas).toBe(Number.MAX_SAFE_INTEGER);
   });
@@ -180,7 +215,13 @@ describe("buildOccupantPresence", () => {
 
   it("builds another occupant's presence with only what is given", () => {
     expect(
-      buildOccupantPresence({ room: ROOM, nick: "alice", to: USER, affiliation: "owner", role: "moderator" }).toString(),
+      buildOccupantPresence({
+        room: ROOM,
+        nick: "alice",
+        to: USER,
+        affiliation: "owner",
+        role: "moderator",
+      }).toString(),
     ).toBe(
       `<presence from="${ROOM}/alice" to="${USER}"><x xmlns="http://jabber.org/protocol/muc#user">` +
         '<item affiliation="owner" role="moderator"/></x></presence>',
@@ -256,10 +297,12 @@ describe("buildOccupantPresence", () => {
 
   it("refuses what XEP-0045 does not allow", () => {
     const base = { room: ROOM, to: USER, affiliation: "none", role: "participant" } as const;
-    expect(() => buildOccupantPresence({ ...base, nick: "a", statusCodes: [303], newNick: "b" })).toThrow(RangeError);
-    expect(() => buildOccupantPresence({ ...base, nick: "a", type: "unavailable", statusCodes: [303] })).toThrow(
+    expect(() => buildOccupantPresence({ ...base, nick: "a", statusCodes: [303], newNick: "b" })).toThrow(
       RangeError,
     );
+    expect(() =>
+      buildOccupantPresence({ ...base, nick: "a", type: "unavailable", statusCodes: [303] }),
+    ).toThrow(RangeError);
     expect(() => buildOccupantPresence({ ...base, nick: "a", destroy: {} })).toThrow(RangeError);
     expect(() => buildOccupantPresence({ ...base, nick: "" })).toThrow(RangeError);
     expect(() => buildOccupantPresence({ ...base, nick: "a\u0001" })).toThrow(RangeError);

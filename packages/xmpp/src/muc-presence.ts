@@ -1,7 +1,7 @@
 import { presence } from "./builders.js";
+import { parseXmppDateTime } from "./datetime.js";
 import { type Element, xml } from "./element.js";
 import { errorReply, XmppError } from "./errors.js";
-import { parseXmppDateTime } from "./datetime.js";
 import { JID } from "./jid.js";
 import { sanitizeXmlText } from "./jid-escaping.js";
 import { NS_VCARD_UPDATE, type PresenceShow } from "./presence.js";
@@ -108,7 +108,10 @@ export function parseMucPresence(stanza: Element, currentNick?: string): MucPres
   if (type !== undefined) return freeze({ ...base, kind: "other", type, ...opt("nick", nick) });
 
   if (nick === undefined) {
-    throw new XmppError("jid-malformed", "A room is joined as room@service/nickname: the nickname is missing.");
+    throw new XmppError(
+      "jid-malformed",
+      "A room is joined as room@service/nickname: the nickname is missing.",
+    );
   }
   if (nick.trim() === "") throw new XmppError("not-acceptable", "A nickname cannot be blank.");
   const showText = stanza.getChildText("show")?.trim();
@@ -145,7 +148,8 @@ function readHistory(history: Element | undefined): MucHistoryRequest | undefine
   if (seconds !== undefined) request.seconds = seconds;
   if (history.attrs.since !== undefined) {
     const since = parseXmppDateTime(history.attrs.since);
-    if (!since) throw new XmppError("bad-request", "The history 'since' attribute is not an XMPP date and time.");
+    if (!since)
+      throw new XmppError("bad-request", "The history 'since' attribute is not an XMPP date and time.");
     request.since = since;
   }
   return Object.freeze(request);
@@ -217,7 +221,8 @@ export function buildOccupantPresence(options: OccupantPresenceOptions): Element
   if (codes.includes(303) && (type !== "unavailable" || options.newNick === undefined)) {
     throw new RangeError("Status 303 (nick change) goes on an unavailable presence with newNick.");
   }
-  if (destroy && type !== "unavailable") throw new RangeError("A room destruction is an unavailable presence.");
+  if (destroy && type !== "unavailable")
+    throw new RangeError("A room destruction is an unavailable presence.");
   const status = options.status === undefined ? "" : sanitizeXmlText(options.status);
   const reason = options.reason === undefined ? "" : sanitizeXmlText(options.reason);
   const destroyReason = destroy?.reason === undefined ? "" : sanitizeXmlText(destroy.reason);
@@ -243,7 +248,9 @@ export function buildOccupantPresence(options: OccupantPresenceOptions): Element
         : null,
       codes.map((code) => xml("status", { code: String(code) })),
     ),
-    options.occupantId === undefined ? null : xml("occupant-id", { xmlns: NS_OCCUPANT_ID, id: options.occupantId }),
+    options.occupantId === undefined
+      ? null
+      : xml("occupant-id", { xmlns: NS_OCCUPANT_ID, id: options.occupantId }),
   );
 }
 

@@ -74,7 +74,11 @@ describe("room disco", () => {
       extraFeatures: ["urn:example:x", "muc_open"],
       node: "n",
     }).toString();
-    expect(info.startsWith('<query xmlns="http://jabber.org/protocol/disco#info" node="n"><identity category="conference" type="text"/>')).toBe(true);
+    expect(
+      info.startsWith(
+        '<query xmlns="http://jabber.org/protocol/disco#info" node="n"><identity category="conference" type="text"/>',
+      ),
+    ).toBe(true);
     expect(features(info)).toEqual([
       "http://jabber.org/protocol/disco#info",
       "http://jabber.org/protocol/muc",
@@ -103,7 +107,16 @@ describe("room disco", () => {
 
 describe("subject", () => {
   it("comes from the setter with the time it was set", () => {
-    expect(buildSubjectMessage({ room: ROOM, to: USER, subject: "Hi", nick: "alice", setAt: STAMP, id: "s" }).toString()).toBe(
+    expect(
+      buildSubjectMessage({
+        room: ROOM,
+        to: USER,
+        subject: "Hi",
+        nick: "alice",
+        setAt: STAMP,
+        id: "s",
+      }).toString(),
+    ).toBe(
       `<message from="${ROOM}/alice" to="${USER}" type="groupchat" id="s"><subject>Hi</subject>` +
         `<delay xmlns="urn:xmpp:delay" from="${ROOM}" stamp="2026-01-02T03:04:05Z"/></message>`,
     );
@@ -119,7 +132,15 @@ describe("subject", () => {
 describe("buildGroupchatMessage", () => {
   it("is a 1:1 message made groupchat, with the room's stanza-id and the occupant id", () => {
     expect(
-      buildGroupchatMessage({ room: ROOM, nick: "alice", to: USER, id: "m1", stanzaId: "s1", occupantId: "o1", body: "hi" }).toString(),
+      buildGroupchatMessage({
+        room: ROOM,
+        nick: "alice",
+        to: USER,
+        id: "m1",
+        stanzaId: "s1",
+        occupantId: "o1",
+        body: "hi",
+      }).toString(),
     ).toBe(
       `<message from="${ROOM}/alice" to="${USER}" type="groupchat" id="m1"><body>hi</body>` +
         `<stanza-id xmlns="urn:xmpp:sid:0" id="s1" by="${ROOM}"/><occupant-id xmlns="urn:xmpp:occupant-id:0" id="o1"/></message>`,
@@ -151,20 +172,42 @@ describe("buildGroupchatMessage", () => {
   });
 
   it("composes corrections, retractions and reactions like the 1:1 builder", () => {
-    const correction = buildGroupchatMessage({ room: ROOM, nick: "a", to: USER, id: "m2", stanzaId: "s2", body: "fixed", correctionOf: "m1" });
+    const correction = buildGroupchatMessage({
+      room: ROOM,
+      nick: "a",
+      to: USER,
+      id: "m2",
+      stanzaId: "s2",
+      body: "fixed",
+      correctionOf: "m1",
+    });
     expect(correction.toString()).toBe(
       `<message from="${ROOM}/a" to="${USER}" type="groupchat" id="m2"><body>fixed</body>` +
         '<replace xmlns="urn:xmpp:message-correct:0" id="m1"/>' +
         `<stanza-id xmlns="urn:xmpp:sid:0" id="s2" by="${ROOM}"/></message>`,
     );
-    const reactions = buildGroupchatMessage({ room: ROOM, nick: "a", to: USER, id: "m3", stanzaId: "s3", reactions: { id: "s1", emojis: ["👍"] } });
+    const reactions = buildGroupchatMessage({
+      room: ROOM,
+      nick: "a",
+      to: USER,
+      id: "m3",
+      stanzaId: "s3",
+      reactions: { id: "s1", emojis: ["👍"] },
+    });
     expect(reactions.toString()).toBe(
       `<message from="${ROOM}/a" to="${USER}" type="groupchat" id="m3">` +
         '<reactions xmlns="urn:xmpp:reactions:0" id="s1"><reaction>👍</reaction></reactions>' +
         '<store xmlns="urn:xmpp:hints"/>' +
         `<stanza-id xmlns="urn:xmpp:sid:0" id="s3" by="${ROOM}"/></message>`,
     );
-    const retraction = buildGroupchatMessage({ room: ROOM, nick: "a", to: USER, id: "m4", stanzaId: "s4", retractionOf: "s1" });
+    const retraction = buildGroupchatMessage({
+      room: ROOM,
+      nick: "a",
+      to: USER,
+      id: "m4",
+      stanzaId: "s4",
+      retractionOf: "s1",
+    });
     expect(retraction.getChild("retract", "urn:xmpp:message-retract:1")?.attrs.id).toBe("s1");
     expect(retraction.attrs.type).toBe("groupchat");
   });
@@ -185,12 +228,20 @@ describe("parseRoomMessage", () => {
     if (parsed.kind !== "groupchat") return;
     expect(parsed.room).toBe(ROOM);
     expect(parsed.subject).toBe("New");
-    expect(parsed.message).toMatchObject({ type: "groupchat", body: "hi bob", id: "c1", originId: "c1", hasContent: true });
+    expect(parsed.message).toMatchObject({
+      type: "groupchat",
+      body: "hi bob",
+      id: "c1",
+      originId: "c1",
+      hasContent: true,
+    });
     expect(parsed.mentions).toEqual([{ jid: `${ROOM}/bob`, begin: 3, end: 6 }]);
   });
 
   it("reads a private message to an occupant, a bounce and anything else", () => {
-    const pm = parseRoomMessage(parseXml(`<message ${from} to='${ROOM}/bob' type='chat'><body>psst</body></message>`));
+    const pm = parseRoomMessage(
+      parseXml(`<message ${from} to='${ROOM}/bob' type='chat'><body>psst</body></message>`),
+    );
     expect(pm).toMatchObject({ kind: "private", room: ROOM, nick: "bob", mentions: [] });
     expect(pm.kind === "private" && pm.message.body).toBe("psst");
     expect(parseRoomMessage(parseXml(`<message ${from} to='${ROOM}/bob' type='error'/>`))).toEqual({
@@ -198,14 +249,26 @@ describe("parseRoomMessage", () => {
       room: ROOM,
       nick: "bob",
     });
-    expect(parseRoomMessage(parseXml(`<message ${from} to='${ROOM}'><x xmlns='jabber:x:conference'/></message>`)).kind).toBe("other");
+    expect(
+      parseRoomMessage(parseXml(`<message ${from} to='${ROOM}'><x xmlns='jabber:x:conference'/></message>`))
+        .kind,
+    ).toBe("other");
   });
 
   it("refuses a groupchat message to one occupant, bad addresses and bad mentions", () => {
-    const toOccupant = refusal(() => parseRoomMessage(parseXml(`<message ${from} to='${ROOM}/bob' type='groupchat'><body>x</body></message>`)));
+    const toOccupant = refusal(() =>
+      parseRoomMessage(
+        parseXml(`<message ${from} to='${ROOM}/bob' type='groupchat'><body>x</body></message>`),
+      ),
+    );
     expect([toOccupant.condition, toOccupant.type]).toEqual(["bad-request", "modify"]);
-    expect(refusal(() => parseRoomMessage(parseXml(`<message ${from} to='gw.example' type='groupchat'/>`))).condition).toBe("jid-malformed");
-    expect(refusal(() => parseRoomMessage(parseXml(`<message ${from} type='groupchat'/>`))).condition).toBe("jid-malformed");
+    expect(
+      refusal(() => parseRoomMessage(parseXml(`<message ${from} to='gw.example' type='groupchat'/>`)))
+        .condition,
+    ).toBe("jid-malformed");
+    expect(refusal(() => parseRoomMessage(parseXml(`<message ${from} type='groupchat'/>`))).condition).toBe(
+      "jid-malformed",
+    );
     const badMention = refusal(() =>
       parseRoomMessage(
         parseXml(

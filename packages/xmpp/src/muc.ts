@@ -1,5 +1,10 @@
 import { iqResult } from "./builders.js";
-import { buildChatMessage, type ChatMessage, type ChatMessageOptions, parseChatMessage } from "./chat-message.js";
+import {
+  buildChatMessage,
+  type ChatMessage,
+  type ChatMessageOptions,
+  parseChatMessage,
+} from "./chat-message.js";
 import { formatXmppDateTime } from "./datetime.js";
 import { discoInfoResult, discoItemsResult } from "./disco.js";
 import { type Element, xml } from "./element.js";
@@ -89,7 +94,10 @@ export function roomDiscoInfo(info: RoomInfo): Element {
     { var: "muc#roominfo_occupants", type: "text-single", label: "Number of occupants" },
     info.occupants === undefined ? undefined : String(info.occupants),
   );
-  add({ var: "muc#roominfo_avatarhash", type: "text-multi", label: "Avatar hash" }, info.avatarHash === undefined ? undefined : [info.avatarHash]);
+  add(
+    { var: "muc#roominfo_avatarhash", type: "text-multi", label: "Avatar hash" },
+    info.avatarHash === undefined ? undefined : [info.avatarHash],
+  );
 
   return discoInfoResult({
     node: info.node,
@@ -104,7 +112,10 @@ export function roomDiscoInfo(info: RoomInfo): Element {
  * nothing; pass no nicks for nothing, as semi-anonymous rooms should for non-occupants).
  */
 export function roomDiscoItems(room: string, nicks: readonly string[] = [], node?: string): Element {
-  return discoItemsResult(nicks.map((nick) => ({ jid: `${room}/${nick}` })), node);
+  return discoItemsResult(
+    nicks.map((nick) => ({ jid: `${room}/${nick}` })),
+    node,
+  );
 }
 
 export interface SubjectMessageOptions {
@@ -184,8 +195,20 @@ function replyQuoteLength(stanza: Element): number {
  * start of the `<body/>` as sent (`message.rawBody`), reply quote included.
  */
 export type RoomMessage =
-  | { readonly kind: "groupchat"; readonly room: string; readonly message: ChatMessage; readonly subject?: string; readonly mentions: readonly Mention[] }
-  | { readonly kind: "private"; readonly room: string; readonly nick: string; readonly message: ChatMessage; readonly mentions: readonly Mention[] }
+  | {
+      readonly kind: "groupchat";
+      readonly room: string;
+      readonly message: ChatMessage;
+      readonly subject?: string;
+      readonly mentions: readonly Mention[];
+    }
+  | {
+      readonly kind: "private";
+      readonly room: string;
+      readonly nick: string;
+      readonly message: ChatMessage;
+      readonly mentions: readonly Mention[];
+    }
   | { readonly kind: "error"; readonly room: string; readonly nick?: string }
   | { readonly kind: "other"; readonly room: string; readonly message: ChatMessage };
 
@@ -206,7 +229,13 @@ export function parseRoomMessage(stanza: Element): RoomMessage {
   const message = parseChatMessage(stanza);
   if (nick !== undefined) {
     if (type === "groupchat") throw mucError("groupchat-to-occupant");
-    return Object.freeze({ kind: "private", room, nick, message, mentions: Object.freeze(parseMentions(stanza)) });
+    return Object.freeze({
+      kind: "private",
+      room,
+      nick,
+      message,
+      mentions: Object.freeze(parseMentions(stanza)),
+    });
   }
   if (type !== "groupchat") return Object.freeze({ kind: "other", room, message });
   const subject = stanza.getChildText("subject") ?? undefined;
@@ -250,7 +279,10 @@ export function classifyMucPing(
 /** The answer to a ping classified as `verdict`: an empty result or the XEP-0410 error. */
 export function mucPingReply(stanza: Element, verdict: MucPingVerdict): Element {
   if (verdict === "not-joined") {
-    return errorReply(stanza, new XmppError("not-acceptable", "You are not joined to this room.", { type: "cancel" }));
+    return errorReply(
+      stanza,
+      new XmppError("not-acceptable", "You are not joined to this room.", { type: "cancel" }),
+    );
   }
   if (verdict === "no-occupant") {
     return errorReply(stanza, new XmppError("item-not-found", "Nobody in this room has that nickname."));

@@ -4,7 +4,9 @@ import { XmppError } from "./errors.js";
 import { buildMention, jidFromXmppUri, parseMentions, xmppUri } from "./references.js";
 
 function stanza(children: string, body = "hello bob"): ReturnType<typeof parseXml> {
-  return parseXml(`<message type='groupchat' to='lobby@gw.example'><body>${body}</body>${children}</message>`);
+  return parseXml(
+    `<message type='groupchat' to='lobby@gw.example'><body>${body}</body>${children}</message>`,
+  );
 }
 
 function refusal(run: () => unknown): XmppError {
@@ -58,7 +60,10 @@ describe("XEP-0372 mentions", () => {
 
   it("counts offsets in code points", () => {
     const mentions = parseMentions(
-      stanza("<reference xmlns='urn:xmpp:reference:0' type='mention' begin='2' end='5' uri='xmpp:l@gw/bob'/>", "😀 bob"),
+      stanza(
+        "<reference xmlns='urn:xmpp:reference:0' type='mention' begin='2' end='5' uri='xmpp:l@gw/bob'/>",
+        "😀 bob",
+      ),
     );
     expect(mentions).toEqual([{ jid: "l@gw/bob", begin: 2, end: 5 }]);
   });
@@ -86,5 +91,11 @@ describe("XEP-0372 mentions", () => {
       "<message><reference xmlns='urn:xmpp:reference:0' type='mention' begin='0' end='1' uri='xmpp:u@h'/></message>",
     );
     expect(refusal(() => parseMentions(message)).condition).toBe("bad-request");
+  });
+});
+
+describe("xmppUri", () => {
+  it("refuses a JID XML cannot carry instead of throwing URIError", () => {
+    expect(() => xmppUri("lobby@gw.example/a\ud800")).toThrow(RangeError);
   });
 });

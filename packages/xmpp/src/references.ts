@@ -23,6 +23,8 @@ export interface Mention {
  */
 export function xmppUri(jid: string): string {
   const parsed = JID.parse(jid);
+  // encodeURIComponent throws URIError on a lone surrogate, which XML cannot carry either.
+  if (/\p{Cs}/u.test(jid)) throw new RangeError("A JID with a lone surrogate cannot be written as a URI.");
   const local = parsed.local === "" ? "" : `${encodeURIComponent(parsed.local)}@`;
   const resource = parsed.resource === "" ? "" : `/${encodeURIComponent(parsed.resource)}`;
   return `xmpp:${local}${parsed.domain}${resource}`;
@@ -47,8 +49,13 @@ export function jidFromXmppUri(uri: string): string | undefined {
 /** `<reference xmlns="urn:xmpp:reference:0" type="mention" begin end uri/>` for one mention. */
 export function buildMention(mention: Mention): Element {
   const { begin, end } = mention;
-  if ((begin === undefined) !== (end === undefined)) throw new RangeError("A mention has both begin and end, or neither.");
-  if (begin !== undefined && end !== undefined && !(Number.isInteger(begin) && Number.isInteger(end) && begin >= 0 && begin <= end)) {
+  if ((begin === undefined) !== (end === undefined))
+    throw new RangeError("A mention has both begin and end, or neither.");
+  if (
+    begin !== undefined &&
+    end !== undefined &&
+    !(Number.isInteger(begin) && Number.isInteger(end) && begin >= 0 && begin <= end)
+  ) {
     throw new RangeError("A mention's begin and end are integers with 0 <= begin <= end.");
   }
   return xml("reference", { xmlns: NS_REFERENCE, type: "mention", begin, end, uri: xmppUri(mention.jid) });
@@ -61,7 +68,10 @@ export function buildMention(mention: Mention): Element {
  * `xmpp:` URI, with only one of begin/end, with offsets that are not integers, run backwards or
  * past the body.
  */
-export function parseMentions(stanza: Element, body: string | undefined = stanza.getChildText("body") ?? undefined): Mention[] {
+export function parseMentions(
+  stanza: Element,
+  body: string | undefined = stanza.getChildText("body") ?? undefined,
+): Mention[] {
   const length = body === undefined ? 0 : Array.from(body).length;
   const mentions: Mention[] = [];
   for (const reference of stanza.getChildren("reference", NS_REFERENCE)) {
@@ -76,7 +86,10 @@ export function parseMentions(stanza: Element, body: string | undefined = stanza
     const from = offset(begin);
     const to = offset(end);
     if (from === undefined || to === undefined || from > to || to > length) {
-      throw new XmppError("bad-request", "A mention reference's begin and end do not mark a range of the body.");
+      throw new XmppError(
+        "bad-request",
+        "A mention reference's begin and end do not mark a range of the body.",
+      );
     }
     mentions.push(Object.freeze({ jid, begin: from, end: to }));
   }
