@@ -30,6 +30,8 @@ const ANONYMOUS_PUPPET = {
   features: [NS_DISCO_INFO, NS_PING],
 };
 
+const NO_SUCH_NODE = "This gateway has no such node.";
+
 /**
  * Service discovery: the component's identity and features (and its ad-hoc command nodes), and
  * each puppet's, from what its chat supports (see puppet-info.ts). Ping is answered everywhere.
@@ -41,13 +43,14 @@ export function serveDisco(deps: DiscoDependencies): void {
     const node = child.attrs.node;
     if (!node) return componentInfo(host, deps.extraFeatures());
     const info = adHocCommands.discoInfo(node);
-    if (!info) throw new XmppError("item-not-found", `There is no node "${node}" here.`);
+    // The node is not quoted back: it is the sender's input, of any size.
+    if (!info) throw new XmppError("item-not-found", NO_SUCH_NODE);
     return info;
   });
   component.iq.handle({ namespace: NS_DISCO_ITEMS, type: "get", to: toComponent }, ({ child, from }) => {
     const node = child.attrs.node;
     if (node === NS_COMMANDS) return adHocCommands.discoItems(from.bare().toString());
-    if (node) throw new XmppError("item-not-found", `There is no node "${node}" here.`);
+    if (node) throw new XmppError("item-not-found", NO_SUCH_NODE);
     return discoItemsResult([]);
   });
   component.iq.handle(
