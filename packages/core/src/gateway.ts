@@ -38,6 +38,7 @@ import { routePresence } from "./presence-router.js";
 import { PrivilegeWatch } from "./privilege-watch.js";
 import { servePuppetIdentity } from "./puppet-identity.js";
 import { CapabilitiesCache } from "./puppet-info.js";
+import { StanzaAdmission } from "./rate-limit.js";
 import { searchCommand, searchFeatures, serveSearch } from "./search.js";
 import type { AnySession } from "./session.js";
 import { Sessions } from "./sessions.js";
@@ -122,6 +123,12 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     this.component = new XmppComponent(deps.transport, {
       logger: deps.logger,
       maxInflight: deps.config.limits.inflightStanzas,
+      // The per-JID rate limit (--rate-limit, --rate-burst), before any handler sees a stanza.
+      admit: StanzaAdmission.from({
+        limits: deps.config.limits,
+        isRegistered: (jid) => this.sessions.get(jid) !== undefined,
+        logger: deps.logger,
+      })?.admit,
     });
     this.sessions = new Sessions((user) => new this.Session(this, user));
     this.#privilegeWatch = new PrivilegeWatch(this.log, deps.privilegeWaitMs ?? 1000, () =>

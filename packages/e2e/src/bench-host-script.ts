@@ -136,7 +136,12 @@ async function startGateway() {
   const { loadGatewayConfig } = await import("@gangway/core");
   const store = await openStore(spec.store, logger);
   timeline.storeOpenedAt = now();
-  const argv = ["--jid", spec.domain, "--secret", spec.secret, "--server", "127.0.0.1", "--port", String(spec.port)];
+  // --rate-limit 0: the benches send thousands of messages from one JID as fast as they can, which
+  // the per-JID rate limit would (rightly) refuse; they measure the gateway, not the limit.
+  const argv = [
+    "--jid", spec.domain, "--secret", spec.secret, "--server", "127.0.0.1", "--port", String(spec.port),
+    "--rate-limit", "0",
+  ];
   let Gateway;
   let config;
   if (spec.kind === "irc") {

@@ -20,6 +20,7 @@ import {
   type FormPage,
   type Requester,
 } from "./commands.js";
+import { PerKeyQueue } from "./per-key-queue.js";
 import { renderQrPng } from "./qr.js";
 
 export const NS_COMMANDS = "http://jabber.org/protocol/commands";
@@ -64,6 +65,8 @@ function badSession(text: string): XmppError {
  */
 export class AdHocCommands {
   private readonly sessions = new Map<string, Session>();
+  /** One user's stages in arrival order: a cancel right after a slow "next" must come after it. */
+  private readonly inOrder = new PerKeyQueue();
 
   constructor(
     private readonly component: XmppComponent,
@@ -71,7 +74,15 @@ export class AdHocCommands {
   ) {
     component.iq.handle(
       { namespace: NS_COMMANDS, type: "set", to: (to) => to === component.domain },
-      async ({ from, child }) => this.execute(from.bare().toString(), child),
+      async ({ from, child }) => {
+        const bareJid = from.bare().toString();
+        // A session waiting for something outside (a QR scan) is not held here while it waits:
+        // its cancel must reach it at once, not after the wait.
+        const { action, sessionid } = child.attrs;
+        if (action === "cancel" && sessionid && !this.sessions.has(sessionid))
+          return this.execute(bareJid, child);
+        return this.inOrder.run(bareJid, () => this.execute(bareJid, child));
+      },
     );
   }
 

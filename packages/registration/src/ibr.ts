@@ -12,6 +12,7 @@ import {
   xml,
 } from "@gangway/xmpp";
 import { FormStep } from "./flow.js";
+import { PerKeyQueue } from "./per-key-queue.js";
 import type { Registrar } from "./registrar.js";
 
 export const NS_REGISTER = "jabber:iq:register";
@@ -79,8 +80,14 @@ function submittedValues(query: Element): FormValues {
 export function serveInBandRegistration(component: XmppComponent, options: InBandRegistrationOptions): void {
   const { registrar } = options;
   const toComponent = (to: string) => to === component.domain;
+  // One user's requests in arrival order: a removal must not overtake a registration still validating.
+  const inOrder = new PerKeyQueue();
+  const handle: XmppComponent["iq"]["handle"] = (route, handler) =>
+    component.iq.handle(route, (context) =>
+      inOrder.run(context.from.bare().toString(), async () => handler(context)),
+    );
 
-  component.iq.handle({ namespace: NS_REGISTER, type: "get", to: toComponent }, async ({ from }) => {
+  handle({ namespace: NS_REGISTER, type: "get", to: toComponent }, async ({ from }) => {
     const bareJid = from.bare().toString();
     registrar.assertAllowed(bareJid);
     const user = await registrar.user(bareJid);
@@ -114,7 +121,7 @@ export function serveInBandRegistration(component: XmppComponent, options: InBan
     );
   });
 
-  component.iq.handle({ namespace: NS_REGISTER, type: "set", to: toComponent }, async ({ from, child }) => {
+  handle({ namespace: NS_REGISTER, type: "set", to: toComponent }, async ({ from, child }) => {
     const bareJid = from.bare().toString();
     if (child.getChild("remove")) {
       await registrar.unregister(bareJid);

@@ -18,6 +18,13 @@ export interface XmppComponentOptions {
   newId?: () => string;
   /** Inbound stanzas handled at once before reading pauses (default 1000); see {@link InflightGate}. */
   maxInflight?: number;
+  /**
+   * Decides, before any handler or IQ route sees it, whether an inbound message, presence or IQ
+   * get/set is handled (a rate limit, say): return an `XmppError` to refuse it. A refused message
+   * or IQ is answered with that error; a refused presence or error stanza is dropped unanswered.
+   * Responses to the component's own requests are never submitted to it.
+   */
+  admit?: (stanza: Element) => XmppError | undefined;
 }
 
 /** Why a stanza is refused without being handled; the texts name no content. */
@@ -43,6 +50,7 @@ export class XmppComponent {
   private readonly presenceHandlers = new HandlerList();
   private readonly inflight: InflightGate;
   private accepting = true;
+  private readonly admission: ((stanza: Element) => XmppError | undefined) | undefined;
 
   constructor(transport: StanzaTransport, options: XmppComponentOptions) {
     this.transport = transport;
@@ -54,6 +62,7 @@ export class XmppComponent {
       defaultTimeoutMs: options.requestTimeoutMs,
       newId: options.newId,
     });
+    this.admission = options.admit;
     this.inflight = new InflightGate(options.maxInflight ?? 1000, {
       pause: () => transport.pauseReading?.(),
       resume: () => transport.resumeReading?.(),
@@ -133,20 +142,27 @@ export class XmppComponent {
     const { type } = stanza.attrs;
     const isResponse = stanza.name === "iq" && (type === "result" || type === "error");
     if (!isResponse && (!this.accepting || this.inflight.full)) return this.refuse(stanza);
+    const refusal = isResponse ? undefined : this.admission?.(stanza);
+    if (refusal) return this.refuse(stanza, refusal);
     const work = this.dispatch(stanza);
     if (work && !isResponse) this.inflight.track(work);
     return work;
   }
 
-  private refuse(stanza: Element): Promise<void> | undefined {
+  private refuse(stanza: Element, refusal?: XmppError): Promise<void> | undefined {
     // Presences and errors get no error back (loops); they are only counted in the log.
     if (stanza.name === "presence" || stanza.attrs.type === "error") {
-      this.logger.debug({ stanza: stanzaSummary(stanza) }, "dropped: not accepting stanzas now");
+      this.logger.debug(
+        { stanza: stanzaSummary(stanza), condition: refusal?.condition },
+        refusal ? "dropped: refused on admission" : "dropped: not accepting stanzas now",
+      );
       return undefined;
     }
-    const error = this.accepting
-      ? new XmppError("resource-constraint", REFUSAL_TEXTS.overloaded(this.inflight.max))
-      : new XmppError("service-unavailable", REFUSAL_TEXTS.stopping, { type: "wait" });
+    const error =
+      refusal ??
+      (this.accepting
+        ? new XmppError("resource-constraint", REFUSAL_TEXTS.overloaded(this.inflight.max))
+        : new XmppError("service-unavailable", REFUSAL_TEXTS.stopping, { type: "wait" }));
     return this.sendReply(errorReply(stanza, error));
   }
 
