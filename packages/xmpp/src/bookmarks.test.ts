@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { bookmarkPublishIq, bookmarkRetractIq, directInvitation } from "./bookmarks.js";
+import {
+  bookmarkPublishIq,
+  bookmarkRetractIq,
+  bookmarksQueryIq,
+  directInvitation,
+  parseBookmarks,
+} from "./bookmarks.js";
 import { parseXml } from "./element.js";
 import { XmppError } from "./errors.js";
 import { sendPrivilegedIq } from "./privileged-iq.js";
@@ -102,5 +108,51 @@ describe("XEP-0249 direct invitation", () => {
       `<message from="gw.example" to="romeo@example.org"><x xmlns="jabber:x:conference" jid="${ROOM}"/></message>`,
     );
     expect(() => directInvitation({ from: "gw.example", to: "r@e", room: `${ROOM}/x` })).toThrow(RangeError);
+  });
+});
+
+describe("reading bookmarks", () => {
+  it("asks for one room or all", () => {
+    expect(bookmarksQueryIq(ROOM, "g1").toString()).toBe(
+      '<iq type="get" id="g1"><pubsub xmlns="http://jabber.org/protocol/pubsub">' +
+        `<items node="urn:xmpp:bookmarks:1"><item id="${ROOM}"/></items></pubsub></iq>`,
+    );
+    expect(bookmarksQueryIq().toString()).toBe(
+      '<iq type="get"><pubsub xmlns="http://jabber.org/protocol/pubsub"><items node="urn:xmpp:bookmarks:1"/></pubsub></iq>',
+    );
+  });
+
+  it("reads the rooms, skipping odd items instead of refusing the lot", () => {
+    const result = parseXml(
+      "<iq type='result'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'>" +
+        `<item id='${ROOM}'><conference xmlns='urn:xmpp:bookmarks:1' name='Lobby' autojoin='1'><nick>romeo</nick></conference></item>` +
+        "<item id='other@muc.example'><conference xmlns='urn:xmpp:bookmarks:1' autojoin='yes'/></item>" +
+        "<item id='third@muc.example'><conference xmlns='urn:xmpp:bookmarks:1'><nick/></conference></item>" +
+        "<item id='muc.example'><conference xmlns='urn:xmpp:bookmarks:1' autojoin='true'/></item>" +
+        "<item id='x@muc.example/nick'><conference xmlns='urn:xmpp:bookmarks:1' autojoin='true'/></item>" +
+        "<item id='a@b@c'><conference xmlns='urn:xmpp:bookmarks:1' autojoin='true'/></item>" +
+        "<item id='y@muc.example'><conference xmlns='storage:bookmarks'/></item>" +
+        "<item><conference xmlns='urn:xmpp:bookmarks:1'/></item>" +
+        "</items></pubsub></iq>",
+    );
+    expect(parseBookmarks(result)).toEqual([
+      { room: ROOM, name: "Lobby", autojoin: true, nick: "romeo" },
+      { room: "other@muc.example", autojoin: false },
+      { room: "third@muc.example", autojoin: false },
+    ]);
+    const pubsub = result.getChild("pubsub");
+    expect(pubsub && parseBookmarks(pubsub)).toHaveLength(3);
+  });
+
+  it("reads nothing from another node or an empty answer", () => {
+    expect(parseBookmarks(parseXml("<iq type='result'/>"))).toEqual([]);
+    expect(
+      parseBookmarks(
+        parseXml(
+          "<iq type='result'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:data'>" +
+            `<item id='${ROOM}'><conference xmlns='urn:xmpp:bookmarks:1' autojoin='true'/></item></items></pubsub></iq>`,
+        ),
+      ),
+    ).toEqual([]);
   });
 });

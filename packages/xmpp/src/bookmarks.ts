@@ -92,6 +92,48 @@ export function bookmarkRetractIq(room: string, id?: string): Element {
   );
 }
 
+/**
+ * The IQ that reads the user's bookmarks (XEP-0402 §3.1), one room's (`room`, as item id) or all.
+ * Send it as the user; read the answer with {@link parseBookmarks}. Reading first lets a gateway
+ * keep what the user changed (a bookmark they set to not autojoin stays so).
+ */
+export function bookmarksQueryIq(room?: string, id?: string): Element {
+  return xml(
+    "iq",
+    { type: "get", id },
+    xml(
+      "pubsub",
+      { xmlns: NS_PUBSUB },
+      xml("items", { node: NS_BOOKMARKS }, room === undefined ? null : xml("item", { id: roomJid(room) })),
+    ),
+  );
+}
+
+/**
+ * The bookmarks in a pubsub items result (or an event): one per item whose id is a room's bare JID
+ * and that holds a `<conference xmlns="urn:xmpp:bookmarks:1"/>`. Anything else is skipped, not
+ * refused: the node is the user's, written by all their clients, and one odd item must not hide
+ * the others. `autojoin` is true only for "true" or "1" (XML Schema boolean).
+ */
+export function parseBookmarks(result: Element): Bookmark[] {
+  const pubsub = result.is("pubsub", NS_PUBSUB) ? result : result.getChild("pubsub", NS_PUBSUB);
+  const items = pubsub?.getChild("items");
+  if (!items || items.attrs.node !== NS_BOOKMARKS) return [];
+  const bookmarks: Bookmark[] = [];
+  for (const item of items.getChildren("item")) {
+    const jid = JID.tryParse(item.attrs.id);
+    const conference = item.getChild("conference", NS_BOOKMARKS);
+    if (!jid?.local || !jid.isBare || !conference) continue;
+    const autojoin = conference.attrs.autojoin?.trim();
+    const bookmark: Bookmark = { room: jid.toString(), autojoin: autojoin === "true" || autojoin === "1" };
+    if (conference.attrs.name) bookmark.name = conference.attrs.name;
+    const nick = conference.getChildText("nick");
+    if (nick) bookmark.nick = nick;
+    bookmarks.push(bookmark);
+  }
+  return bookmarks;
+}
+
 export interface DirectInvitationOptions {
   /** Who invites: the room, or a puppet of the gateway. */
   from: string;

@@ -21,10 +21,12 @@ export {
   type Bookmark,
   bookmarkPublishIq,
   bookmarkRetractIq,
+  bookmarksQueryIq,
   type DirectInvitationOptions,
   directInvitation,
   NS_BOOKMARKS,
   NS_CONFERENCE,
+  parseBookmarks,
 } from "./bookmarks.js";
 export {
   type IqAttributes,
@@ -178,9 +180,11 @@ export {
 } from "./message-limits.js";
 export {
   buildGroupchatMessage,
+  buildMucPrivateMessage,
   buildSubjectMessage,
   classifyMucPing,
   type GroupchatMessageOptions,
+  type MucPrivateMessageOptions,
   type MucPingVerdict,
   mucPingReply,
   NS_MUC_ROOMINFO,

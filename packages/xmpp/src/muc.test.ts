@@ -3,6 +3,7 @@ import { parseXml } from "./element.js";
 import { XmppError } from "./errors.js";
 import {
   buildGroupchatMessage,
+  buildMucPrivateMessage,
   buildSubjectMessage,
   classifyMucPing,
   mucPingReply,
@@ -210,6 +211,24 @@ describe("buildGroupchatMessage", () => {
     });
     expect(retraction.getChild("retract", "urn:xmpp:message-retract:1")?.attrs.id).toBe("s1");
     expect(retraction.attrs.type).toBe("groupchat");
+  });
+});
+
+describe("buildMucPrivateMessage", () => {
+  it("is a 1:1 message from the occupant, marked as coming through the room", () => {
+    expect(
+      buildMucPrivateMessage({
+        room: ROOM,
+        nick: "alice",
+        to: USER,
+        id: "p1",
+        body: "psst",
+        markable: true,
+      }).toString(),
+    ).toBe(
+      `<message from="${ROOM}/alice" to="${USER}" type="chat" id="p1"><body>psst</body>` +
+        '<markable xmlns="urn:xmpp:chat-markers:0"/><x xmlns="http://jabber.org/protocol/muc#user"/></message>',
+    );
   });
 });
 

@@ -13,7 +13,7 @@ import { buildForm, type FormField } from "./forms.js";
 import { JID } from "./jid.js";
 import { sanitizeXmlText } from "./jid-escaping.js";
 import { NS_MODERATE } from "./muc-moderation.js";
-import { mucError, NS_MUC, NS_OCCUPANT_ID } from "./muc-presence.js";
+import { mucError, NS_MUC, NS_MUC_USER, NS_OCCUPANT_ID } from "./muc-presence.js";
 import { buildMention, type Mention, parseMentions } from "./references.js";
 
 const NS_SID = "urn:xmpp:sid:0";
@@ -179,6 +179,24 @@ export function buildGroupchatMessage(options: GroupchatMessageOptions): Element
   }
   stanza.append(xml("stanza-id", { xmlns: NS_SID, id: stanzaId, by: room }));
   if (occupantId !== undefined) stanza.append(xml("occupant-id", { xmlns: NS_OCCUPANT_ID, id: occupantId }));
+  return stanza;
+}
+
+export interface MucPrivateMessageOptions extends Omit<ChatMessageOptions, "from" | "type"> {
+  /** The room's bare JID; the message comes from `room/nick`. */
+  room: string;
+  nick: string;
+}
+
+/**
+ * A private message from an occupant (XEP-0045 §7.5): a 1:1 {@link buildChatMessage} from
+ * `room/nick`, with the empty `<x xmlns=".../muc#user"/>` that tells clients to show it in the room's
+ * private conversation rather than as a message from an unknown contact.
+ */
+export function buildMucPrivateMessage(options: MucPrivateMessageOptions): Element {
+  const { room, nick, ...chat } = options;
+  const stanza = buildChatMessage({ ...chat, from: `${room}/${nick}` });
+  stanza.append(xml("x", { xmlns: NS_MUC_USER }));
   return stanza;
 }
 
