@@ -186,6 +186,7 @@ export {
   type GroupchatMessageOptions,
   type MucPingVerdict,
   type MucPrivateMessageOptions,
+  mucPingError,
   mucPingReply,
   NS_MUC_ROOMINFO,
   NS_MUC_STABLE_ID,

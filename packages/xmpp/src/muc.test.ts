@@ -6,6 +6,7 @@ import {
   buildMucPrivateMessage,
   buildSubjectMessage,
   classifyMucPing,
+  mucPingError,
   mucPingReply,
   parseRoomMessage,
   roomDiscoInfo,
@@ -329,5 +330,7 @@ describe("XEP-0410 self-ping", () => {
     expect(mucPingReply(ping(`${ROOM}/alice`), "occupant").attrs.type).toBe("result");
     const missing = mucPingReply(ping(`${ROOM}/nobody`), "no-occupant");
     expect(missing.getChild("error")?.getChild("item-not-found")).toBeDefined();
+    expect(mucPingError("joined")).toBeUndefined();
+    expect(mucPingError("not-joined")?.condition).toBe("not-acceptable");
   });
 });

@@ -294,16 +294,21 @@ export function classifyMucPing(
   return hasOccupant(to.resource) ? "occupant" : "no-occupant";
 }
 
-/** The answer to a ping classified as `verdict`: an empty result or the XEP-0410 error. */
-export function mucPingReply(stanza: Element, verdict: MucPingVerdict): Element {
+/**
+ * The XEP-0410 error for a ping classified as `verdict`, or `undefined` when it is answered with a
+ * result: throw it from an IQ handler.
+ */
+export function mucPingError(verdict: MucPingVerdict): XmppError | undefined {
   if (verdict === "not-joined") {
-    return errorReply(
-      stanza,
-      new XmppError("not-acceptable", "You are not joined to this room.", { type: "cancel" }),
-    );
+    return new XmppError("not-acceptable", "You are not joined to this room.", { type: "cancel" });
   }
-  if (verdict === "no-occupant") {
-    return errorReply(stanza, new XmppError("item-not-found", "Nobody in this room has that nickname."));
-  }
-  return iqResult(stanza);
+  if (verdict === "no-occupant")
+    return new XmppError("item-not-found", "Nobody in this room has that nickname.");
+  return undefined;
+}
+
+/** The whole answer to a ping classified as `verdict`: an empty result or the XEP-0410 error. */
+export function mucPingReply(stanza: Element, verdict: MucPingVerdict): Element {
+  const error = mucPingError(verdict);
+  return error ? errorReply(stanza, error) : iqResult(stanza);
 }
