@@ -1,9 +1,16 @@
 import { openStore, type Store } from "@gangway/store";
 import { MemoryTransport } from "@gangway/testing";
-import { type Element, type FormField, XmppComponent, type XmppComponentOptions, xml } from "@gangway/xmpp";
+import {
+  type Element,
+  type FormField,
+  XmppComponent,
+  type XmppComponentOptions,
+  XmppError,
+  xml,
+} from "@gangway/xmpp";
 import { afterEach, describe, expect, it } from "vitest";
 import { AdHocCommands, NS_COMMANDS } from "./adhoc.js";
-import type { Command, Requester } from "./commands.js";
+import type { Command, CommandPage, Requester } from "./commands.js";
 import { RegistrationType } from "./flow.js";
 import { NS_REGISTER, serveInBandRegistration } from "./ibr.js";
 import { Registrar } from "./registrar.js";
@@ -154,5 +161,54 @@ describe("XEP-0050: one user's stages in arrival order", () => {
     const [after] = await backToBack(transport, stage("after", "next", "s1", filled));
     expect(after?.attrs.type).toBe("error");
     expect(after?.getChild("error")?.getChild("bad-sessionid", NS_COMMANDS)).toBeDefined();
+  });
+
+  it("a cancel during a wait for something outside (a QR scan) is answered at once, not after the wait", async () => {
+    const transport = new MemoryTransport({ domain: DOMAIN });
+    const component = new XmppComponent(transport, { logger: silent });
+    let abort: (err: Error) => void = () => {};
+    const display = async (): Promise<CommandPage> => ({
+      kind: "display",
+      title: "Scan",
+      instructions: "Scan this.",
+      text: "pairing-token",
+      render: "text",
+      proceed: () =>
+        new Promise((_resolve, reject) => {
+          abort = reject;
+        }),
+    });
+    // Like the registration command: its state is persisted, so a stage of a session that is not
+    // held in memory (waiting, or lost in a restart) finds it again.
+    const command: Command = {
+      node: "qr",
+      name: "QR",
+      keyword: "qr",
+      help: "",
+      access: "any",
+      run: display,
+      resume: display,
+      cancel: async () => abort(new XmppError("not-acceptable", "Cancelled.")),
+    };
+    new AdHocCommands(component, {
+      commands: [command],
+      requester: async (jid) => ({ jid, allowed: true, registered: false, loggedIn: false, admin: false }),
+      newSessionId: () => "q1",
+      sessionTimeoutMs: 60_000,
+    });
+    await component.start();
+    const stage = (id: string, action: string, sessionid?: string) =>
+      iq(id, xml("command", { xmlns: NS_COMMANDS, node: "qr", action, sessionid }));
+    await backToBack(transport, stage("e", "execute"));
+    transport.sent.length = 0;
+    // "next" waits for the scan; the cancel behind it must not wait for that wait.
+    const [waited, cancel] = await backToBack(
+      transport,
+      stage("next", "next", "q1"),
+      stage("cancel", "cancel", "q1"),
+    );
+    expect(cancel?.getChild("command")?.attrs.status).toBe("canceled");
+    expect(waited?.attrs.type).toBe("error");
+    expect(transport.sent.map((s) => s.attrs.id)).toEqual(["cancel", "next"]);
   });
 });
