@@ -14,6 +14,9 @@ describe("XEP-0082 DateTime", () => {
     expect(parseXmppDateTime("2026-01-02T05:04:05+02:00")?.toISOString()).toBe("2026-01-02T03:04:05.000Z");
     expect(parseXmppDateTime("2026-01-01T23:34:05-03:30")?.toISOString()).toBe("2026-01-02T03:04:05.000Z");
     expect(parseXmppDateTime(" 2026-01-02T03:04:05Z\n")?.toISOString()).toBe("2026-01-02T03:04:05.000Z");
+    // Two-digit years are years, not 19xx (Date.UTC's legacy mapping).
+    expect(parseXmppDateTime("0050-01-02T03:04:05Z")?.getUTCFullYear()).toBe(50);
+    expect(parseXmppDateTime("2024-02-29T00:00:00Z")?.toISOString()).toBe("2024-02-29T00:00:00.000Z");
   });
 
   it("refuses what is not a DateTime, and impossible dates Date would roll over", () => {

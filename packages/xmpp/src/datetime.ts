@@ -27,16 +27,11 @@ export function parseXmppDateTime(text: string): Date | undefined {
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second, fraction = "", zone] = match;
   const millis = Number(fraction.slice(0, 3).padEnd(3, "0"));
-  const utc = Date.UTC(
-    Number(year),
-    Number(month) - 1,
-    Number(day),
-    Number(hour),
-    Number(minute),
-    Number(second),
-    millis,
-  );
-  const check = new Date(utc);
+  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not.
+  const check = new Date(0);
+  check.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  check.setUTCHours(Number(hour), Number(minute), Number(second), millis);
+  const utc = check.getTime();
   if (
     check.getUTCFullYear() !== Number(year) ||
     check.getUTCMonth() !== Number(month) - 1 ||
