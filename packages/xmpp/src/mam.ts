@@ -42,10 +42,10 @@ const TEXT_FIELDS = new Set(["start", "end", "with", "before-id", "after-id", "i
 
 /**
  * Reads the `<query xmlns="urn:xmpp:mam:2"/>` of an archive query IQ (pass the IQ or the query).
- * Throws {@link XmppError}, quoting nothing: `bad-request` for a form that is not a mam:2
- * submission, a field the archive does not know (XEP-0313 §4.1: unsupported fields are refused,
- * not ignored, so a client never takes a filtered page for an unfiltered one), a date that is not
- * an XEP-0082 DateTime, or an RSM number that is not a non-negative integer; `jid-malformed` for a
+ * Throws {@link XmppError}, quoting nothing: `feature-not-implemented` for a field the archive
+ * does not know (XEP-0313 §4.1.5 requires it: the client must not take an unfiltered page for a
+ * filtered one), `bad-request` for a form that is not a mam:2 submission, a date that is not an
+ * XEP-0082 DateTime, or an RSM number that is not a non-negative integer; `jid-malformed` for a
  * bad `with`.
  */
 export function parseMamQuery(element: Element): MamQuery {
@@ -79,8 +79,12 @@ export function parseMamQuery(element: Element): MamQuery {
       throw new XmppError("bad-request", "The archive query form is not an urn:xmpp:mam:2 submission.");
     }
     for (const [name, value] of Object.entries(form.values)) {
-      if (!TEXT_FIELDS.has(name))
-        throw new XmppError("bad-request", "The archive query has a field this archive does not support.");
+      if (!TEXT_FIELDS.has(name)) {
+        throw new XmppError(
+          "feature-not-implemented",
+          "The archive query has a field this archive does not support.",
+        );
+      }
       if (name === "ids") {
         const ids = (Array.isArray(value) ? value : [String(value)]).filter((id) => id !== "");
         result.ids = Object.freeze(ids);

@@ -48,7 +48,7 @@ describe("room disco", () => {
       '<query xmlns="http://jabber.org/protocol/disco#info"><identity category="conference" type="text" name="Lobby"/>' +
         '<feature var="http://jabber.org/protocol/disco#info"/><feature var="http://jabber.org/protocol/muc"/>' +
         '<feature var="http://jabber.org/protocol/muc#stable_id"/><feature var="urn:xmpp:occupant-id:0"/>' +
-        '<feature var="muc_persistent"/><feature var="muc_membersonly"/><feature var="muc_nonanonymous"/>' +
+        '<feature var="http://jabber.org/protocol/muc#self-ping-optimization"/><feature var="muc_persistent"/><feature var="muc_membersonly"/><feature var="muc_nonanonymous"/>' +
         '<feature var="muc_hidden"/><feature var="muc_unsecured"/><feature var="urn:xmpp:mam:2"/>' +
         '<feature var="urn:xmpp:mam:2#extended"/><feature var="urn:xmpp:message-moderate:1"/>' +
         '<feature var="urn:xmpp:reactions:0"/><feature var="urn:xmpp:message-retract:1"/>' +
@@ -86,6 +86,7 @@ describe("room disco", () => {
       "http://jabber.org/protocol/muc",
       "http://jabber.org/protocol/muc#stable_id",
       "urn:xmpp:occupant-id:0",
+      "http://jabber.org/protocol/muc#self-ping-optimization",
       "muc_temporary",
       "muc_open",
       "muc_semianonymous",
@@ -316,7 +317,7 @@ describe("XEP-0410 self-ping", () => {
   it("answers not-acceptable when the client is not joined", () => {
     expect(classifyMucPing(ping(`${ROOM}/romeo`), undefined, has)).toBe("not-joined");
     expect(mucPingReply(ping(`${ROOM}/romeo`), "not-joined").toString()).toBe(
-      `<iq from="${ROOM}/romeo" to="${USER}" id="p1" type="error"><error type="cancel">` +
+      `<iq from="${ROOM}/romeo" to="${USER}" id="p1" type="error"><error type="cancel" by="${ROOM}">` +
         '<not-acceptable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
         '<text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas" xml:lang="en">You are not joined to this room.</text></error></iq>',
     );

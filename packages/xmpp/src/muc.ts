@@ -65,6 +65,8 @@ export function roomDiscoInfo(info: RoomInfo): Element {
     NS_MUC,
     NS_MUC_STABLE_ID,
     NS_OCCUPANT_ID,
+    // XEP-0410 §3.3: the room answers self-pings itself (see classifyMucPing).
+    "http://jabber.org/protocol/muc#self-ping-optimization",
     info.persistent === false ? "muc_temporary" : "muc_persistent",
     info.membersOnly ? "muc_membersonly" : "muc_open",
     info.nonAnonymous ? "muc_nonanonymous" : "muc_semianonymous",
@@ -296,19 +298,21 @@ export function classifyMucPing(
 
 /**
  * The XEP-0410 error for a ping classified as `verdict`, or `undefined` when it is answered with a
- * result: throw it from an IQ handler.
+ * result: throw it from an IQ handler. `room` (the bare room JID) becomes the error's `by`.
  */
-export function mucPingError(verdict: MucPingVerdict): XmppError | undefined {
+export function mucPingError(verdict: MucPingVerdict, room?: string): XmppError | undefined {
+  // XEP-0410's example marks the room as the error's author (`by`).
   if (verdict === "not-joined") {
-    return new XmppError("not-acceptable", "You are not joined to this room.", { type: "cancel" });
+    return new XmppError("not-acceptable", "You are not joined to this room.", { type: "cancel", by: room });
   }
-  if (verdict === "no-occupant")
-    return new XmppError("item-not-found", "Nobody in this room has that nickname.");
+  if (verdict === "no-occupant") {
+    return new XmppError("item-not-found", "Nobody in this room has that nickname.", { by: room });
+  }
   return undefined;
 }
 
 /** The whole answer to a ping classified as `verdict`: an empty result or the XEP-0410 error. */
 export function mucPingReply(stanza: Element, verdict: MucPingVerdict): Element {
-  const error = mucPingError(verdict);
+  const error = mucPingError(verdict, JID.tryParse(stanza.attrs.to)?.bare().toString());
   return error ? errorReply(stanza, error) : iqResult(stanza);
 }
