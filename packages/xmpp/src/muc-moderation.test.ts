@@ -91,7 +91,7 @@ describe("buildModeratedRetraction", () => {
     );
   });
 
-  it("leaves out the moderator and an empty reason when unknown", () => {
+  it("names the room as moderator and leaves out an empty reason when unknown", () => {
     expect(
       buildModeratedRetraction({
         room: ROOM,
@@ -102,8 +102,8 @@ describe("buildModeratedRetraction", () => {
       }).toString(),
     ).toBe(
       `<message from="${ROOM}" to="${USER}" type="groupchat" id="x2">` +
-        '<retract xmlns="urn:xmpp:message-retract:1" id="s1"><moderated xmlns="urn:xmpp:message-moderate:1"/></retract>' +
-        '<apply-to xmlns="urn:xmpp:fasten:0" id="s1"><moderated xmlns="urn:xmpp:message-moderate:0">' +
+        `<retract xmlns="urn:xmpp:message-retract:1" id="s1"><moderated xmlns="urn:xmpp:message-moderate:1" by="${ROOM}"/></retract>` +
+        `<apply-to xmlns="urn:xmpp:fasten:0" id="s1"><moderated xmlns="urn:xmpp:message-moderate:0" by="${ROOM}">` +
         '<retract xmlns="urn:xmpp:message-retract:0"/></moderated></apply-to></message>',
     );
   });

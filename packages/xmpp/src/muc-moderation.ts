@@ -56,7 +56,7 @@ export interface ModeratedRetractionOptions {
   id: string;
   /** The room's stanza-id of the retracted message. */
   retractedId: string;
-  /** The moderator's nick: `by="room/nick"`. Omitted when the network does not say who. */
+  /** The moderator's nick: `by="room/nick"`; without it `by` names the room. */
   moderatorNick?: string;
   /** XEP-0421 id of the moderator. */
   moderatorOccupantId?: string;
@@ -74,7 +74,9 @@ export interface ModeratedRetractionOptions {
  */
 export function buildModeratedRetraction(options: ModeratedRetractionOptions): Element {
   const { room, to, id, retractedId, moderatorNick, moderatorOccupantId, stanzaId } = options;
-  const by = moderatorNick === undefined ? undefined : `${room}/${moderatorNick}`;
+  // The 0.2 schema makes `by` required; when the network does not say which admin it was, the
+  // room itself is named as the moderator rather than leaving the attribute out.
+  const by = moderatorNick === undefined ? room : `${room}/${moderatorNick}`;
   const reason = options.reason === undefined ? "" : sanitizeXmlText(options.reason).trim();
   const reasonElement = () => (reason ? xml("reason", {}, reason) : null);
   return xml(

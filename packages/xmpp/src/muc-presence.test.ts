@@ -338,7 +338,7 @@ describe("MUC errors", () => {
     );
     expect(mucJoinErrorPresence(join, mucError("password-required")).toString()).toBe(
       `<presence from="${ROOM}/romeo" to="${USER}" id="j1" type="error"><x xmlns="http://jabber.org/protocol/muc"/>` +
-        '<error type="auth"><not-authorized xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
+        `<error type="auth" by="${ROOM}"><not-authorized xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>` +
         '<text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas" xml:lang="en">This room needs a password.</text></error></presence>',
     );
   });

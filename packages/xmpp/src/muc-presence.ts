@@ -304,5 +304,15 @@ export function mucError(kind: MucErrorKind): XmppError {
  * tell a join error from other presence errors). Nothing else of the join (its password!) is echoed.
  */
 export function mucJoinErrorPresence(join: Element, error: XmppError): Element {
-  return errorReply(join, error, xml("x", { xmlns: NS_MUC }));
+  // XEP-0045's examples name the room as the error's author (`by`), as its own refusal.
+  const room = JID.tryParse(join.attrs.to)?.bare().toString();
+  const authored =
+    error.by !== undefined || room === undefined
+      ? error
+      : new XmppError(error.condition, error.text, {
+          type: error.type,
+          by: room,
+          applicationCondition: error.applicationCondition,
+        });
+  return errorReply(join, authored, xml("x", { xmlns: NS_MUC }));
 }
