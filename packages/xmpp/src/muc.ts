@@ -56,8 +56,8 @@ export interface RoomInfo {
 /**
  * A room's disco#info `<query/>`: identity `conference/text`, the `muc_*` features of `info`,
  * `muc#stable_id` (the room reflects each sender's message `id` unchanged, which clients use to
- * recognise their own messages), XEP-0421 occupant ids, * and the `muc#roominfo` form. Rooms are always `muc_unsecured`: a legacy
- * group has no XMPP password.
+ * recognise their own messages), XEP-0421 occupant ids, XEP-0410 self-ping optimization, and the
+ * `muc#roominfo` form. Rooms are always `muc_unsecured`: a legacy group has no XMPP password.
  */
 export function roomDiscoInfo(info: RoomInfo): Element {
   const features = [
