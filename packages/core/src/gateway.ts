@@ -42,6 +42,7 @@ import { StanzaAdmission } from "./rate-limit.js";
 import { searchCommand, searchFeatures, serveSearch } from "./search.js";
 import type { AnySession } from "./session.js";
 import { Sessions } from "./sessions.js";
+import { splitForStanza } from "./split-text.js";
 import { NOT_REGISTERED_TEXT } from "./texts.js";
 import { sendQrCode, UserInput } from "./user-input.js";
 import {
@@ -340,7 +341,13 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   }
 
   sendChat(to: string, text: string): Promise<void> {
-    return this.send(buildChatMessage({ from: this.domain, to, id: this.newStanzaId(), body: text }));
+    // A long answer (a long user list, many search results) goes as several messages, in order.
+    const parts = splitForStanza(text, this.config.limits.stanzaBytes);
+    return Promise.all(
+      parts.map((body) =>
+        this.send(buildChatMessage({ from: this.domain, to, id: this.newStanzaId(), body })),
+      ),
+    ).then(() => undefined);
   }
 
   sendCarbon(userJid: string, inner: Element, fallbackFrom: string): Promise<void> {

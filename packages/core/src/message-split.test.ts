@@ -113,6 +113,18 @@ forEachDriver((driver) => {
       expect(await (await contact()).legacyIdOf(String(rest[0]!.attrs.id))).toBe("L2");
     });
 
+    it("the gateway's own long answers (sendChat: command results, notices) are split too, in order", async () => {
+      const text = Array.from({ length: 2000 }, (_, n) => `user${n}@example.org`).join("\n");
+      await gateway.sendChat(USER, text);
+      const sent = unchecked();
+      expect(sent.length).toBeGreaterThan(1);
+      for (const stanza of sent) {
+        expect(stanza.attrs.from).toBe(GW);
+        expect(bytes(stanza)).toBeLessThanOrEqual(STANZA_BYTES);
+      }
+      expect(sent.map((stanza) => stanza.getChildText("body")).join("")).toBe(text);
+    });
+
     it("a text that fits is one message, as before", async () => {
       await (await contact()).sendText("hello", { id: "L3" });
       expect(transport.nextSent().getChildText("body")).toBe("hello");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitText, xmlTextBytes } from "./split-text.js";
+import { splitForStanza, splitText, xmlTextBytes } from "./split-text.js";
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 const graphemeEnds = (text: string) => {
@@ -104,5 +104,14 @@ describe("splitText", () => {
         expect(ends.has(offset)).toBe(true);
       }
     }
+  });
+});
+
+describe("splitForStanza", () => {
+  it("leaves 4 KiB of each stanza to the envelope", () => {
+    const parts = splitForStanza("a ".repeat(10_000), 8192);
+    expect(parts.join("")).toBe("a ".repeat(10_000));
+    for (const part of parts) expect(xmlTextBytes(part)).toBeLessThanOrEqual(4096);
+    expect(parts).toHaveLength(5);
   });
 });

@@ -105,3 +105,8 @@ export function splitText(text: string, maxBytes: number): string[] {
   if (start < clean.length) parts.push(clean.slice(start));
   return parts;
 }
+
+/** `text` in parts that each fit, with its envelope, a message stanza of `stanzaBytes`. */
+export function splitForStanza(text: string, stanzaBytes: number): string[] {
+  return splitText(text, stanzaBytes - MESSAGE_ENVELOPE_BYTES);
+}

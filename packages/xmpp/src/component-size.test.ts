@@ -40,4 +40,26 @@ describe("XmppComponent with a stanza size limit", () => {
       /^The answer is too large to send: \d+ bytes, over this gateway's limit of 2048 bytes per stanza\.$/,
     );
   });
+
+  it("answers a message whose handler's reply was too large with the same error (UserFacingFailure)", async () => {
+    const transport = new BoundedTransport("gw.h");
+    const { logger } = captureLogger();
+    const component = new XmppComponent(transport, { logger, newId: () => "c1", requestTimeoutMs: 1000 });
+    // A chat command whose answer is too long: the handler's send() rejects, the handler throws it.
+    component.onMessage(async (stanza) => {
+      await transport.send(xml("message", { to: stanza.attrs.from }, xml("body", {}, "r".repeat(10_000))));
+    });
+    transport.receive(
+      parseXml("<message type='chat' id='m' from='u@h/r' to='gw.h'><body>help</body></message>"),
+    );
+    await settle();
+    expect(transport.sent).toHaveLength(1);
+    const reply = transport.sent[0]!;
+    expect(reply.attrs).toMatchObject({ type: "error", id: "m", to: "u@h/r" });
+    const error = reply.getChild("error")!;
+    expect(error.getChild("policy-violation", "urn:ietf:params:xml:ns:xmpp-stanzas")).toBeDefined();
+    expect(error.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas")).toMatch(
+      /limit of 2048 bytes per stanza\.$/,
+    );
+  });
 });

@@ -5,6 +5,7 @@ import newStanzaId from "@xmpp/id";
 import { type Logger, pino } from "pino";
 import { type BackoffOptions, DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
 import { type Element, xml } from "./element.js";
+import type { UserFacingFailure } from "./errors.js";
 import { OutboundQueue, type QueuedStanza } from "./outbound-queue.js";
 import { stanzaOverLimit } from "./stanza-size.js";
 import type { StanzaTransport, TransportStatus } from "./transport.js";
@@ -42,7 +43,9 @@ export class TransportError extends Error {
  * A stanza refused by `send()` because its serialized size is over the transport's limit: the
  * server would close the stream on it (and a queued one would do so again after each reconnect).
  */
-export class StanzaTooLargeError extends TransportError {
+export class StanzaTooLargeError extends TransportError implements UserFacingFailure {
+  /** Thrown by a handler (say, while answering), it becomes this error reply: see `toXmppError`. */
+  readonly xmppCondition = "policy-violation";
   constructor(
     /** Its serialized size, in UTF-8 bytes. */
     readonly bytes: number,
@@ -50,6 +53,10 @@ export class StanzaTooLargeError extends TransportError {
     readonly limit: number,
   ) {
     super("too-large", `stanza of ${bytes} bytes is over the ${limit}-byte limit; not sent`);
+  }
+
+  get userText(): string {
+    return `The answer is too large to send: ${this.bytes} bytes, over this gateway's limit of ${this.limit} bytes per stanza.`;
   }
 }
 

@@ -247,8 +247,7 @@ export class XmppComponent {
     } catch (err) {
       // A result too large to send (a huge vCard, a long search): the requester still gets an answer.
       if (err instanceof StanzaTooLargeError && request && reply.attrs.type === "result") {
-        const text = `The answer is too large to send: ${err.bytes} bytes, over this gateway's limit of ${err.limit} bytes per stanza.`;
-        return this.sendReply(errorReply(request, new XmppError("policy-violation", text)));
+        return this.sendReply(errorReply(request, toXmppError(err)));
       }
       this.logger.warn({ err, stanza: stanzaSummary(reply) }, "could not send a reply");
     }
