@@ -67,4 +67,51 @@ describe("outgoing stanza size (real Prosody, the gangway-demo executable)", () 
     expect(gateway.logEntries().some((e) => e.msg === "stanza over the size limit: not sent")).toBe(false);
     expect(await gateway.stop()).toEqual({ code: 0, signal: null });
   });
+
+  it("--max-field-chars: a 100 KB username and XEP-0100 prompt are refused naming the field, nothing stored", async () => {
+    const prosody = await startProsody({ componentDomain: GW });
+    cleanups.add(() => prosody.stop());
+    const db = await createTestDatabase("sqlite", cleanups);
+    const gateway = startGatewayProcess(cleanups, db.cliArgs, {
+      GANGWAY_JID: GW,
+      GANGWAY_SECRET: prosody.componentSecret,
+      GANGWAY_PORT: String(prosody.componentPort),
+    });
+    await gateway.waitForOutput(RUNNING);
+    await registerAccount(prosody, "wide", "pw");
+    const client = await connectClient({ server: prosody, username: "wide", password: "pw" });
+    cleanups.add(() => client.stop());
+    const answer = async (id: string, payload: string) => {
+      await client.send(`<iq type="set" id="${id}" to="${GW}">${payload}</iq>`);
+      const reply = await client.waitFor((s) => s.is("iq") && s.attrs.id === id, 10_000);
+      const error = reply.getChild("error");
+      const ns = "urn:ietf:params:xml:ns:xmpp-stanzas";
+      return {
+        type: reply.attrs.type,
+        condition: error?.getChildElements()[0]?.name,
+        text: error?.getChildText("text", ns),
+        size: reply.toString().length,
+      };
+    };
+    const huge = "h".repeat(100_000);
+    const refused = await answer(
+      "r1",
+      `<query xmlns="jabber:iq:register"><username>${huge}</username><password>${huge}</password></query>`,
+    );
+    expect(refused).toMatchObject({
+      type: "error",
+      condition: "not-acceptable",
+      text: "Username, Password are too long: the gateway accepts at most 4096 characters per field.",
+    });
+    expect(refused.size).toBeLessThan(1000);
+    // Nothing was stored: the registration form shows no <registered/>, and a normal one works.
+    const form = await client.request(`<iq type="get" to="${GW}"><query xmlns="jabber:iq:register"/></iq>`);
+    expect(form.getChild("query")?.getChild("registered")).toBeUndefined();
+    await registerWithGateway(client, "wide");
+    const prompt = await answer("p1", `<query xmlns="jabber:iq:gateway"><prompt>${huge}</prompt></query>`);
+    expect(prompt).toMatchObject({ type: "error", condition: "not-acceptable" });
+    expect(prompt.text).toMatch(/is too long: the gateway accepts at most 4096 characters\.$/);
+    expect(prompt.size).toBeLessThan(1000);
+    expect(await gateway.stop()).toEqual({ code: 0, signal: null });
+  });
 });
