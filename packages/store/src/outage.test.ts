@@ -69,12 +69,15 @@ describe("a PostgreSQL restart under traffic", () => {
     })();
 
     await pause(500);
+    const marks: Record<string, number> = { stopping: Date.now() };
     await server.stop();
+    marks.stopped = Date.now();
     // Issued while the server is down: it waits for the server instead of failing.
     const whileDown = store.users.get(user.jid);
     const duringOutage = sent;
     await pause(3_000);
     await server.start();
+    marks.started = Date.now();
     await expect(whileDown).resolves.toMatchObject({ jid: user.jid });
     // And once it is back, on a new connection postgres.js opened by itself.
     await expect(store.users.count()).resolves.toBe(1);
@@ -98,10 +101,10 @@ describe("a PostgreSQL restart under traffic", () => {
       timeout: 10_000,
     });
     const outageLines = lines.filter((line) => line.msg.startsWith("database "));
-    expect(outageLines.map((line) => line.msg)).toEqual([
-      "database unavailable; queries wait for it",
-      "database available again",
-    ]);
+    expect(
+      outageLines.map((line) => line.msg),
+      JSON.stringify({ marks, outageLines }),
+    ).toEqual(["database unavailable; queries wait for it", "database available again"]);
     expect(outageLines[1]?.fields).toHaveProperty("outageMs");
   }, 60_000);
 });

@@ -151,6 +151,35 @@ describe("RetryPolicy", () => {
     expect(events[1]).toMatch(/^end after \d+ ms$/);
   });
 
+  it("does not take a first-try success (answered from memory) for the end of an outage", async () => {
+    const { policy, events } = fakeClockPolicy();
+    await expect(policy.run(failingThenWorking(1_000, driverError("ECONNREFUSED"), 1).run)).rejects.toThrow();
+    await policy.run(async () => "from the cache");
+    expect(events).toEqual(["start: failed with ECONNREFUSED"]);
+    expect(policy.inOutage).toBe(true);
+    await policy.run(failingThenWorking(1, driverError("ECONNREFUSED"), 1).run);
+    expect(events).toHaveLength(2);
+  });
+
+  it("does not start a new outage for an attempt begun before the database came back", async () => {
+    const { policy, events, advance } = fakeClockPolicy();
+    // A connect that hangs through the outage and fails after the recovery (connect_timeout).
+    let failLate: (error: Error) => void = () => {};
+    const stuck = policy.run(async (attempt) => {
+      if (attempt > 0) return "ok";
+      return new Promise<string>((_resolve, reject) => {
+        failLate = reject;
+      });
+    });
+    await policy.run(failingThenWorking(2, driverError("ECONNREFUSED"), 1).run);
+    expect(events).toHaveLength(2);
+    advance(10_000);
+    failLate(driverError("CONNECT_TIMEOUT"));
+    await expect(stuck).resolves.toBe("ok");
+    expect(events).toHaveLength(2);
+    expect(policy.inOutage).toBe(false);
+  });
+
   it("stops retrying once stopped (the store is closing)", async () => {
     const { policy } = fakeClockPolicy();
     policy.stop();

@@ -19,14 +19,14 @@ export interface RetryPolicyOptions {
   /** The first transient failure after a healthy period (or ever). */
   onOutageStart?(error: unknown): void;
   /**
-   * The outage is over: an operation begun after it started succeeded, and no transient failure
-   * followed within `settleMs`. `durationMs` runs from the first failure to that success.
+   * The outage is over: a retried operation succeeded, and no transient failure followed within
+   * `settleMs`. `durationMs` runs from the first failure to that success.
    */
   onOutageEnd?(durationMs: number): void;
   /**
    * Quiet time before an outage counts as over. A server going down or coming up answers some
    * connections and refuses others for a moment; without this that would log several outages.
-   * Default 1 s; 0 reports the end at the first success.
+   * Default 2 s (the longest pause between retries); 0 reports the end at the first success.
    */
   settleMs?: number;
   /** Injected by tests; default Math.random, performance.now, setTimeout. */
@@ -39,8 +39,11 @@ export class RetryPolicy {
   private outageSince: number | undefined;
   /** When the outage's first success came, while waiting `settleMs` to be sure it is over. */
   private recoveredAt: number | undefined;
+  /** When the last outage ended (its first proof of recovery). */
+  private lastRecoveredAt: number | undefined;
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  private readonly running = new Set<Promise<unknown>>();
   private readonly firstDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly random: () => number;
@@ -70,18 +73,40 @@ export class RetryPolicy {
   }
 
   /** Runs `attempt` (given its number, from 0) until it succeeds, fails for good, or time is up. */
-  async run<T>(attempt: (attemptNumber: number) => Promise<T>): Promise<T> {
+  run<T>(attempt: (attemptNumber: number) => Promise<T>): Promise<T> {
+    const running = this.attempts(attempt);
+    this.running.add(running);
+    const forget = () => this.running.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  /**
+   * Resolves once every operation running now has settled (succeeded or failed), or after
+   * `timeoutMs`: what closing the store waits for before it closes the connections.
+   */
+  async idle(timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.allSettled([...this.running]), late]);
+    clearTimeout(timer);
+  }
+
+  private async attempts<T>(attempt: (attemptNumber: number) => Promise<T>): Promise<T> {
     const startedAt = this.now();
     const deadline = startedAt + this.options.retryForMs;
     let delay = this.firstDelayMs;
     for (let attemptNumber = 0; ; attemptNumber++) {
+      const attemptStartedAt = this.now();
       try {
         const result = await attempt(attemptNumber);
-        this.succeeded(startedAt);
+        this.succeeded(startedAt, attemptNumber);
         return result;
       } catch (error) {
         if (!this.options.isTransient(error)) throw error;
-        this.failed(error);
+        this.failed(error, attemptStartedAt);
         const left = deadline - this.now();
         if (this.stopped || left <= 0) throw error;
         // "Equal jitter": between half and all of the step, so the queries of a busy gateway do not
@@ -93,7 +118,15 @@ export class RetryPolicy {
     }
   }
 
-  private failed(error: unknown): void {
+  /**
+   * An attempt begun before the database came back belongs to the outage already reported: a
+   * connection opened while it was down can fail long after (postgres.js gives up on a stuck
+   * connect after its connect_timeout), and that neither disproves the recovery nor starts a new
+   * outage.
+   */
+  private failed(error: unknown, attemptStartedAt: number): void {
+    const backSince = this.recoveredAt ?? this.lastRecoveredAt;
+    if (backSince !== undefined && attemptStartedAt < backSince) return;
     if (this.recoveredAt !== undefined) {
       // Not over after all: the same outage goes on.
       clearTimeout(this.settleTimer);
@@ -106,14 +139,18 @@ export class RetryPolicy {
   }
 
   /**
-   * Only an operation begun after the outage started proves it is over: one sent just before, on a
-   * connection that had not dropped yet, may still succeed while the server is going down.
+   * A success proves the database is back only if it needed the database. A retried attempt did
+   * (its earlier try reached for it and failed); a first try may have been answered from memory
+   * (the id map's cache) while the server is still down. Without retries there is no retried
+   * attempt, so then a first try begun after the outage started has to do.
    */
-  private succeeded(startedAt: number): void {
+  private succeeded(startedAt: number, attemptNumber: number): void {
     const since = this.outageSince;
-    if (since === undefined || startedAt < since || this.recoveredAt !== undefined) return;
+    if (since === undefined || this.recoveredAt !== undefined) return;
+    const proof = attemptNumber > 0 || (this.options.retryForMs <= 0 && startedAt >= since);
+    if (!proof) return;
     this.recoveredAt = this.now();
-    const settleMs = this.options.settleMs ?? 1000;
+    const settleMs = this.options.settleMs ?? 2000;
     if (settleMs <= 0) {
       this.settled();
       return;
@@ -130,6 +167,7 @@ export class RetryPolicy {
     this.settleTimer = undefined;
     this.outageSince = undefined;
     this.recoveredAt = undefined;
+    if (recoveredAt !== undefined) this.lastRecoveredAt = recoveredAt;
     if (since !== undefined && recoveredAt !== undefined) this.options.onOutageEnd?.(recoveredAt - since);
   }
 }

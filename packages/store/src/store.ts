@@ -21,6 +21,9 @@ import { RetryPolicy } from "./retry.js";
 /** How long a query rides out an outage by default (see StoreOptions.retryForMs). */
 export const DEFAULT_RETRY_FOR_MS = 30_000;
 
+/** How long closing waits for the queries still running. */
+const CLOSE_WAIT_MS = 5_000;
+
 export interface Store {
   readonly driver: StoreDriverName;
   readonly users: UserRepository;
@@ -114,6 +117,8 @@ function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLo
       closing ??= Promise.all([messageIds.flush(), inboundJournal.close()])
         .then(() => retry.stop())
         .then(() => driver.close());
+        // The queries still running end before their connections do (see the driver's close()).
+        .then(() => retry.idle(CLOSE_WAIT_MS))
       return closing;
     },
   };
