@@ -21,6 +21,7 @@ export type ContactClass<C extends AnyContact> = new (
  */
 export class LegacyRoster<C extends AnyContact = AnyContact> {
   private readonly byId = new Map<string, C>();
+  /** By localpart lowercased: JIDs compare so, and the localpart of an addressed JID arrives folded. */
   private readonly byLocal = new Map<string, C>();
   private readonly creating = new Map<string, Promise<C>>();
   /** The user's contacts as stored, read with one query at login and dropped once filled. */
@@ -71,7 +72,7 @@ export class LegacyRoster<C extends AnyContact = AnyContact> {
 
   /** The contact addressed by a JID localpart; `item-not-found` when it maps to no legacy id. */
   async byJidLocal(jidLocal: string): Promise<C> {
-    const known = this.byLocal.get(jidLocal);
+    const known = this.byLocal.get(jidLocal.toLowerCase());
     if (known) return known;
     let legacyId: string;
     try {
@@ -116,7 +117,7 @@ export class LegacyRoster<C extends AnyContact = AnyContact> {
     this.stored.delete(legacyId);
     contact.addedToRoster = row.addedToRoster;
     this.byId.set(legacyId, contact);
-    this.byLocal.set(jidLocal, contact);
+    this.byLocal.set(jidLocal.toLowerCase(), contact);
     return contact;
   }
 }

@@ -32,6 +32,8 @@ const STRANGER = "mallory@evil.example";
 /** How the app's hooks behave for the stanza being injected. */
 let mode: "ok" | "refuse" | "fail" = "ok";
 let hookCalls = 0;
+/** The legacy id of the chat the last message went to. */
+let lastChat: string | undefined;
 
 async function hook(what: string): Promise<void> {
   hookCalls += 1;
@@ -42,7 +44,8 @@ async function hook(what: string): Promise<void> {
 
 class Session extends BaseSession<PropertyGateway, LegacyContact> {
   static override Contact = LegacyContact;
-  override async onMessage(_chat: LegacyContact, message: OutgoingMessage) {
+  override async onMessage(chat: LegacyContact, message: OutgoingMessage) {
+    lastChat = chat.legacyId;
     await hook(message.body);
     return `L-${message.xmppId}`;
   }
@@ -345,5 +348,21 @@ describe("the router, fed generated stanzas", () => {
     for (const written of transport.sent.slice(start)) checkWritten(written);
     expect(unhandled).toEqual([]);
     mode = "ok";
+  });
+
+  it("finds a known contact whose localpart has capitals by the lowercased JID the user writes to", async () => {
+    mode = "ok";
+    const session = gateway.sessionFor(USER)!;
+    const contact = await session.contacts.byLegacyId("ZELDA");
+    expect(contact.jidLocal).toBe("ZELDA");
+    // Servers and JID.parse fold the localpart: the reply comes to zelda@, and must reach ZELDA.
+    await transport.inject(
+      xml(
+        "message",
+        { from: `${USER}/pc`, to: `zelda@${GW}`, type: "chat", id: "c1" },
+        xml("body", {}, "hi"),
+      ),
+    );
+    expect(lastChat).toBe("ZELDA");
   });
 });
