@@ -116,9 +116,9 @@ function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLo
       // What is batched still gets its retries; once it is written, nothing waits for the database.
       closing ??= Promise.all([messageIds.flush(), inboundJournal.close()])
         .then(() => retry.stop())
-        .then(() => driver.close());
         // The queries still running end before their connections do (see the driver's close()).
         .then(() => retry.idle(CLOSE_WAIT_MS))
+        .then(() => driver.close());
       return closing;
     },
   };
