@@ -68,7 +68,10 @@ export class DemoSession extends BaseSession<DemoGateway, DemoContact> {
       }),
     );
     shown.catch((err: unknown) => this.log.error({ err, contact: e.from }, "could not relay a legacy event"));
-    void this.saveCursorAfter(shown, String(e.seq));
+    // Stored: the network may forget it (the demo's state file then no longer holds the text).
+    void this.saveCursorAfter(shown, String(e.seq)).then((stored) => {
+      if (stored) this.client.acknowledge(String(e.seq));
+    });
   }
 
   override async *listContacts(): AsyncIterable<DemoContact> {
@@ -76,7 +79,10 @@ export class DemoSession extends BaseSession<DemoGateway, DemoContact> {
   }
 
   override async onMessage(chat: DemoContact, message: OutgoingMessage): Promise<string> {
-    return this.client.sendMessage(chat.legacyId, message.body, { replyTo: message.replyTo?.legacyId });
+    const id = this.client.sendMessage(chat.legacyId, message.body, { replyTo: message.replyTo?.legacyId });
+    // Sent once the network has it: a crash before then leaves the message to the inbound journal.
+    await this.client.stored();
+    return id;
   }
 
   override async onCorrect(chat: DemoContact, legacyId: string, body: string): Promise<void> {

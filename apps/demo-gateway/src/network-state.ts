@@ -230,6 +230,7 @@ export class StateFile {
   private dirty = false;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
+  private storing: Promise<void> | undefined;
   private readonly write: (file: string, text: string) => void;
   private readonly onSaveError: (err: unknown) => void;
   private readonly delayMs: number;
@@ -252,6 +253,22 @@ export class StateFile {
     this.dirty = true;
     // unref: a pending save keeps no process alive; whoever stops one cleanly calls close().
     this.timer ??= setTimeout(() => this.flush(), this.delayMs).unref();
+  }
+
+  /**
+   * Resolves once what changed so far is on disk: written on the next turn of the event loop, one
+   * write for every caller of this turn. What a real network's "sent" means: the server has it.
+   */
+  stored(): Promise<void> {
+    if (!this.dirty || this.closed) return Promise.resolve();
+    this.storing ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.storing = undefined;
+        this.flush();
+        resolve();
+      }),
+    );
+    return this.storing;
   }
 
   /** Writes now (synchronously) if anything changed since the last write. */

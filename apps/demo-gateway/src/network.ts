@@ -98,7 +98,10 @@ const RUN = Date.now().toString(36);
  */
 export const REMEMBERED_MESSAGES = 1000;
 
-/** Messages toward the user a replay can deliver again, per account (like a network's sync window). */
+/**
+ * Messages toward the user a replay can deliver again, per account, until the gateway confirms them
+ * (see `acknowledge`): a bound for a gateway that never does.
+ */
 export const REPLAYABLE_MESSAGES = 500;
 
 /** `/delay <seconds> <text>` to echo: echo answers after that long (at most a minute). */
@@ -115,6 +118,7 @@ export class DemoClient extends EventEmitter<DemoEvents> {
     readonly username: string,
     private readonly account: DemoAccount = newAccount(),
     private readonly changed: () => void = () => {},
+    private readonly persisted: () => Promise<void> = async () => {},
   ) {
     super();
     this.sent = account.sent;
@@ -154,33 +158,50 @@ export class DemoClient extends EventEmitter<DemoEvents> {
       const answersReply = options.replyTo !== undefined && this.echoReplies.has(options.replyTo);
       // A delayed answer lets a test (or a curious user) make echo speak while the gateway is away.
       const delayed = DELAYED.exec(text);
-      const answer = () =>
-        this.deliver({
-          from: "echo",
-          id: replyId,
-          text: `echo: ${delayed ? delayed[2] : text}`,
-          ...(answersReply && { replyTo: id }),
-        });
-      setImmediate(() => {
-        this.emit("received", { from: "echo", id });
-        this.emit("displayed", { from: "echo", id });
-        if (!delayed) answer();
-      });
-      if (delayed) setTimeout(answer, Math.min(Number(delayed[1]), 60) * 1000).unref();
+      const answer = {
+        from: "echo",
+        id: replyId,
+        text: `echo: ${delayed ? delayed[2] : text}`,
+        ...(answersReply && { replyTo: id }),
+      };
+      // The answer is in the log with the message (stored together); echo gets the message once
+      // the network has stored it, and answers a turn later.
+      const logged = delayed ? undefined : this.log(answer);
+      void this.persisted().then(() =>
+        setImmediate(() => {
+          this.emit("received", { from: "echo", id });
+          this.emit("displayed", { from: "echo", id });
+          if (logged) this.deliver(logged);
+        }),
+      );
+      if (delayed)
+        setTimeout(() => this.deliver(this.log(answer)), Math.min(Number(delayed[1]), 60) * 1000).unref();
     }
     this.changed();
     return id;
   }
 
   /**
-   * A message toward the user: logged with the next sequence number (even with nobody listening,
-   * as a real network keeps it for the next sync), then emitted.
+   * Resolves once the network has stored what was sent so far (a real network's send resolves once
+   * its server has the message): a gateway ends its handling of the user's message only then.
    */
-  private deliver(message: Omit<LoggedMessage, "seq" | "at">): void {
+  stored(): Promise<void> {
+    return this.persisted();
+  }
+
+  /**
+   * A message toward the user, logged with the next sequence number (even with nobody listening,
+   * as a real network keeps it for the next sync) until the gateway acknowledges it.
+   */
+  private log(message: Omit<LoggedMessage, "seq" | "at">): LoggedMessage {
     const logged: LoggedMessage = { ...message, seq: this.account.nextSeq++, at: Date.now() };
     this.account.log.push(logged);
     if (this.account.log.length > REPLAYABLE_MESSAGES) this.account.log.shift();
     this.changed();
+    return logged;
+  }
+
+  private deliver(logged: LoggedMessage): void {
     if (this.loggedIn) this.emit("message", { ...logged });
   }
 
@@ -194,6 +215,21 @@ export class DemoClient extends EventEmitter<DemoEvents> {
     setImmediate(() => {
       for (const logged of due) if (this.loggedIn) this.emit("message", { ...logged, replayed: true });
     });
+  }
+
+  /**
+   * The gateway stored its cursor at `cursor`: the messages up to it reached the user and leave
+   * the log, as a real network drops what a device confirmed. So the state file keeps what was said
+   * only while it is on its way.
+   */
+  acknowledge(cursor: string): void {
+    const upTo = Number(cursor);
+    const { log } = this.account;
+    let done = 0;
+    while (done < log.length && log[done]!.seq <= upTo) done++;
+    if (done === 0) return;
+    log.splice(0, done);
+    this.changed();
   }
 
   private forgetOldest(): void {
@@ -298,7 +334,12 @@ export class DemoNetwork {
       account = newAccount();
       this.accounts.set(username, account);
     }
-    return new DemoClient(username, account, () => this.state?.changed());
+    return new DemoClient(
+      username,
+      account,
+      () => this.state?.changed(),
+      () => this.state?.stored() ?? Promise.resolve(),
+    );
   }
 
   /** Writes pending changes now (they are otherwise written within 100 ms). */

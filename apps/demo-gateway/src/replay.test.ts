@@ -46,6 +46,28 @@ describe("DemoNetwork replay", () => {
     ]);
   });
 
+  it("forgets what the gateway acknowledged: the state file keeps a text only while it is on its way", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gangway-demo-replay-"));
+    dirs.push(dir);
+    const file = join(dir, DEMO_STATE_FILE);
+    const network = new DemoNetwork({ stateFile: file });
+    const client = network.login("romeo", "x");
+    const seen = collect(client);
+    for (const text of ["secret one", "secret two"]) {
+      client.sendMessage("echo", text);
+      await once(client, "message");
+    }
+    network.flush();
+    expect(readFileSync(file, "utf8")).toContain("echo: secret two");
+    client.acknowledge(String(seen[0]!.seq));
+    network.flush();
+    expect(readFileSync(file, "utf8")).not.toContain("echo: secret one");
+    expect(readFileSync(file, "utf8")).toContain("echo: secret two");
+    client.acknowledge(String(seen[1]!.seq));
+    network.flush();
+    expect(readFileSync(file, "utf8")).not.toContain("secret");
+  });
+
   it("keeps the log in the state file and bounded", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gangway-demo-replay-"));
     dirs.push(dir);
@@ -107,7 +129,7 @@ forEachDriver((driver) => {
       await gateway.stop();
     });
 
-    it("saves the cursor after what it showed, and a restart shows each message once", async () => {
+    it("saves the cursor after what it showed; a restart sends what came after it, known ones under their ids", async () => {
       await start();
       const userId = (await store.users.get(USER))!.id;
       await transport.inject(
@@ -115,19 +137,29 @@ forEachDriver((driver) => {
       );
       await expect.poll(() => store.replayCursors.get(userId)).toBe("1");
       expect(bodies().filter(Boolean)).toEqual(["echo: hi"]);
+      const hiId = transport.sent.find((s) => s.getChildText("body") === "echo: hi")?.attrs.id;
       await gateway.stop();
       // While the gateway was away the network delivered one more message (as echo's delayed
       // answer does), and the cursor lost its last write interval: "echo: hi" comes again too.
       const file = join(testHomeDir(store), DEMO_STATE_FILE);
       const state = JSON.parse(readFileSync(file, "utf8"));
-      state.accounts.romeo.log.push({ seq: 2, from: "echo", id: "away-1", text: "echo: later", at: 0 });
+      // Acknowledged once its cursor was stored: the network no longer holds what was said.
+      expect(state.accounts.romeo.log).toEqual([]);
+      // As a kill before that acknowledgement leaves it, plus a message that never reached the user.
+      const hiLegacyId = await store.messageIds.legacyId(userId, "echo", String(hiId));
+      state.accounts.romeo.log.push(
+        { seq: 1, from: "echo", id: hiLegacyId, text: "echo: hi", at: 0 },
+        { seq: 2, from: "echo", id: "away-1", text: "echo: later", at: 0 },
+      );
       state.accounts.romeo.nextSeq = 3;
       writeFileSync(file, JSON.stringify(state));
       await store.replayCursors.set(userId, "0");
 
       await start();
       await expect.poll(() => store.replayCursors.get(userId)).toBe("2");
-      expect(bodies().filter(Boolean)).toEqual(["echo: later"]);
+      expect(bodies().filter(Boolean)).toEqual(["echo: hi", "echo: later"]);
+      // Already in the id map: sent again under the id the user's client has, which drops it.
+      expect(transport.sent.find((s) => s.getChildText("body") === "echo: hi")?.attrs.id).toBe(hiId);
       const later = transport.sent.find((s) => s.getChildText("body") === "echo: later");
       expect(later?.getChild("delay", "urn:xmpp:delay")).toBeDefined();
     });

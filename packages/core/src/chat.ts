@@ -48,8 +48,9 @@ export interface SendTextOptions extends CarbonOption {
   when?: Date;
   /**
    * The network may be delivering this message again (a replay from a cursor, see
-   * BaseSession.cursor): it is skipped when its `id` is already in the id map. Default: true while
-   * the session logs in, false after (a lookup per message costs a query when not in memory).
+   * BaseSession.cursor): when its `id` is already in the id map, it goes under the XMPP ids it had
+   * (clients drop a message whose id they have), never as a new message. Default: true while the
+   * session logs in, false after (the lookup costs a query when the id is not in memory).
    */
   replayed?: boolean;
 }
@@ -115,18 +116,16 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   async sendText(body: string, options: SendTextOptions = {}): Promise<void> {
     return this.act(async () => {
       const { gateway } = this.session;
-      // Shown before the crash, but after the last saved cursor: shown once is enough.
-      const replayed = options.replayed ?? !this.session.isLoggedIn;
-      if (replayed && options.id !== undefined && (await this.xmppId(options.id)) !== undefined)
-        return undefined;
+      const known = await this.#replayedXmppIds(options);
       const replyTo = options.replyTo === undefined ? undefined : await this.#referenceTo(options.replyTo);
       const { parts, fallback } = this.#split(body, replyTo && options.replyFallback);
       // A text too long for one stanza goes as several messages, all mapped to the legacy id: the
       // first part is the one legacy edits, reactions and replies refer to (the id map's first).
-      const messages = parts.map((part) => ({ part, xmppId: gateway.newStanzaId() }));
+      const messages = parts.map((part, index) => ({ part, xmppId: known[index] ?? gateway.newStanzaId() }));
       if (options.id !== undefined) {
-        for (const { xmppId } of messages) this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
-        if (!options.carbon) this.unreadLegacyIds.push(options.id);
+        for (const { xmppId } of messages.slice(known.length))
+          this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
+        if (!options.carbon && known.length === 0) this.unreadLegacyIds.push(options.id);
       }
       const sends = messages.map(({ part, xmppId }, index) =>
         this.#outgoing(
@@ -300,6 +299,21 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
         : xmlTextBytes(replyFallback) + 2 * (replyFallback.split("\n").length + 1);
     const fallback = quoted > 0 && quoted <= room / 4 ? replyFallback : undefined;
     return { parts: splitText(body, fallback === undefined ? room : room - quoted), fallback };
+  }
+
+  /**
+   * The XMPP ids a replayed message already has (see SendTextOptions.replayed), or none. Being in
+   * the id map does not prove it reached the user: the map is committed *before* the send (so what
+   * the user sees can be referred to), and a crash can come between. So such a message goes again,
+   * under the same ids (and origin-ids): a client that has it recognises the duplicate, one that
+   * never got it shows it.
+   */
+  async #replayedXmppIds(options: SendTextOptions): Promise<readonly string[]> {
+    if (options.id === undefined || !(options.replayed ?? !this.session.isLoggedIn)) return [];
+    // The first lookup is served from memory for recent messages; only a known one costs a query.
+    if ((await this.xmppId(options.id)) === undefined) return [];
+    const { gateway, user } = this.session;
+    return gateway.store.messageIds.xmppIds(user.id, this.legacyId, options.id);
   }
 
   #newId(): string {

@@ -84,18 +84,26 @@ forEachDriver((driver) => {
       expect(await store.replayCursors.get(session.user.id)).toBe("42");
     });
 
-    it("shows a replayed message once: skipped when its legacy id is already mapped", async () => {
+    it("sends a replayed message that is already mapped again under its XMPP id, never as a new message", async () => {
       const { gateway, transport } = await start();
       const alice = await legacyContact(gateway, USER, "alice");
       await alice.sendText("first", { id: "L1" });
+      const firstId = transport.sent.at(-1)?.attrs.id;
       const before = transport.sent.length;
       await alice.sendText("first", { id: "L1", replayed: true });
       await alice.sendText("second", { id: "L2", replayed: true });
-      const shown = transport.sent.slice(before).map((stanza) => stanza.getChildText("body"));
-      expect(shown).toEqual(["second"]);
-      // Live messages are not looked up: a network that reuses an id shows both.
+      const shown = transport.sent
+        .slice(before)
+        .map((stanza) => [stanza.getChildText("body"), stanza.attrs.id]);
+      expect(shown[0]).toEqual(["first", firstId]);
+      expect(shown[1]?.[0]).toBe("second");
+      expect(shown[1]?.[1]).not.toBe(firstId);
+      expect(await store.messageIds.xmppIds(gateway.requireSession(USER).user.id, "alice", "L1")).toEqual([
+        firstId,
+      ]);
+      // Live messages are not looked up: a network that reuses an id gets a new message.
       await alice.sendText("again", { id: "L1" });
-      expect(transport.sent.at(-1)?.getChildText("body")).toBe("again");
+      expect(transport.sent.at(-1)?.attrs.id).not.toBe(firstId);
     });
   });
 });

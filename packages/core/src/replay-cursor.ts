@@ -15,7 +15,7 @@ export class ReplayCursor {
   #unsaved: string | undefined;
   #writing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #waiters: Array<() => void> = [];
+  #waiters: Array<(stored: boolean) => void> = [];
   /** Cursors waiting for their events to be sent, in call order. */
   #ordered: Promise<unknown> = Promise.resolve();
   /** An event before it failed to reach the server: later cursors would skip it, so none is saved. */
@@ -40,10 +40,11 @@ export class ReplayCursor {
   }
 
   /**
-   * Saves `cursor` within the write interval; resolves once it (or a later cursor) is stored.
+   * Saves `cursor` within the write interval; resolves true once it (or a later cursor) is
+   * stored, false when the write failed (logged; the events after the stored one are replayed).
    * Call it only once the events up to `cursor` were sent (their action's promise resolved).
    */
-  save(cursor: string): Promise<void> {
+  save(cursor: string): Promise<boolean> {
     this.#value = cursor;
     this.#unsaved = cursor;
     this.#timer ??= setTimeout(() => void this.flush(), this.delayMs).unref();
@@ -53,9 +54,11 @@ export class ReplayCursor {
   /**
    * Saves `cursor` once `sent` (the action showing the event) and every earlier `after`'s event
    * are sent. An event that failed to be sent stops the saves for this login: it is replayed.
+   * Resolves like `save`: true once stored, false when not.
    */
-  after(sent: Promise<unknown>, cursor: string): Promise<void> {
-    const saved = this.#ordered.then(async () => {
+  after(sent: Promise<unknown>, cursor: string): Promise<boolean> {
+    // The queue waits for the sends only, not for the writes: a burst is still one write.
+    const turn = this.#ordered.then(async () => {
       try {
         await sent;
       } catch {
@@ -63,10 +66,11 @@ export class ReplayCursor {
           this.log.warn({ cursor }, "an event was not sent: the replay cursor stays before it");
         this.#stuck = true;
       }
-      if (!this.#stuck) await this.save(cursor);
+      // Wrapped: a promise returned as is would make the queue wait for the write.
+      return this.#stuck ? undefined : { saving: this.save(cursor) };
     });
-    this.#ordered = saved;
-    return saved;
+    this.#ordered = turn;
+    return turn.then((result) => result?.saving ?? false);
   }
 
   /** Writes the latest cursor now (a session stopping). Failures are logged: a replay follows. */
@@ -78,11 +82,13 @@ export class ReplayCursor {
     if (cursor === undefined) return;
     this.#unsaved = undefined;
     const waiters = this.#waiters.splice(0);
-    this.#writing = this.store.replayCursors
-      .set(this.userId(), cursor)
-      .catch((err: unknown) => this.log.warn({ err }, "could not save the replay cursor"));
+    let stored = true;
+    this.#writing = this.store.replayCursors.set(this.userId(), cursor).catch((err: unknown) => {
+      stored = false;
+      this.log.warn({ err }, "could not save the replay cursor");
+    });
     await this.#writing;
     this.#writing = undefined;
-    for (const resolve of waiters) resolve();
+    for (const resolve of waiters) resolve(stored);
   }
 }

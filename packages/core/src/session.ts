@@ -292,17 +292,19 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
 
   /**
    * Saves the position after events already *sent*: call it after awaiting their actions
-   * (`await chat.sendText(…)`). Batched: a burst is one write. See ReplayCursor.
+   * (`await chat.sendText(…)`). Batched: a burst is one write. Resolves true once stored. See
+   * ReplayCursor.
    */
-  saveCursor(cursor: string): Promise<void> {
+  saveCursor(cursor: string): Promise<boolean> {
     return this.#cursor.save(cursor);
   }
 
   /**
    * Saves `cursor` once `sent` (an action's promise) and the events of earlier calls are sent,
    * in call order, so a cursor never gets ahead of an event still on its way to the server.
+   * Resolves true once stored; false when an earlier event failed (then it stays before it).
    */
-  saveCursorAfter(sent: Promise<unknown>, cursor: string): Promise<void> {
+  saveCursorAfter(sent: Promise<unknown>, cursor: string): Promise<boolean> {
     return this.#cursor.after(sent, cursor);
   }
 
@@ -316,8 +318,8 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
     this.#connection.restart();
     await this.setConnectionState("connecting", "Logging in…");
     try {
-      await this.contacts.loadStored();
-      await this.#cursor.load();
+      // Side by side: the cursor costs a login no extra round trip.
+      await Promise.all([this.contacts.loadStored(), this.#cursor.load()]);
       const status = await this.login();
       const contacts: C[] = [];
       for await (const contact of this.listContacts()) contacts.push(contact);

@@ -15,7 +15,8 @@ export type StoreOptions =
     messageIds?: MessageIdCacheOptions;
     /**
      * The inbound journal's batching: how long records gather before a write (what a crash can
-     * lose; default 50 ms), and how many waiting records make a write at once (default 500).
+     * lose; default 50 ms), and how many waiting records make a write at once (default 32: a burst
+     * the gateway is slow to handle is written as it arrives, not only at the next tick).
      */
     inboundJournal?: { intervalMs?: number; maxBatch?: number };
     /**

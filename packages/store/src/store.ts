@@ -88,9 +88,10 @@ function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLo
   const users = createUserRepository(db, tables, secretBox, (userId) => messageIds.forgetUser(userId));
   const inboundJournal = createInboundJournalRepository(driver, {
     intervalMs: options.inboundJournal?.intervalMs ?? 50,
-    maxBatch: options.inboundJournal?.maxBatch ?? 500,
+    maxBatch: options.inboundJournal?.maxBatch ?? 32,
     // Kept and tried again at the next tick: a lost record only costs a crash's error reply.
-    onError: () => {},
+    onError: (error) =>
+      logger?.warn({ driver: driver.name, err: translate(error) }, "could not write the inbound journal"),
   });
   let closing: Promise<void> | undefined;
   return {
