@@ -72,8 +72,8 @@ async function runHooks(
         `This network does not have the reaction ${refused.join(" ")}. Available: ${[...allowed].join(" ")}`,
       );
     }
-    await session.onReact(chat, legacyId, parsed.reactions.emojis);
     progress.handedOver = true;
+    await session.onReact(chat, legacyId, parsed.reactions.emojis);
     return {};
   }
 
@@ -91,11 +91,11 @@ async function runHooks(
     let sentAs: string | undefined | void;
     if (parsed.correction !== undefined) {
       const corrected = await lookup(parsed.correction);
+      progress.handedOver = true;
       sentAs = (await session.onCorrect(chat, corrected, parsed.body, message)) ?? corrected;
-      progress.handedOver = true;
     } else {
-      sentAs = await session.onMessage(chat, message);
       progress.handedOver = true;
+      sentAs = await session.onMessage(chat, message);
     }
     remember(sentAs);
     // Networks without delivery reports: a send the network accepted is as delivered as we can

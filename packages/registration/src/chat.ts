@@ -3,8 +3,8 @@ import {
   type FormField,
   type FormValue,
   type FormValues,
-  validateSubmission,
   toXmppError,
+  validateSubmission,
   XmppError,
 } from "@gangway/xmpp";
 import { askableFields, isChoice, NO, parseAnswer, prompt, YES } from "./chat-fields.js";
