@@ -1,4 +1,4 @@
-import { type Store, StoreUnavailableError } from "@gangway/store";
+import { STORE_UNAVAILABLE_TEXT, type Store, StoreUnavailableError } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import type { MemoryTransport } from "@gangway/testing";
 import type { FormValues } from "@gangway/xmpp";
@@ -23,6 +23,8 @@ const sent: string[] = [];
 class Session extends BaseSession<OutageGateway, LegacyContact> {
   static override Contact = LegacyContact;
   override async onMessage(_chat: LegacyContact, message: OutgoingMessage) {
+    // The app's own hook needing the database once the message is in its hands.
+    if (message.body === "hook needs the store") throw unavailable();
     sent.push(message.body);
     return `L-${message.xmppId}`;
   }
@@ -81,6 +83,15 @@ forEachDriver((driver) => {
       await send(`<body>hello</body>`, "m1", `bob@${GW}`);
       expectNotSent("m1");
       expect(sent).toEqual([]);
+    });
+
+    it("does not claim 'not sent' once the message reached the hook, yet names the database", async () => {
+      await gateway.sessionFor(USER)!.contacts.byLegacyId("alice");
+      await send(`<body>hook needs the store</body>`, "h1");
+      const error = transport.nextSent().getChild("error")!;
+      expect(error.attrs.type).toBe("wait");
+      expect(error.getChild("service-unavailable", STANZAS)).toBeDefined();
+      expect(error.getChildText("text", STANZAS)).toBe(STORE_UNAVAILABLE_TEXT);
     });
 
     it("still sends what it can send without the database", async () => {
