@@ -73,7 +73,11 @@ export interface ComponentTransportOptions {
   serverDomain?: string;
   /** Reconnect backoff; defaults 250 ms × 2ⁿ, capped at 30 s. */
   backoff?: Partial<BackoffOptions>;
-  /** Online this long without dropping resets the backoff (default 10 s). */
+  /**
+   * Online this long without dropping resets the backoff (default 1 s). Short, so a server
+   * restarted again a few seconds later is still retried at the quick first step; a server that
+   * drops the component right after the handshake still meets a growing backoff.
+   */
   stableAfterMs?: number;
   /** Budget for TCP connect + stream open + handshake of one attempt (default 10 s). */
   connectTimeoutMs?: number;
@@ -190,7 +194,7 @@ export class ComponentTransport implements StanzaTransport {
     });
     this.serverDomain = options.serverDomain ?? (this.domain.split(".").slice(1).join(".") || this.domain);
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.stableAfterMs = options.stableAfterMs ?? 10_000;
+    this.stableAfterMs = options.stableAfterMs ?? 1000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.pingIntervalMs = options.pingIntervalMs ?? 60_000;
     this.pingTimeoutMs = options.pingTimeoutMs ?? 10_000;
