@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from "@gangway/store";
 import { reconnectDelay, XmppError } from "@gangway/xmpp";
 
 /**
@@ -145,5 +146,7 @@ export function loginFailure(err: unknown): { state: ConnectionState; reason: st
     const state = err.condition === "not-authorized" ? "bad-credentials" : "unknown-error";
     return { state, reason: err.text ?? err.condition };
   }
+  // Not its message: that names the database server and the driver's error.
+  if (err instanceof StoreUnavailableError) return { state: "unknown-error", reason: err.userText };
   return { state: "unknown-error", reason: err instanceof Error ? err.message : String(err) };
 }

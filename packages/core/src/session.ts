@@ -330,7 +330,11 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
       // Only now: presences set while filling were cached, and syncRoster has just sent them.
       this.#connection.ready = true;
       await this.setConnectionState("connected", status || "Logged in");
-      await this.#record.loggedIn();
+      // Bookkeeping of a login that succeeded: the database being down must not undo it (a lost
+      // write costs the next login a full roster sync).
+      await this.#record
+        .loggedIn()
+        .catch((err: unknown) => this.log.warn({ err }, "could not record the login"));
       this.log.info({ contacts: contacts.length }, "logged in");
     } catch (err) {
       this.contacts.forgetStored();

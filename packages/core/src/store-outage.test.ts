@@ -69,6 +69,29 @@ forEachDriver((driver) => {
     expect(error.getChildText("text", STANZAS)).toBe(MESSAGE_NOT_SENT_TEXT);
   }
 
+  describe("the database unavailable at login", () => {
+    it("does not undo a login that succeeded when only recording it failed", async () => {
+      await gateway.stop();
+      vi.spyOn(store.users, "update").mockRejectedValue(unavailable());
+      ({ gateway, transport } = await startTestGateway(OutageGateway, store, { domain: GW }));
+      await vi.waitFor(() => expect(gateway.sessionFor(USER)?.isConnected).toBe(true));
+      await send(`<body>hello</body>`, "m0");
+      expect(sent).toEqual(["hello"]);
+    });
+
+    it("says the database is unavailable, not the driver's error, when the login needed it", async () => {
+      await gateway.stop();
+      vi.spyOn(store.contacts, "listForUser").mockRejectedValue(unavailable());
+      ({ gateway, transport } = await startTestGateway(OutageGateway, store, { domain: GW }));
+      await send(`<body>hello</body>`, "m0");
+      const error = transport.sent.find((s) => s.attrs.id === "m0" && s.attrs.type === "error");
+      const text = error?.getChild("error")?.getChildText("text", STANZAS) ?? "";
+      expect(text).toContain("The gateway's database is unavailable right now");
+      expect(text).not.toMatch(/ECONNREFUSED|5432/);
+      expect(sent).toEqual([]);
+    });
+  });
+
   describe("the database unavailable", () => {
     it("answers a correction whose lookup failed: not sent, try again", async () => {
       await gateway.sessionFor(USER)!.contacts.byLegacyId("alice");
