@@ -204,4 +204,33 @@ describe("ComponentTransport", () => {
     expect(bodies(inbound)).toEqual(["held", "late"]);
     expect(lines.some((line) => line.msg?.includes("reading on"))).toBe(true);
   });
+
+  it("writes again, first and in order, what the server never confirmed having processed before the connection was lost", async () => {
+    const { server, transport, lines } = await setUp();
+    await transport.start();
+    await transport.send(chat("confirmed"));
+    // The checkpoint written after it is answered: it is not written again.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    server.answerPings = false;
+    await transport.send(chat("unconfirmed 1"));
+    await transport.send(chat("unconfirmed 2"));
+    await server.waitFor(() => server.received.length === 3);
+    await server.crash();
+    await server.waitFor(() => transport.status === "reconnecting");
+    const later = transport.send(chat("later"));
+    server.answerPings = true;
+    await server.listen();
+    await later;
+    await server.waitFor(() => server.received.length === 6);
+    expect(bodies(server.received)).toEqual([
+      "confirmed",
+      "unconfirmed 1",
+      "unconfirmed 2",
+      "unconfirmed 1",
+      "unconfirmed 2",
+      "later",
+    ]);
+    const lost = lines.find((line) => line.msg?.startsWith("component connection lost"));
+    expect(lost).toMatchObject({ unconfirmed: 2 });
+  });
 });

@@ -1,126 +1,35 @@
-import type { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import componentCore from "@xmpp/component-core";
 import newStanzaId from "@xmpp/id";
 import { type Logger, pino } from "pino";
 import { type BackoffOptions, DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
+import {
+  type ComponentTransportOptions,
+  type CoreComponent,
+  connectOnce,
+  type Deferred,
+  deferred,
+  newCoreComponent,
+} from "./component-connection.js";
 import { type Element, xml } from "./element.js";
-import type { UserFacingFailure } from "./errors.js";
+import { Keepalive } from "./keepalive.js";
 import { OutboundQueue, type QueuedStanza } from "./outbound-queue.js";
-import { stanzaOverLimit } from "./stanza-size.js";
+import { ReadingPause } from "./reading-pause.js";
+import { stanzaOverLimit, stanzaSummary } from "./stanza-size.js";
 import type { StanzaTransport, TransportStatus } from "./transport.js";
+import {
+  errorSummary,
+  fatalStartError,
+  StanzaTooLargeError,
+  streamErrorCondition,
+  TransportError,
+} from "./transport-errors.js";
+import { WriteConfirmations } from "./write-confirmations.js";
+
+export type { ComponentTransportOptions } from "./component-connection.js";
+export { StanzaTooLargeError, TransportError, type TransportErrorCode } from "./transport-errors.js";
 
 /** How long stop() waits for the server to close the stream before destroying the socket. */
 const CLOSE_TIMEOUT_MS = 1500;
-
-export type TransportErrorCode =
-  /** The server refused the component secret. */
-  | "not-authorized"
-  /** Another connection already holds this component domain. */
-  | "conflict"
-  /** The server has no component with this domain. */
-  | "host-unknown"
-  /** `send()` while the outbound queue is at capacity. */
-  | "queue-full"
-  /** `send()` after `stop()`, or a queued stanza / pending `start()` cut off by `stop()`. */
-  | "stopped"
-  /** `send()` of a stanza over `maxStanzaBytes`: never queued (see {@link StanzaTooLargeError}). */
-  | "too-large";
-
-/** A connection-level failure of {@link ComponentTransport} (stanza errors are `XmppError`). */
-export class TransportError extends Error {
-  override readonly name = "TransportError";
-  constructor(
-    readonly code: TransportErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/**
- * A stanza refused by `send()` because its serialized size is over the transport's limit: the
- * server would close the stream on it (and a queued one would do so again after each reconnect).
- */
-export class StanzaTooLargeError extends TransportError implements UserFacingFailure {
-  /** Thrown by a handler (say, while answering), it becomes this error reply: see `toXmppError`. */
-  readonly xmppCondition = "policy-violation";
-  constructor(
-    /** Its serialized size, in UTF-8 bytes. */
-    readonly bytes: number,
-    /** The limit it is over (`maxStanzaBytes`). */
-    readonly limit: number,
-  ) {
-    super("too-large", `stanza of ${bytes} bytes is over the ${limit}-byte limit; not sent`);
-  }
-
-  get userText(): string {
-    return `The answer is too large to send: ${this.bytes} bytes, over this gateway's limit of ${this.limit} bytes per stanza.`;
-  }
-}
-
-export interface ComponentTransportOptions {
-  /** `xmpp://host:port` of the server's component listener. */
-  service: string;
-  /** The component's domain, e.g. `gateway.example.org`. */
-  domain: string;
-  /** The shared secret (XEP-0114 handshake). Never logged. */
-  password: string;
-  /** A child logger is derived from it; defaults to pino at info level. */
-  logger?: Logger;
-  /** Target of keepalive pings; defaults to the component domain without its first label. */
-  serverDomain?: string;
-  /** Reconnect backoff; defaults 250 ms × 2ⁿ, capped at 30 s. */
-  backoff?: Partial<BackoffOptions>;
-  /**
-   * Online this long without dropping resets the backoff (default 1 s). Short, so a server
-   * restarted again a few seconds later is still retried at the quick first step; a server that
-   * drops the component right after the handshake still meets a growing backoff.
-   */
-  stableAfterMs?: number;
-  /** Budget for TCP connect + stream open + handshake of one attempt (default 10 s). */
-  connectTimeoutMs?: number;
-  /** Stanzas kept while disconnected (default 10 000); `send()` rejects beyond that. */
-  maxQueuedStanzas?: number;
-  /**
-   * Largest stanza written, serialized, in UTF-8 bytes (default: no limit). `send()` rejects a
-   * larger one at once with a {@link StanzaTooLargeError}; keep it under the server's component
-   * stanza limit (Prosody: 512 KiB), which closes the stream instead.
-   */
-  maxStanzaBytes?: number;
-  /**
-   * Reading paused this long resumes anyway (default 5 s, under the ping timeout): a handler may
-   * be waiting for an IQ response only reading brings. What arrives past the component's bound is
-   * then refused by it, not queued.
-   */
-  maxReadingPauseMs?: number;
-  /** XEP-0199 ping interval (default 60 s); 0 disables keepalive. */
-  pingIntervalMs?: number;
-  /** No reply to a ping within this time means the stream is dead (default 10 s). */
-  pingTimeoutMs?: number;
-}
-
-/** The subset of xmpp.js' component-core `Component` (an EventEmitter) this transport uses. */
-interface CoreComponent extends EventEmitter {
-  timeout: number;
-  socket: {
-    destroy(): void;
-    setNoDelay?(noDelay?: boolean): unknown;
-    pause?(): unknown;
-    resume?(): unknown;
-  } | null;
-  start(): Promise<void>;
-  stop(): Promise<unknown>;
-  authenticate(streamId: string, password: string): Promise<void>;
-  sendMany(stanzas: readonly Element[]): Promise<void>;
-  send(stanza: Element): Promise<void>;
-}
-
-const CoreComponentClass = componentCore.Component as new (options: {
-  service: string;
-  domain: string;
-}) => CoreComponent;
 
 /** XEP-0199: the keepalive this transport sends, and what every entity of a gateway answers. */
 export const NS_PING = "urn:xmpp:ping";
@@ -131,13 +40,6 @@ const FATAL_BEFORE_FIRST_ONLINE: ReadonlySet<string> = new Set([
   "conflict",
   "host-unknown",
 ]);
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-  settled: boolean;
-}
 
 /**
  * {@link StanzaTransport} over a real XEP-0114 component stream (xmpp.js component-core).
@@ -162,7 +64,7 @@ export class ComponentTransport implements StanzaTransport {
   private readonly connectTimeoutMs: number;
   private readonly pingIntervalMs: number;
   private readonly pingTimeoutMs: number;
-  private readonly maxReadingPauseMs: number;
+  private readonly reading: ReadingPause;
 
   private readonly maxStanzaBytes: number | undefined;
   private readonly queue: OutboundQueue;
@@ -178,11 +80,10 @@ export class ComponentTransport implements StanzaTransport {
   private rejectedWhileFull = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
-  private pingInterval: NodeJS.Timeout | undefined;
-  private pingDeadline: NodeJS.Timeout | undefined;
-  private pendingPingId: string | undefined;
-  private readingPaused = false;
-  private readingWatchdog: NodeJS.Timeout | undefined;
+  private keepalive: Keepalive | undefined;
+  private readonly confirmations = new WriteConfirmations(() => `checkpoint-${newStanzaId()}`);
+  /** Written on a lost connection without the server's confirmation: written again first. */
+  private unconfirmedFromLostConnection: Element[] = [];
 
   constructor(options: ComponentTransportOptions) {
     this.domain = options.domain.toLowerCase();
@@ -198,7 +99,11 @@ export class ComponentTransport implements StanzaTransport {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.pingIntervalMs = options.pingIntervalMs ?? 60_000;
     this.pingTimeoutMs = options.pingTimeoutMs ?? 10_000;
-    this.maxReadingPauseMs = options.maxReadingPauseMs ?? 5000;
+    this.reading = new ReadingPause(
+      () => this.connection?.socket,
+      options.maxReadingPauseMs ?? 5000,
+      this.logger,
+    );
     this.maxStanzaBytes = options.maxStanzaBytes;
     this.queue = new OutboundQueue(options.maxQueuedStanzas ?? 10_000);
   }
@@ -243,20 +148,8 @@ export class ComponentTransport implements StanzaTransport {
       const bytes = stanzaOverLimit(stanza, this.maxStanzaBytes);
       if (bytes !== undefined) {
         // Checked before queueing: queued, it would close the stream on every reconnect.
-        const { name, attrs } = stanza;
-        const payload = stanza.getChildElements()[0];
         this.logger.warn(
-          {
-            stanza: {
-              name,
-              type: attrs.type,
-              id: attrs.id,
-              to: attrs.to,
-              payload: payload?.getNS() ?? payload?.name,
-            },
-            bytes,
-            limit: this.maxStanzaBytes,
-          },
+          { stanza: stanzaSummary(stanza), bytes, limit: this.maxStanzaBytes },
           "stanza over the size limit: not sent",
         );
         return Promise.reject(new StanzaTooLargeError(bytes, this.maxStanzaBytes));
@@ -274,25 +167,11 @@ export class ComponentTransport implements StanzaTransport {
   }
 
   pauseReading(): void {
-    if (this.readingPaused) return;
-    this.readingPaused = true;
-    this.connection?.socket?.pause?.();
-    this.logger.debug("inbound stanzas pile up: reading paused");
-    this.readingWatchdog = setTimeout(() => {
-      this.logger.warn(
-        { pausedMs: this.maxReadingPauseMs },
-        "inbound stanzas still being handled; reading on (past the bound they are refused)",
-      );
-      this.resumeReading();
-    }, this.maxReadingPauseMs);
-    this.readingWatchdog.unref();
+    this.reading.pause();
   }
 
   resumeReading(): void {
-    if (!this.readingPaused) return;
-    this.readingPaused = false;
-    clearTimeout(this.readingWatchdog);
-    this.connection?.socket?.resume?.();
+    this.reading.resume();
   }
 
   onStatus(listener: (status: TransportStatus) => void): () => void {
@@ -307,14 +186,14 @@ export class ComponentTransport implements StanzaTransport {
     const connection = this.createConnection();
     this.connection = connection;
     try {
-      await this.connectOnce(connection);
+      await connectOnce(connection, this.connectTimeoutMs);
     } catch (err) {
       if (connection !== this.connection) return; // stopped (or replaced) meanwhile
       this.discard(connection);
       this.connection = undefined;
       const condition = streamErrorCondition(err);
       if (!this.everOnline && condition !== undefined && FATAL_BEFORE_FIRST_ONLINE.has(condition)) {
-        const error = this.fatalStartError(condition, err);
+        const error = fatalStartError(condition, err, this.service, this.domain);
         this.logger.error({ condition }, error.message);
         this.setStatus("offline");
         this.settleFirstStart(error);
@@ -330,34 +209,8 @@ export class ComponentTransport implements StanzaTransport {
     this.onOnline(connection);
   }
 
-  /** One connect + open + handshake, bounded by `connectTimeoutMs`, failing on an early close too. */
-  private connectOnce(connection: CoreComponent): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const fail = (error: unknown) => {
-        cleanup();
-        reject(error);
-      };
-      const onDisconnect = () => fail(new Error("the server closed the connection during the handshake"));
-      const deadline = setTimeout(
-        () => fail(new Error(`no handshake within ${this.connectTimeoutMs} ms`)),
-        this.connectTimeoutMs,
-      );
-      // The socket keeps the process alive while it connects; a stopped transport's must not.
-      deadline.unref();
-      const cleanup = () => {
-        clearTimeout(deadline);
-        connection.off("disconnect", onDisconnect);
-      };
-      connection.on("disconnect", onDisconnect);
-      connection.start().then(() => {
-        cleanup();
-        resolve();
-      }, fail);
-    });
-  }
-
   private createConnection(): CoreComponent {
-    const connection = new CoreComponentClass({ service: this.service, domain: this.domain });
+    const connection = newCoreComponent(this.service, this.domain);
     connection.timeout = this.connectTimeoutMs;
     connection.on("open", (header: Element) => {
       // Errors are re-emitted so that the pending start() rejects with them.
@@ -379,7 +232,7 @@ export class ComponentTransport implements StanzaTransport {
     // (measured by packages/e2e/src/echo.bench.ts).
     connection.on("connect", () => {
       connection.socket?.setNoDelay?.(true);
-      if (this.readingPaused) connection.socket?.pause?.();
+      if (this.reading.isPaused) connection.socket?.pause?.();
     });
     return connection;
   }
@@ -392,8 +245,22 @@ export class ComponentTransport implements StanzaTransport {
       this.failedAttempts = 0;
     }, this.stableAfterMs);
     this.stableTimer.unref();
-    this.startKeepalive(connection);
+    this.keepalive = new Keepalive({
+      intervalMs: this.pingIntervalMs,
+      timeoutMs: this.pingTimeoutMs,
+      logger: this.logger,
+      // Bypasses the queue: it is only meaningful on this connection, right now.
+      ping: (id) => this.writePing(connection, id),
+      // Destroying the socket emits "disconnect", which reconnects.
+      dead: () => connection.socket?.destroy(),
+    });
+    this.keepalive.start();
     this.settleFirstStart();
+    if (this.unconfirmedFromLostConnection.length > 0) {
+      // Ahead of everything queued since, which was handed to send() after them.
+      this.queue.restore(this.unconfirmedFromLostConnection.map(alreadySettled));
+      this.unconfirmedFromLostConnection = [];
+    }
     void this.flush();
   }
 
@@ -402,10 +269,13 @@ export class ComponentTransport implements StanzaTransport {
     this.connection = undefined;
     this.stopTimers();
     this.discard(connection);
+    const { stanzas, letGo } = this.confirmations.takeUnconfirmed();
+    this.unconfirmedFromLostConnection.push(...stanzas);
+    if (letGo > 0) this.logger.warn({ letGo }, "written stanzas the server never confirmed were let go");
     const delayMs = this.scheduleReconnect();
     this.logger.warn(
-      { retryInMs: delayMs, queued: this.queue.length },
-      "component connection lost; reconnecting",
+      { retryInMs: delayMs, queued: this.queue.length, unconfirmed: stanzas.length },
+      "component connection lost; reconnecting (unconfirmed stanzas are written again)",
     );
     this.setStatus("reconnecting");
   }
@@ -445,6 +315,15 @@ export class ComponentTransport implements StanzaTransport {
       this.discard(connection);
     }
     const dropped = this.queue.drain();
+    const unconfirmed =
+      this.unconfirmedFromLostConnection.length + this.confirmations.takeUnconfirmed().stanzas.length;
+    this.unconfirmedFromLostConnection = [];
+    if (unconfirmed > 0) {
+      this.logger.warn(
+        { unconfirmed },
+        "transport stopped before the server confirmed these stanzas; not written again",
+      );
+    }
     if (dropped.length > 0) {
       this.logger.warn(
         { dropped: dropped.length },
@@ -457,12 +336,10 @@ export class ComponentTransport implements StanzaTransport {
   }
 
   private stopTimers(): void {
-    clearTimeout(this.readingWatchdog);
-    this.readingPaused = false;
+    this.reading.reset();
     clearTimeout(this.stableTimer);
-    clearInterval(this.pingInterval);
-    clearTimeout(this.pingDeadline);
-    this.pendingPingId = undefined;
+    this.keepalive?.stop();
+    this.keepalive = undefined;
   }
 
   // ---- outbound ----
@@ -475,13 +352,16 @@ export class ComponentTransport implements StanzaTransport {
       while (this.currentStatus === "online" && this.connection && this.queue.length > 0) {
         const connection = this.connection;
         const batch = this.queue.take(FLUSH_BATCH_SIZE);
+        const stanzas = batch.map(stanzaOf);
         try {
-          await connection.sendMany(batch.map(stanzaOf));
+          await connection.sendMany(stanzas);
         } catch (err) {
           this.requeueAfterFailedWrite(batch, err);
           return;
         }
         for (const item of batch) item.resolve();
+        if (connection === this.connection)
+          this.sendCheckpoint(connection, this.confirmations.wrote(stanzas));
       }
       if (this.queue.length === 0 && this.rejectedWhileFull > 0) {
         this.logger.info({ rejected: this.rejectedWhileFull }, "outbound queue drained after an overflow");
@@ -524,12 +404,15 @@ export class ComponentTransport implements StanzaTransport {
 
   private onInbound(connection: CoreComponent, stanza: Element): void {
     if (connection !== this.connection) return;
-    if (this.pendingPingId !== undefined && stanza.name === "iq" && stanza.attrs.id === this.pendingPingId) {
-      // Any answer, even an error (server without mod_ping), proves the stream is alive.
-      this.pendingPingId = undefined;
-      clearTimeout(this.pingDeadline);
-      return;
+    if (stanza.name === "iq" && stanza.attrs.id?.startsWith("checkpoint-")) {
+      const { matched, next } = this.confirmations.answered(stanza.attrs.id);
+      if (matched) {
+        this.sendCheckpoint(connection, next);
+        return;
+      }
     }
+    // Any answer, even an error (server without mod_ping), proves the stream is alive.
+    if (stanza.name === "iq" && this.keepalive?.answered(stanza.attrs.id)) return;
     for (const listener of this.stanzaListeners) {
       try {
         const work = listener(stanza);
@@ -541,31 +424,18 @@ export class ComponentTransport implements StanzaTransport {
     }
   }
 
-  private startKeepalive(connection: CoreComponent): void {
-    if (this.pingIntervalMs <= 0) return;
-    this.pingInterval = setInterval(() => this.ping(connection), this.pingIntervalMs);
-    this.pingInterval.unref();
+  /** Asks the server to answer once it has processed everything written so far (see WriteConfirmations). */
+  private sendCheckpoint(connection: CoreComponent, id: string | undefined): void {
+    if (id !== undefined) this.writePing(connection, id);
   }
 
-  private ping(connection: CoreComponent): void {
-    if (this.pendingPingId !== undefined || connection !== this.connection) return;
-    const id = `keepalive-${newStanzaId()}`;
-    this.pendingPingId = id;
-    this.pingDeadline = setTimeout(() => {
-      this.logger.warn(
-        { timeoutMs: this.pingTimeoutMs },
-        "no reply to the keepalive ping; closing the dead stream",
-      );
-      // Destroying the socket emits "disconnect", which reconnects.
-      connection.socket?.destroy();
-    }, this.pingTimeoutMs);
-    this.pingDeadline.unref();
+  /** An XEP-0199 ping to the server, written at once on this connection. */
+  private writePing(connection: CoreComponent, id: string): void {
     const ping = xml(
       "iq",
       { type: "get", id, from: this.domain, to: this.serverDomain },
       xml("ping", { xmlns: NS_PING }),
     );
-    // Bypasses the queue: it is only meaningful on this connection, right now.
     connection.send(ping).catch(() => {});
   }
 
@@ -590,57 +460,13 @@ export class ComponentTransport implements StanzaTransport {
     if (error === undefined) start.resolve();
     else start.reject(error);
   }
-
-  private fatalStartError(condition: string, cause: unknown): TransportError {
-    switch (condition) {
-      case "not-authorized":
-        return new TransportError(
-          "not-authorized",
-          `the server at ${this.service} refused the secret for component ${this.domain}; check the component secret in the server configuration`,
-          { cause },
-        );
-      case "conflict":
-        return new TransportError(
-          "conflict",
-          `another component is already connected as ${this.domain} at ${this.service}; only one connection per component domain is possible`,
-          { cause },
-        );
-      default:
-        return new TransportError(
-          "host-unknown",
-          `the server at ${this.service} has no component ${this.domain} configured`,
-          { cause },
-        );
-    }
-  }
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject, settled: false };
 }
 
 function stanzaOf(item: QueuedStanza): Element {
   return item.stanza;
 }
 
-/** The condition of an xmpp.js StreamError (e.g. `not-authorized`), if `err` is one. */
-function streamErrorCondition(err: unknown): string | undefined {
-  if (err instanceof Error && err.name === "StreamError") {
-    const { condition } = err as Error & { condition?: unknown };
-    return typeof condition === "string" ? condition : undefined;
-  }
-  return undefined;
-}
-
-/** Message and name only: xmpp.js errors carry elements and sockets that make noisy logs. */
-function errorSummary(err: unknown): { name: string; message: string } {
-  return err instanceof Error
-    ? { name: err.name, message: err.message }
-    : { name: "Error", message: String(err) };
+/** A stanza written again after a lost connection: its `send()` already resolved. */
+function alreadySettled(stanza: Element): QueuedStanza {
+  return { stanza, resolve: () => {}, reject: () => {} };
 }

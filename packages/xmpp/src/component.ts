@@ -5,6 +5,7 @@ import { errorReply, toXmppError, XmppError } from "./errors.js";
 import { InflightGate } from "./inflight.js";
 import { IqCaller } from "./iq-caller.js";
 import { IqRouter } from "./iq-router.js";
+import { stanzaSummary } from "./stanza-size.js";
 import type { StanzaTransport, TransportStatus } from "./transport.js";
 
 /** Handles an inbound message or presence; throw an `XmppError` to bounce it with that error. */
@@ -267,10 +268,4 @@ class HandlerList {
       this.current = this.current.filter((registered) => registered !== handler);
     };
   }
-}
-
-/** Enough to find a stanza in the logs, without its content (message bodies are private). */
-function stanzaSummary(stanza: Element): Record<string, string | undefined> {
-  const { id, from, to, type } = stanza.attrs;
-  return { name: stanza.name, id, from, to, type };
 }

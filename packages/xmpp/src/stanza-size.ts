@@ -26,3 +26,11 @@ export function stanzaOverLimit(stanza: Element, maxBytes: number): number | und
   const bytes = Buffer.byteLength(stanza.toString(), "utf8");
   return bytes > maxBytes ? bytes : undefined;
 }
+
+/** What names a stanza in a log line without its content (bodies are private). */
+export function stanzaSummary(stanza: Element): Record<string, string | undefined> {
+  const { name, attrs } = stanza;
+  const payload = stanza.getChildElements()[0];
+  const { type, id, from, to } = attrs;
+  return { name, type, id, from, to, payload: payload?.getNS() ?? payload?.name };
+}

@@ -21,12 +21,16 @@ export class FakeComponentServer {
   readonly received: Element[] = [];
   connections = 0;
   port = 0;
+  /** Whether pings to the server are answered now; a test turns it off to play a server that stalls. */
+  answerPings: boolean;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private current: Socket | undefined;
   private streamCounter = 0;
 
-  constructor(private readonly options: FakeComponentServerOptions) {}
+  constructor(private readonly options: FakeComponentServerOptions) {
+    this.answerPings = options.answerPings ?? true;
+  }
 
   get service(): string {
     return `xmpp://127.0.0.1:${this.port}`;
@@ -101,7 +105,7 @@ export class FakeComponentServer {
       }
       const ping = element.getChild("ping", "urn:xmpp:ping");
       if (element.name === "iq" && ping && !element.attrs.to?.includes(this.options.domain)) {
-        if (this.options.answerPings ?? true) {
+        if (this.answerPings) {
           socket.write(
             `<iq type='result' id='${element.attrs.id}' from='${element.attrs.to}' to='${element.attrs.from}'/>`,
           );
