@@ -27,26 +27,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("PostgreSQL restarted under traffic (real executable, private server)", () => {
   it("echoes or bounces with a reason every message: no silent loss", async () => {
-    const prosody = await startProsody({ componentDomain: GW });
-    cleanups.add(() => prosody.stop());
-    const postgres = await startPrivatePostgres();
-    cleanups.add(() => postgres.destroy());
-    const homeDir = await tempDataDir(cleanups);
-    // Added after the server: cleanups run in reverse, so the gateway stops before its database.
-    const gateway = startGatewayProcess(
-      cleanups,
-      ["--home-dir", homeDir, "--db-url", postgres.url, "--store-retry", "30"],
-      {
-        GANGWAY_JID: GW,
-        GANGWAY_SECRET: prosody.componentSecret,
-        GANGWAY_PORT: String(prosody.componentPort),
-      },
-    );
-    await gateway.waitForOutput(RUNNING);
-    await registerAccount(prosody, "pat", "pw");
-    const client = await connectClient({ server: prosody, username: "pat", password: "pw" });
-    cleanups.add(() => client.stop());
-    await registerWithGateway(client, "pat");
+    const { postgres, gateway, client } = await startOnPrivatePostgres("30");
 
     const sentIds: string[] = [];
     const startedAt = Date.now();
@@ -92,7 +73,61 @@ describe("PostgreSQL restarted under traffic (real executable, private server)",
     // And it still shuts down cleanly (postgres.js's end() alone would wait out its timeout).
     expect(await gateway.stop(), gateway.output()).toEqual({ code: 0, signal: null });
   }, 120_000);
+
+  it("past --store-retry, a message that needs the database is refused with a reason naming it", async () => {
+    const { postgres, gateway, client } = await startOnPrivatePostgres("1");
+    await postgres.stop();
+    // A correction of a message the gateway has not in memory: its id must be looked up.
+    await client.send(
+      `<message type="chat" to="echo@${GW}" id="fix-1"><body>fixed</body>` +
+        `<replace xmlns="urn:xmpp:message-correct:0" id="from-last-year"/></message>`,
+    );
+    const refused = await client.waitFor(
+      (s) => s.is("message") && s.attrs.type === "error" && s.attrs.id === "fix-1",
+      15_000,
+    );
+    const error = refused.getChild("error");
+    expect(error?.attrs.type).toBe("wait");
+    expect(error?.getChild("service-unavailable", STANZAS)).toBeDefined();
+    expect(error?.getChildText("text", STANZAS)).toBe(
+      "The gateway's database is unavailable right now; your message was not sent. Try again in a minute.",
+    );
+    // Once it is back, the same correction is answered as usual (the message is unknown).
+    await postgres.start();
+    await client.send(
+      `<message type="chat" to="echo@${GW}" id="fix-2"><body>fixed</body>` +
+        `<replace xmlns="urn:xmpp:message-correct:0" id="from-last-year"/></message>`,
+    );
+    const unknown = await client.waitFor((s) => s.attrs.type === "error" && s.attrs.id === "fix-2", 15_000);
+    expect(unknown.getChild("error")?.getChild("item-not-found", STANZAS), unknown.toString()).toBeDefined();
+    expect(await gateway.stop(), gateway.output()).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });
+
+/** Prosody, a private PostgreSQL, the demo executable on it, and a registered user "pat". */
+async function startOnPrivatePostgres(storeRetrySeconds: string) {
+  const prosody = await startProsody({ componentDomain: GW });
+  cleanups.add(() => prosody.stop());
+  const postgres = await startPrivatePostgres();
+  cleanups.add(() => postgres.destroy());
+  const homeDir = await tempDataDir(cleanups);
+  // Added after the server: cleanups run in reverse, so the gateway stops before its database.
+  const gateway = startGatewayProcess(
+    cleanups,
+    ["--home-dir", homeDir, "--db-url", postgres.url, "--store-retry", storeRetrySeconds],
+    {
+      GANGWAY_JID: GW,
+      GANGWAY_SECRET: prosody.componentSecret,
+      GANGWAY_PORT: String(prosody.componentPort),
+    },
+  );
+  await gateway.waitForOutput(RUNNING);
+  await registerAccount(prosody, "pat", "pw");
+  const client = await connectClient({ server: prosody, username: "pat", password: "pw" });
+  cleanups.add(() => client.stop());
+  await registerWithGateway(client, "pat");
+  return { postgres, gateway, client };
+}
 
 /** Rows of the id map, counted in the database itself. */
 async function idPairsStored(url: string): Promise<number> {
