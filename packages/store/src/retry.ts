@@ -58,7 +58,7 @@ export class RetryPolicy {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** Whether the last operations failed transiently and none begun since has succeeded. */
+  /** Whether an outage was seen and is not known to be over yet (see `onOutageEnd`). */
   get inOutage(): boolean {
     return this.outageSince !== undefined;
   }
