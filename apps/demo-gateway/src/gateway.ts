@@ -79,10 +79,8 @@ export class DemoSession extends BaseSession<DemoGateway, DemoContact> {
   }
 
   override async onMessage(chat: DemoContact, message: OutgoingMessage): Promise<string> {
-    const id = this.client.sendMessage(chat.legacyId, message.body, { replyTo: message.replyTo?.legacyId });
-    // Sent once the network has it: a crash before then leaves the message to the inbound journal.
-    await this.client.stored();
-    return id;
+    // Returns once the network has it on disk: a crash before then leaves it to the inbound journal.
+    return this.client.sendMessage(chat.legacyId, message.body, { replyTo: message.replyTo?.legacyId });
   }
 
   override async onCorrect(chat: DemoContact, legacyId: string, body: string): Promise<void> {

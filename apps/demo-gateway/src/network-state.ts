@@ -1,4 +1,5 @@
 import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendSend, applySends, dropSends, type SendRecord } from "./network-journal.js";
 
 /**
  * The demo "cloud" on disk: what each account's network side remembers, in one small JSON file
@@ -8,6 +9,19 @@ import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 
 /** The state file's name in the gateway's home dir. */
 export const DEMO_STATE_FILE = "demo-network.json";
+
+/**
+ * Messages an account remembers (each with echo's answer), the oldest forgotten first. The state
+ * file is rewritten whole, so it must stay bounded; a real network too lets one edit or react to
+ * recent messages only.
+ */
+export const REMEMBERED_MESSAGES = 1000;
+
+/**
+ * Messages toward the user a replay can deliver again, per account, until the gateway confirms them
+ * (see DemoClient.acknowledge): a bound for a gateway that never does.
+ */
+export const REPLAYABLE_MESSAGES = 500;
 
 /** The only format this release reads and writes; a new one gets a new number. */
 const VERSION = 1;
@@ -80,8 +94,18 @@ export class DemoStateError extends Error {
   }
 }
 
-/** The accounts in `file`; none when it does not exist yet. */
+/** The accounts in `file` (plus the sends its log holds); none when it does not exist yet. */
 export function readState(file: string): Map<string, DemoAccount> {
+  const accounts = readStateFile(file);
+  try {
+    applySends(file, accounts, newAccount, { sent: REMEMBERED_MESSAGES, log: REPLAYABLE_MESSAGES });
+  } catch (err) {
+    throw new DemoStateError(file, `its log cannot be read (${String(err)})`);
+  }
+  return accounts;
+}
+
+function readStateFile(file: string): Map<string, DemoAccount> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -223,14 +247,13 @@ export interface StateFileOptions {
 
 /**
  * Saves the accounts some time after they change: a burst of messages is one write, not one
- * per message, and no write happens on the message path. What changed less than `delayMs`
+ * per message; on the message path a send is only appended to a small log (see `sent`). What changed less than `delayMs`
  * before a SIGKILL is lost; `flush()`/`close()` write at once for a clean shutdown.
  */
 export class StateFile {
   private dirty = false;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
-  private storing: Promise<void> | undefined;
   private readonly write: (file: string, text: string) => void;
   private readonly onSaveError: (err: unknown) => void;
   private readonly delayMs: number;
@@ -256,19 +279,17 @@ export class StateFile {
   }
 
   /**
-   * Resolves once what changed so far is on disk: written on the next turn of the event loop, one
-   * write for every caller of this turn. What a real network's "sent" means: the server has it.
+   * A send, on disk before this returns (appended to the log, see network-journal.ts); the state
+   * file follows within `delayMs`.
    */
-  stored(): Promise<void> {
-    if (!this.dirty || this.closed) return Promise.resolve();
-    this.storing ??= new Promise((resolve) =>
-      setImmediate(() => {
-        this.storing = undefined;
-        this.flush();
-        resolve();
-      }),
-    );
-    return this.storing;
+  sent(record: SendRecord): void {
+    if (this.closed) return;
+    try {
+      appendSend(this.file, record);
+    } catch (err) {
+      this.onSaveError(err);
+    }
+    this.changed();
   }
 
   /** Writes now (synchronously) if anything changed since the last write. */
@@ -279,6 +300,7 @@ export class StateFile {
     this.dirty = false;
     try {
       this.write(this.file, serializeState(this.accounts));
+      dropSends(this.file);
     } catch (err) {
       this.dirty = true;
       this.onSaveError(err);

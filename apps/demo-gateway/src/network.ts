@@ -1,17 +1,26 @@
 import { EventEmitter } from "node:events";
+import type { SendRecord } from "./network-journal.js";
 import {
   type DemoAccount,
   type LoggedMessage,
   newAccount,
   type OwnAvatar,
   type OwnPresence,
+  REMEMBERED_MESSAGES,
+  REPLAYABLE_MESSAGES,
   readState,
   type SentMessage,
   StateFile,
   type StateFileOptions,
 } from "./network-state.js";
 
-export { DEMO_STATE_FILE, type DemoAccount, DemoStateError } from "./network-state.js";
+export {
+  DEMO_STATE_FILE,
+  type DemoAccount,
+  DemoStateError,
+  REMEMBERED_MESSAGES,
+  REPLAYABLE_MESSAGES,
+} from "./network-state.js";
 
 /**
  * An in-process stand-in for a legacy chat network's client library. It has the shape real
@@ -91,19 +100,6 @@ export interface DemoEvents {
  */
 const RUN = Date.now().toString(36);
 
-/**
- * Messages an account remembers (each with echo's answer), the oldest forgotten first. The state
- * file is rewritten whole, so it must stay bounded; a real network too lets one edit or react to
- * recent messages only.
- */
-export const REMEMBERED_MESSAGES = 1000;
-
-/**
- * Messages toward the user a replay can deliver again, per account, until the gateway confirms them
- * (see `acknowledge`): a bound for a gateway that never does.
- */
-export const REPLAYABLE_MESSAGES = 500;
-
 /** `/delay <seconds> <text>` to echo: echo answers after that long (at most a minute). */
 const DELAYED = /^\/delay (\d{1,2}) ([\s\S]*)$/;
 
@@ -118,7 +114,8 @@ export class DemoClient extends EventEmitter<DemoEvents> {
     readonly username: string,
     private readonly account: DemoAccount = newAccount(),
     private readonly changed: () => void = () => {},
-    private readonly persisted: () => Promise<void> = async () => {},
+    /** Puts a send on disk before `sendMessage` returns (see network-journal.ts). */
+    private readonly stored: (record: SendRecord) => void = () => {},
   ) {
     super();
     this.sent = account.sent;
@@ -151,6 +148,7 @@ export class DemoClient extends EventEmitter<DemoEvents> {
     const record: SentMessage = { to };
     this.sent.set(id, record);
     this.forgetOldest();
+    let logged: LoggedMessage | undefined;
     if (to === "echo") {
       const replyId = this.newId();
       record.replyId = replyId;
@@ -164,29 +162,26 @@ export class DemoClient extends EventEmitter<DemoEvents> {
         text: `echo: ${delayed ? delayed[2] : text}`,
         ...(answersReply && { replyTo: id }),
       };
-      // The answer is in the log with the message (stored together); echo gets the message once
-      // the network has stored it, and answers a turn later.
-      const logged = delayed ? undefined : this.log(answer);
-      void this.persisted().then(() =>
-        setImmediate(() => {
-          this.emit("received", { from: "echo", id });
-          this.emit("displayed", { from: "echo", id });
-          if (logged) this.deliver(logged);
-        }),
-      );
+      // The answer is in the log with the message (stored together), and comes a turn later.
+      logged = delayed ? undefined : this.log(answer);
+      setImmediate(() => {
+        this.emit("received", { from: "echo", id });
+        this.emit("displayed", { from: "echo", id });
+        if (logged) this.deliver(logged);
+      });
       if (delayed)
         setTimeout(() => this.deliver(this.log(answer)), Math.min(Number(delayed[1]), 60) * 1000).unref();
     }
-    this.changed();
+    // Sent means stored, as on a real network: a gateway killed after this has passed it on.
+    this.stored({
+      u: this.username,
+      id,
+      to,
+      ...(record.replyId !== undefined && { replyId: record.replyId }),
+      nextId: this.account.nextId,
+      ...(logged && { answer: logged }),
+    });
     return id;
-  }
-
-  /**
-   * Resolves once the network has stored what was sent so far (a real network's send resolves once
-   * its server has the message): a gateway ends its handling of the user's message only then.
-   */
-  stored(): Promise<void> {
-    return this.persisted();
   }
 
   /**
@@ -338,7 +333,7 @@ export class DemoNetwork {
       username,
       account,
       () => this.state?.changed(),
-      () => this.state?.stored() ?? Promise.resolve(),
+      (record) => this.state?.sent(record),
     );
   }
 

@@ -374,7 +374,8 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
         this.log.warn({ err }, "logout failed");
       }
     }
-    await this.#cursor.flush();
+    // Bounded: a database that is down must not hold the shutdown (a lost cursor costs a replay).
+    await Promise.race([this.#cursor.flush(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
   }
 
   // ---- the roster hash (see UserRecord) ----
