@@ -35,9 +35,12 @@ describe("a PostgreSQL restart under traffic", () => {
   }, 60_000);
 
   afterAll(async () => {
-    await store?.close();
-    await server?.destroy();
-  });
+    try {
+      await store?.close();
+    } finally {
+      await server?.destroy();
+    }
+  }, 30_000);
 
   it("loses no query and no batched write while the server is down for 3 s", async () => {
     const user = await store.users.create({ jid: "outage@example.org", registration: {} });

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { chown, mkdtemp, readdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -96,6 +97,14 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     throw error;
   }
 
+  // A test process that ends without destroy() (a hook timeout, a killed worker) must not leave a
+  // server behind: SIGQUIT is PostgreSQL's immediate shutdown, which also ends its backends.
+  const onExit = () => {
+    server?.kill("SIGQUIT");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
+
   let destroyed: Promise<void> | undefined;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -106,6 +115,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     stop,
     start,
     destroy() {
+      process.off("exit", onExit);
       destroyed ??= stop().finally(() => rm(dir, { recursive: true, force: true }));
       return destroyed;
     },
