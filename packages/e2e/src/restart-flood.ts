@@ -152,13 +152,7 @@ export interface FloodCounts {
   bounced: Record<string, number>;
   /** Written to a stream that died before the server's ack, and never answered: lost on the client's side. */
   unackedUnanswered: number;
-  /**
-   * Acknowledged by the server, never answered, and written in the last {@link EXIT_WINDOW_MS} of a
-   * client session that a Prosody restart ended: in flight on the component stream when Prosody
-   * exited (see server-restart.test.ts).
-   */
-  lostAtServerExit: FloodRecord[];
-  /** Acknowledged by the server, yet neither echoed nor answered with an error, and not that: lost in silence. */
+  /** Acknowledged by the server, yet neither echoed nor answered with an error: lost in silence. */
   silent: FloodRecord[];
   /** Messages answered with an error that has no text (an echoed one included). */
   bouncedWithoutText: FloodRecord[];
@@ -166,22 +160,8 @@ export interface FloodCounts {
   receipts: number;
 }
 
-/**
- * How long before its session ended an unanswered message counts as in flight at the server's
- * exit. The gateway answered 10–700 ms after a message in the runs measured (longest just after a
- * reconnect); the messages lost at an exit were written 17–540 ms before the client's session
- * ended.
- */
-export const EXIT_WINDOW_MS = 1000;
-
-/**
- * `sessions` as the script reported them; every session but the last ended with a server restart
- * (the last one is ended by the script after the tail, with nothing owed).
- */
-export function classify(records: readonly FloodRecord[], sessions: FloodResult["sessions"]): FloodCounts {
-  const endedByRestart = new Map(
-    sessions.slice(0, -1).map(({ session, end_ms }) => [session, end_ms ?? Number.POSITIVE_INFINITY]),
-  );
+/** What became of each message the script recorded. */
+export function classify(records: readonly FloodRecord[]): FloodCounts {
   const counts: FloodCounts = {
     ticks: records.length,
     notSent: 0,
@@ -191,7 +171,6 @@ export function classify(records: readonly FloodRecord[], sessions: FloodResult[
     duplicated: 0,
     bounced: {},
     unackedUnanswered: 0,
-    lostAtServerExit: [],
     silent: [],
     bouncedWithoutText: [],
     receipts: 0,
@@ -212,10 +191,7 @@ export function classify(records: readonly FloodRecord[], sessions: FloodResult[
       const condition = record.errors[0]!.condition ?? "(none)";
       counts.bounced[condition] = (counts.bounced[condition] ?? 0) + 1;
     } else if (record.acked) {
-      const sessionEnd = endedByRestart.get(record.session);
-      if (sessionEnd !== undefined && record.ms >= sessionEnd - EXIT_WINDOW_MS)
-        counts.lostAtServerExit.push(record);
-      else counts.silent.push(record);
+      counts.silent.push(record);
     } else {
       counts.unackedUnanswered++;
     }
