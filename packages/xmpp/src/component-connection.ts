@@ -15,7 +15,7 @@ export interface ComponentTransportOptions {
   logger?: Logger;
   /** Target of keepalive pings; defaults to the component domain without its first label. */
   serverDomain?: string;
-  /** Reconnect backoff; defaults 250 ms × 2ⁿ, capped at 30 s. */
+  /** Reconnect backoff; default: 60 quick retries at 100 ms, then 100 ms × 2ⁿ capped at 30 s (see DEFAULT_BACKOFF). */
   backoff?: Partial<BackoffOptions>;
   /**
    * Online this long without dropping resets the backoff (default 1 s). Short, so a server
