@@ -55,6 +55,9 @@ export interface SendTextOptions extends CarbonOption {
   replayed?: boolean;
 }
 
+/** What an action hands to `LegacyChat.outgoing`: a message without its addresses. */
+export type OutgoingOptions = Omit<ChatMessageOptions, "from" | "to">;
+
 /** What a chat needs of the session it belongs to (BaseSession is one). */
 export interface ChatSession {
   readonly gateway: GatewayHost;
@@ -97,7 +100,10 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
     return `${this.jidLocal}@${this.session.gateway.domain}`;
   }
 
-  /** Where the legacy side's messages come from (a puppet's full JID, a room occupant…). */
+  /**
+   * Where the legacy side's messages come from (a puppet's full JID, a room occupant…): read when
+   * an action is called, so a room can say which occupant speaks (see LegacyRoom).
+   */
   protected abstract get senderJid(): string;
 
   /** Whether the feature behind `hook` works in this chat now (the session decides). */
@@ -114,6 +120,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
 
   /** Shows a message from the other side to the user (or, with `carbon`, one the user sent). */
   async sendText(body: string, options: SendTextOptions = {}): Promise<void> {
+    const sender = this.senderJid;
     return this.act(async () => {
       const { gateway } = this.session;
       const known = await this.#replayedXmppIds(options);
@@ -128,7 +135,8 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
         if (!options.carbon && known.length === 0) this.unreadLegacyIds.push(options.id);
       }
       const sends = messages.map(({ part, xmppId }, index) =>
-        this.#outgoing(
+        this.outgoing(
+          sender,
           {
             id: xmppId,
             body: part,
@@ -153,18 +161,19 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
 
   /** The message `legacyId` was edited to `body` (XEP-0308: the correction replaces the first XMPP id). */
   async correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
+    const sender = this.senderJid;
     return this.act(async () => {
       const target = await this.#requireXmppId(legacyId);
       // Too long for one stanza: the first part corrects the first message, the rest follow as new
       // messages of the same legacy id (the original's other parts, if any, keep their old text).
       const [first = "", ...rest] = this.#split(body).parts;
       const sends = [
-        this.#outgoing({ id: this.#newId(), body: first, correctionOf: target }, options.carbon),
+        this.outgoing(sender, { id: this.#newId(), body: first, correctionOf: target }, options.carbon),
       ];
       for (const part of rest) {
         const xmppId = this.#newId();
         this.mapMessage(legacyId, xmppId, options.carbon ? "out" : "in");
-        sends.push(this.#outgoing({ id: xmppId, body: part, originId: true }, options.carbon));
+        sends.push(this.outgoing(sender, { id: xmppId, body: part, originId: true }, options.carbon));
       }
       return inSequence(sends);
     });
@@ -172,39 +181,44 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
 
   /** The message `legacyId` was deleted for everyone (XEP-0424). */
   async retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
+    const sender = this.senderJid;
     return this.act(async () => {
       const target = await this.#requireXmppId(legacyId);
-      return this.#outgoing({ id: this.#newId(), retractionOf: target }, options.carbon);
+      return this.outgoing(sender, { id: this.#newId(), retractionOf: target }, options.carbon);
     });
   }
 
   /** The other side's (or, with `carbon`, the user's) reactions to `legacyId` are now `emojis`. */
   async react(legacyId: string, emojis: readonly string[], options: CarbonOption = {}): Promise<void> {
+    const sender = this.senderJid;
     return this.act(async () => {
       const target = await this.#requireXmppId(legacyId);
-      return this.#outgoing({ id: this.#newId(), reactions: { id: target, emojis } }, options.carbon);
+      return this.outgoing(sender, { id: this.#newId(), reactions: { id: target, emojis } }, options.carbon);
     });
   }
 
   /** The user's message `legacyId` reached the other side (XEP-0184 and XEP-0333 received). */
   async received(legacyId: string): Promise<void> {
+    const sender = this.senderJid;
     return this.act(async () => {
       const target = await this.xmppId(legacyId);
-      return target && this.#outgoing({ id: this.#newId(), received: target });
+      return target && this.outgoing(sender, { id: this.#newId(), received: target });
     });
   }
 
   /** The other side read the user's messages up to `legacyId` (or, with `carbon`, the user read theirs). */
   async displayed(legacyId: string, options: CarbonOption = {}): Promise<void> {
+    const sender = this.senderJid;
     return this.act(async () => {
       const target = await this.xmppId(legacyId);
-      return target && this.#outgoing({ id: this.#newId(), displayed: target }, options.carbon);
+      return target && this.outgoing(sender, { id: this.#newId(), displayed: target }, options.carbon);
     });
   }
 
   /** The other side's chat state (XEP-0085), for networks that report it as one value. */
   chatState(state: ChatState): Promise<void> {
-    return this.act(async () => this.#outgoing({ id: this.#newId(), chatState: state }));
+    const sender = this.senderJid;
+    return this.act(async () => this.outgoing(sender, { id: this.#newId(), chatState: state }));
   }
 
   composing(): Promise<void> {
@@ -238,7 +252,8 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
 
   /** The gateway's own delivery receipt for the user's message `xmppId` (networks without receipts). */
   acknowledge(xmppId: string): Promise<void> {
-    return this.act(async () => this.#outgoing({ id: this.#newId(), received: xmppId }));
+    const sender = this.senderJid;
+    return this.act(async () => this.outgoing(sender, { id: this.#newId(), received: xmppId }));
   }
 
   /** Queues an action: prepared and sent in call order (see `Outbox`). */
@@ -320,14 +335,18 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
     return this.session.gateway.newStanzaId();
   }
 
-  /** A message from the other side to the user, or with `carbon` a carbon from the user to the chat. */
-  #outgoing(options: Omit<ChatMessageOptions, "from" | "to">, carbon?: boolean): Send {
+  /**
+   * A message from `sender` (the chat's `senderJid` when the action was called) to the user, or
+   * with `carbon` a carbon from the user to the chat. Rooms override it (groupchat to each joined
+   * resource).
+   */
+  protected outgoing(sender: string, options: OutgoingOptions, carbon?: boolean): Send {
     const { gateway, userJid } = this.session;
     if (carbon) {
       const inner = buildChatMessage({ ...options, from: userJid, to: this.jid });
-      return () => gateway.sendCarbon(userJid, inner, this.senderJid);
+      return () => gateway.sendCarbon(userJid, inner, sender);
     }
-    const stanza = buildChatMessage({ ...options, from: this.senderJid, to: userJid });
+    const stanza = buildChatMessage({ ...options, from: sender, to: userJid });
     return () => gateway.send(stanza);
   }
 }

@@ -10,6 +10,7 @@ import {
   XmppError,
 } from "@gangway/xmpp";
 import type { GatewayHost } from "./host.js";
+import { answerRoomPing, roomFor } from "./room-router.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
 
@@ -51,7 +52,10 @@ export function serveDisco(deps: DiscoDependencies): void {
     const node = child.attrs.node;
     if (node === NS_COMMANDS) return adHocCommands.discoItems(from.bare().toString());
     if (node) throw new XmppError("item-not-found", NO_SUCH_NODE);
-    return discoItemsResult([]);
+    // With GROUPS, the user's rooms (XEP-0045 §6.3), so clients can browse and join them.
+    const session = host.meta.GROUPS ? sessions.get(from.bare().toString()) : undefined;
+    const rooms = session?.isLoggedIn ? [...session.rooms] : [];
+    return discoItemsResult(rooms.map((room) => ({ jid: room.jid, ...(room.name && { name: room.name }) })));
   });
   component.iq.handle(
     { namespace: NS_DISCO_INFO, type: "get", to: toPuppet },
@@ -60,12 +64,19 @@ export function serveDisco(deps: DiscoDependencies): void {
       if (!session?.isLoggedIn || !to.local) {
         return discoInfoResult({ ...ANONYMOUS_PUPPET, node: child.attrs.node });
       }
+      const room = roomFor(host, session, to.local);
+      if (room) return room.discoInfo(child.attrs.node);
       const contact = await session.contacts.byJidLocal(to.local);
       const capabilities = contact.capabilities ?? (await host.capabilities.of(contact));
       return capabilities.discoInfo(child.attrs.node);
     },
   );
-  component.iq.handle({ namespace: NS_PING, type: "get", to: () => true }, () => undefined);
+  component.iq.handle({ namespace: NS_PING, type: "get", to: () => true }, ({ stanza, from, to }) => {
+    // XEP-0410: a room answers pings to itself and its occupants (not-acceptable when not joined).
+    const room = to.local ? roomFor(host, sessions.get(from.bare().toString()), to.local) : undefined;
+    if (room) answerRoomPing(room, stanza);
+    return undefined;
+  });
 }
 
 function componentInfo(host: GatewayHost, extraFeatures: readonly string[]): Element {

@@ -2,6 +2,7 @@ import type { ChatCommands } from "@gangway/registration";
 import { type Element, JID, type Privileges, parsePrivilegeAdvertisement } from "@gangway/xmpp";
 import { dispatchToChat } from "./inbound-chat.js";
 import type { InboundJournal } from "./inbound-journal.js";
+import { roomFor, routeRoomMessage } from "./room-router.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
 import { messageNotSent } from "./store-outage.js";
@@ -50,6 +51,8 @@ export async function routeMessage(routing: MessageRouting, stanza: Element): Pr
   try {
     // The usual case costs no promise: only a session that is not connected makes the message wait.
     if (!session.isConnected) await session.untilConnected();
+    const room = roomFor(session.gateway, session, to.local);
+    if (room) return await routeRoomMessage(session, room, stanza);
     const chat = await session.contacts.byJidLocal(to.local).catch((error: unknown) => {
       throw messageNotSent(error);
     });

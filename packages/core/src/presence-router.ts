@@ -2,6 +2,7 @@ import { NOT_ALLOWED_TEXT, type Registrar } from "@gangway/registration";
 import {
   type Element,
   JID,
+  mucError,
   parseAvatarUpdateHash,
   parseUserPresence,
   parseVCardTempPhoto,
@@ -11,6 +12,7 @@ import {
 } from "@gangway/xmpp";
 import type { AnyContact } from "./contact.js";
 import type { GatewayHost } from "./host.js";
+import { isMucJoin, refuseJoin, roomFor, routeRoomPresence } from "./room-router.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
 import { NOT_REGISTERED_TEXT } from "./texts.js";
@@ -55,7 +57,14 @@ export async function routePresence(routing: PresenceRouting, stanza: Element): 
   if (!session) {
     if (type === "subscribe" || type === "probe")
       throw new XmppError("registration-required", NOT_REGISTERED_TEXT);
+    if (host.meta.GROUPS && isMucJoin(stanza)) await refuseJoin(host, stanza, mucError("members-only"));
     return;
+  }
+  const room = roomFor(host, session, to.local);
+  if (room) return routeRoomPresence(host, room, stanza);
+  if (host.meta.GROUPS && isMucJoin(stanza)) {
+    // Not a room of this user (or not yet listed: the login is under way).
+    return refuseJoin(host, stanza, mucError("room-not-found"));
   }
   if (!session.isLoggedIn) return;
   const contact = await session.contacts.byJidLocal(to.local);

@@ -15,6 +15,8 @@ import type { AnyContact } from "./contact.js";
 import { GatewayPresence } from "./gateway-presence.js";
 import type { GatewayHost } from "./host.js";
 import { ReplayCursor } from "./replay-cursor.js";
+import type { AnyRoom } from "./room.js";
+import { LegacyRooms, type RoomClass } from "./room-registry.js";
 import { type ContactClass, LegacyRoster } from "./roster.js";
 import { syncRoster } from "./roster-sync.js";
 import { SessionConnection } from "./session-connection.js";
@@ -51,8 +53,12 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
    * `transient-disconnect`. Apps whose client library reconnects by itself leave it false.
    */
   static RECONNECT = false;
+  /** The room class of this session's groups (with GROUPS on the gateway). */
+  static Room: (new (session: never, legacyId: string, jidLocal: string) => AnyRoom) | undefined;
 
   readonly contacts: LegacyRoster<C>;
+  /** The user's groups, shown as rooms (GROUPS): filled from `listRooms()` at login. */
+  readonly rooms: LegacyRooms;
   readonly log: Logger;
   /** SHA-1 of the user's last vCard photo the gateway saw (XEP-0153); `onAvatar` runs on change. */
   userAvatarHash: string | undefined;
@@ -69,6 +75,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
     if (!statics.Contact)
       throw new Error(`${statics.name} must set static Contact to its LegacyContact subclass`);
     this.contacts = new LegacyRoster<C>(this, statics.Contact as unknown as ContactClass<C>);
+    this.rooms = new LegacyRooms(this, statics.Room as unknown as RoomClass<AnyRoom> | undefined);
     this.log = gateway.log.child({ user: user.jid });
     this.#gatewayPresence = new GatewayPresence(gateway, user.jid);
     this.#record = new UserRecord(gateway.store, user.jid, user.rosterHash, this.log);
@@ -117,6 +124,9 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
 
   /** Yields the user's contacts after login (friends first), e.g. `yield this.contacts.byLegacyId(id)`. */
   async *listContacts(): AsyncIterable<C> {}
+
+  /** Yields the user's groups after login (GROUPS), e.g. `yield this.rooms.byLegacyId(id)`. */
+  async *listRooms(): AsyncIterable<AnyRoom> {}
 
   /** Legacy id → JID localpart (XEP-0106 escaping). Override for networks whose ids need another mapping. */
   legacyIdToJidLocal(legacyId: string): string {
@@ -325,6 +335,8 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
       for await (const contact of this.listContacts()) contacts.push(contact);
       this.contacts.forgetStored();
       await syncRoster(this, contacts);
+      // Listing creates the rooms (see LegacyRooms): joins and disco find them from then on.
+      if (this.gateway.meta.GROUPS) for await (const _room of this.listRooms()) continue;
       // Clients that follow XEP-0084 (+notify) learn the pictures from these events.
       for (const contact of contacts) if (contact.avatar) await contact.sendAvatarEvent();
       // Only now: presences set while filling were cached, and syncRoster has just sent them.
