@@ -13,6 +13,7 @@ import {
   type UserPresence,
   XmppError,
 } from "@gangway/core";
+import { DemoLobby, LOBBY_ID } from "./lobby.js";
 import {
   DEMO_STATE_FILE,
   DemoAuthError,
@@ -21,6 +22,7 @@ import {
   DemoNetwork,
 } from "./network.js";
 import { DEMO_OPTIONS, REGISTRATION_TYPES } from "./options.js";
+import { DemoRoom } from "./room.js";
 
 export class DemoContact extends LegacyContact<DemoSession> {
   override async updateInfo(): Promise<void> {
@@ -35,12 +37,19 @@ export class DemoContact extends LegacyContact<DemoSession> {
 
 export class DemoSession extends BaseSession<DemoGateway, DemoContact> {
   static override Contact = DemoContact;
+  static override Room = DemoRoom;
   client!: DemoClient; // set by login(): the core calls no hook before the session is connected
+  /** The account's view of the group `lobby` (set by login()). */
+  lobby!: DemoLobby;
+  /** The account's name on the demo network: the user's nick in its group. */
+  username = "";
 
   override async login(): Promise<string> {
     const { username, password } = this.registration as { username: string; password: string };
     await sleep(this.gateway.options["login-delay"] * 1000);
     const client = (this.client = this.gateway.logIn(username, password));
+    this.username = username;
+    this.lobby = new DemoLobby();
     client.on("message", (e) => this.showMessage(e));
     client.on("correction", (e) => this.relay(e.from, (c) => c.correct(e.id, e.text)));
     client.on("retraction", (e) => this.relay(e.from, (c) => c.retract(e.id)));
@@ -78,27 +87,43 @@ export class DemoSession extends BaseSession<DemoGateway, DemoContact> {
     for (const info of this.client.contacts()) yield this.contacts.byLegacyId(info.id);
   }
 
-  override async onMessage(chat: DemoContact, message: OutgoingMessage): Promise<string> {
+  override async *listRooms(): AsyncIterable<DemoRoom> {
+    const room = (await this.rooms.byLegacyId(LOBBY_ID)) as DemoRoom;
+    room.follow();
+    yield room;
+  }
+
+  override async onMessage(chat: DemoContact | DemoRoom, message: OutgoingMessage): Promise<string> {
+    if (chat instanceof DemoRoom)
+      return this.lobby.send(message.body, { replyTo: message.replyTo?.legacyId });
     // Returns once the network has it on disk: a crash before then leaves it to the inbound journal.
     return this.client.sendMessage(chat.legacyId, message.body, { replyTo: message.replyTo?.legacyId });
   }
 
-  override async onCorrect(chat: DemoContact, legacyId: string, body: string): Promise<void> {
+  override async onCorrect(chat: DemoContact | DemoRoom, legacyId: string, body: string): Promise<void> {
+    if (chat instanceof DemoRoom) return this.lobby.correct(legacyId, body);
     this.client.correctMessage(chat.legacyId, legacyId, body);
   }
 
-  override async onRetract(chat: DemoContact, legacyId: string): Promise<void> {
+  override async onRetract(chat: DemoContact | DemoRoom, legacyId: string): Promise<void> {
+    if (chat instanceof DemoRoom) return this.lobby.retract(legacyId);
     this.client.retractMessage(chat.legacyId, legacyId);
   }
 
-  override async onReact(chat: DemoContact, legacyId: string, emojis: readonly string[]): Promise<void> {
+  override async onReact(
+    chat: DemoContact | DemoRoom,
+    legacyId: string,
+    emojis: readonly string[],
+  ): Promise<void> {
+    if (chat instanceof DemoRoom) return this.lobby.react(legacyId, [...emojis]);
     this.client.react(chat.legacyId, legacyId, [...emojis]);
   }
 
   /** The demo network keeps no read state: accepting the marker is all there is to do. */
   override async onDisplayed(): Promise<void> {}
 
-  override async onChatState(chat: DemoContact, state: ChatState): Promise<void> {
+  override async onChatState(chat: DemoContact | DemoRoom, state: ChatState): Promise<void> {
+    if (chat instanceof DemoRoom) return; // the lobby shows no typing
     if (state === "composing" || state === "paused") this.client.setChatState(chat.legacyId, state);
   }
 
@@ -130,6 +155,7 @@ export class DemoGateway extends BaseGateway<DemoSession, typeof DEMO_OPTIONS> {
   static override ROSTER_GROUP = "Demo";
   static override OPTIONS = DEMO_OPTIONS;
   static override PROPER_RECEIPTS = true; // echo sends receipts itself
+  static override GROUPS = true; // the group `lobby`
   static override REGISTRATION_INSTRUCTIONS = "Any username works. Any password logs in, except 'wrong'.";
   static override WELCOME_MESSAGE = "Welcome to the Gangway demo! Say hi to echo, it repeats everything.";
   readonly Session = DemoSession;
