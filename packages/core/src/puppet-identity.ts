@@ -17,13 +17,18 @@ import {
   XmppError,
 } from "@gangway/xmpp";
 import type { LegacyContact } from "./contact.js";
+import { roomFor } from "./room-router.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
+
+const ROOM_NO_PROFILE = "This room has no profile or picture.";
 
 /** The contact a user's request to a puppet is about; the errors say why there is none. */
 async function contactFor(sessions: Sessions<AnySession>, { from, to }: IqContext): Promise<LegacyContact> {
   const session = sessions.require(from.bare().toString(), { loggedIn: true });
   // Routed here only for `local@gateway` addresses, so the local part is there.
+  // A room is no contact: asking for its vCard must not create one (rooms have no avatar yet).
+  if (roomFor(session.gateway, session, to.local!)) throw new XmppError("item-not-found", ROOM_NO_PROFILE);
   return session.contacts.byJidLocal(to.local!);
 }
 

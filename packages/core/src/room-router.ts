@@ -77,7 +77,12 @@ export async function routeRoomPresence(host: GatewayHost, room: AnyRoom, stanza
  */
 export async function routeRoomMessage(session: AnySession, room: AnyRoom, stanza: Element): Promise<void> {
   const parsed = parseRoomMessage(stanza);
-  if (parsed.kind === "error" || parsed.kind === "other") return;
+  // A bounce of what the room sent: nothing to answer (answering an error could loop).
+  if (parsed.kind === "error") return;
+  if (parsed.kind === "other") {
+    // Invitations, voice requests, chat-type messages to the bare room: said, not dropped.
+    throw new XmppError("feature-not-implemented", "Only groupchat messages can be sent to this room.");
+  }
   if (parsed.kind === "private") {
     throw new XmppError(
       "feature-not-implemented",

@@ -179,6 +179,21 @@ forEachDriver((driver) => {
       expect(retraction.getChild("retract", "urn:xmpp:message-retract:1")!.attrs.id).toBe(first.attrs.id);
     });
 
+    it("leaves 1:1 chats as they were, and refuses a non-groupchat message to the room", async () => {
+      await transport.inject(
+        `<message type="chat" id="c1" from="${USER}/pc" to="alice@${GW}"><body>hello alice</body></message>`,
+      );
+      expect(calls).toEqual(["alice hello alice"]);
+      drain(transport);
+      await transport.inject(
+        `<message type="chat" id="c2" from="${USER}/pc" to="${ROOM}"><body>x</body></message>`,
+      );
+      const error = transport.nextSent();
+      expect(error.attrs).toMatchObject({ type: "error", id: "c2" });
+      expect(error.getChild("error")!.getChild("feature-not-implemented", STANZAS)).toBeDefined();
+      expect(calls).toEqual(["alice hello alice"]);
+    });
+
     it("refuses a message from a resource that has not joined (not-acceptable)", async () => {
       await say("hi", "m1");
       const error = transport.nextSent();
@@ -227,6 +242,16 @@ forEachDriver((driver) => {
       );
       const items = transport.nextSent().getChild("query")!.getChildren("item");
       expect(items.map((i) => i.attrs)).toEqual([{ jid: ROOM, name: "Lobby" }]);
+    });
+
+    it("answers a room's vCard request with item-not-found, without making the room a contact", async () => {
+      await transport.inject(
+        `<iq type="get" id="v1" from="${USER}/pc" to="${ROOM}"><vCard xmlns="vcard-temp"/></iq>`,
+      );
+      const reply = transport.nextSent();
+      expect(reply.attrs).toMatchObject({ type: "error", id: "v1" });
+      expect(reply.getChild("error")!.getChild("item-not-found", STANZAS)).toBeDefined();
+      expect(gateway.sessionFor(USER)!.contacts.known("lobby")).toBeUndefined();
     });
 
     it("answers self-pings: a result when joined, not-acceptable when not (XEP-0410)", async () => {
