@@ -1,13 +1,19 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { connectClient, type ProsodyServer, registerAccount, startProsody } from "@gangway/testing";
+import {
+  type EjabberdServer,
+  type ProsodyServer,
+  runSlixmppClient,
+  startEjabberd,
+  startProsody,
+} from "@gangway/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { Cleanups, GW, startDemoGateway } from "./support.js";
 import { createTestDatabase, onEachDriver } from "./test-databases.js";
 
 /**
- * The demo's group `lobby` joined by slixmpp's own MUC plugin (XEP-0045) through a real Prosody:
- * occupants, self-presence, subject, a message, its reflection and echo's answer.
+ * The demo's group `lobby` joined by slixmpp's own MUC plugin (XEP-0045) through a real Prosody and
+ * a real ejabberd: occupants, self-presence, subject, a message, its reflection and echo's answer.
  */
 
 const SCRIPT = fileURLToPath(new URL("../scripts/muc_client.py", import.meta.url));
@@ -27,11 +33,15 @@ interface MucResult {
   messages: { from: string; id: string; body: string }[];
 }
 
-function runMucClient(
-  prosody: ProsodyServer,
-  args: Record<string, string>,
-): Promise<MucResult & { stderr: string }> {
-  const argv = [SCRIPT, "--host", prosody.host ?? "127.0.0.1", "--port", String(prosody.c2sPort)];
+type Server = ProsodyServer | EjabberdServer;
+
+const SERVERS: readonly [string, () => Promise<Server>][] = [
+  ["Prosody", () => startProsody({ componentDomain: GW })],
+  ["ejabberd", () => startEjabberd({ componentDomain: GW })],
+];
+
+function runMucClient(server: Server, args: Record<string, string>): Promise<MucResult & { stderr: string }> {
+  const argv = [SCRIPT, "--host", server.host ?? "127.0.0.1", "--port", String(server.c2sPort)];
   for (const [name, value] of Object.entries(args)) argv.push(`--${name}`, value);
   return new Promise((resolve, reject) => {
     const child = spawn("/usr/bin/python3", argv, { stdio: ["ignore", "pipe", "pipe"] });
@@ -54,26 +64,25 @@ function runMucClient(
 }
 
 onEachDriver((driver) => {
-  describe("rooms through Prosody with slixmpp's MUC plugin", () => {
+  describe.each(SERVERS)("rooms through %s with slixmpp's MUC plugin", (_name, startServer) => {
     it("joins lobby: occupants and subject, then 'hi' is reflected and echo answers", async () => {
-      const prosody = await startProsody({ componentDomain: GW });
-      cleanups.add(() => prosody.stop());
-      await startDemoGateway(prosody, cleanups, { database: await createTestDatabase(driver, cleanups) });
-      // Registered with the gateway from a first client, as a user does once.
-      await registerAccount(prosody, "carol", "pw");
-      const setup = await connectClient({ server: prosody, username: "carol", password: "pw" });
-      cleanups.add(() => setup.stop());
-      await setup.send(`<iq type="set" id="reg" to="${GW}"><query xmlns="jabber:iq:register">
-        <x xmlns="jabber:x:data" type="submit">
-          <field var="FORM_TYPE" type="hidden"><value>jabber:iq:register</value></field>
-          <field var="username"><value>carol</value></field><field var="password"><value>S3cr3t-Xy7q</value></field>
-        </x></query></iq>`);
-      await setup.waitFor(
-        (s) => s.is("presence") && s.attrs.from === GW && s.getChildText("status") === "Logged in as carol",
-        15_000,
-      );
+      const server = await startServer();
+      cleanups.add(() => server.stop());
+      await startDemoGateway(server, cleanups, { database: await createTestDatabase(driver, cleanups) });
+      // Registered with the gateway first, as a user does once.
+      const registration = await runSlixmppClient({
+        server,
+        jid: "carol@localhost",
+        password: "pw",
+        registerAccount: true,
+        registerGateway: GW,
+        gatewayFields: { username: "carol", password: "S3cr3t-Xy7q" },
+        waitForPresence: { from: GW, status: "Logged in as carol" },
+        timeoutMs: 15_000,
+      });
+      expect(registration.errors, registration.stderr).toEqual([]);
 
-      const result = await runMucClient(prosody, {
+      const result = await runMucClient(server, {
         jid: "carol@localhost/muc",
         password: "pw",
         room: LOBBY,
