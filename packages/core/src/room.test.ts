@@ -224,6 +224,28 @@ forEachDriver((driver) => {
     });
   });
 
+  describe("a channel (open, semi-anonymous)", () => {
+    it("hides real JIDs: no 100 on the self-presence, no jid on occupants, muc_semianonymous", async () => {
+      const contact = await gateway.sessionFor(USER)!.contacts.byLegacyId("alice");
+      room().type = "channel";
+      await room().join("carol", { contact });
+      await join("pc");
+      const [alice, , carol, self] = drain(transport);
+      expect(alice!.getChild("x", MUC_USER)!.getChild("item")!.attrs.jid).toBeUndefined();
+      expect(carol!.getChild("x", MUC_USER)!.getChild("item")!.attrs.jid).toBeUndefined();
+      expect(statusCodes(self!)).toEqual([110]);
+      await transport.inject(
+        `<iq type="get" id="d1" from="${USER}/pc" to="${ROOM}"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`,
+      );
+      const features = transport
+        .nextSent()
+        .getChild("query")!
+        .getChildren("feature")
+        .map((f) => f.attrs.var);
+      expect(features).toEqual(expect.arrayContaining(["muc_open", "muc_semianonymous"]));
+    });
+  });
+
   describe("discovery, pings and errors", () => {
     it("describes the room (disco#info) and lists it on the gateway (disco#items)", async () => {
       await transport.inject(
