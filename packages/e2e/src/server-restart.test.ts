@@ -85,9 +85,15 @@ describe("Prosody restarted under traffic (real executable, slixmpp)", () => {
     await gateway.waitForOutput(RUNNING);
     await registerAccount(prosody, "flood", "pw");
     const registering = await connectClient({ server: prosody, username: "flood", password: "pw" });
-    await registerWithGateway(registering, "flood").catch((error: unknown) => {
-      throw new Error(`registration failed: ${String(error)}\n${gateway.output()}`);
-    });
+    // Under a loaded machine the gateway's "Logged in as" presence right after the registration has
+    // (rarely) not reached the client; a probe asks for it again. Seen only in this test's set-up,
+    // not under investigation here: what this test measures starts after it.
+    const probing = setInterval(() => void registering.send(`<presence type="probe" to="${GW}"/>`), 2000);
+    await registerWithGateway(registering, "flood")
+      .catch((error: unknown) => {
+        throw new Error(`registration failed: ${String(error)}\n${gateway.output()}`);
+      })
+      .finally(() => clearInterval(probing));
     await registering.stop();
 
     const flood = new FloodClient({
