@@ -6,6 +6,7 @@ import {
   type ChatState,
   type FormValues,
   LegacyContact,
+  LegacyRoom,
   type OutgoingMessage,
   type RegistrationType,
   type SearchResult,
@@ -13,7 +14,7 @@ import {
   type UserPresence,
   XmppError,
 } from "@gangway/core";
-import { DemoLobby, LOBBY_ID } from "./lobby.js";
+import { DemoLobby, LOBBY_ID, LOBBY_NAME, LOBBY_TOPIC } from "./lobby.js";
 import {
   DEMO_STATE_FILE,
   DemoAuthError,
@@ -22,7 +23,6 @@ import {
   DemoNetwork,
 } from "./network.js";
 import { DEMO_OPTIONS, REGISTRATION_TYPES } from "./options.js";
-import { DemoRoom } from "./room.js";
 
 export class DemoContact extends LegacyContact<DemoSession> {
   override async updateInfo(): Promise<void> {
@@ -32,6 +32,43 @@ export class DemoContact extends LegacyContact<DemoSession> {
     if (info.profile) this.vcard = { fullName: info.name, nickname: info.id, ...info.profile };
     await this.setAvatar(info.avatar ?? null);
     await this[info.presence](info.status); // online(), away() or offline()
+  }
+}
+
+/** The demo network's group, shown as the room `lobby@<gateway>`. */
+export class DemoRoom extends LegacyRoom<DemoSession> {
+  override async updateInfo(): Promise<void> {
+    const { lobby } = this.session;
+    this.name = LOBBY_NAME;
+    this.subject = LOBBY_TOPIC;
+    this.type = "group";
+    this.userNick = this.session.username;
+    for (const member of lobby.members) {
+      this.addParticipant(member, { contact: await this.session.contacts.byLegacyId(member) });
+    }
+  }
+
+  /** Wires the lobby's events to the room's participants (called once the room exists). */
+  follow(): void {
+    const { lobby } = this.session;
+    const as = (nick: string) => this.participants.get(nick);
+    const failed = (err: unknown) => this.session.log.error({ err, room: this.legacyId }, "lobby event lost");
+    lobby.on(
+      "message",
+      (e) => void as(e.from)?.sendText(e.text, { id: e.id, replyTo: e.replyTo }).catch(failed),
+    );
+    lobby.on("correction", (e) => void as(e.from)?.correct(e.id, e.text).catch(failed));
+    lobby.on("retraction", (e) => void as(e.from)?.retract(e.id).catch(failed));
+    lobby.on("reaction", (e) => void as(e.from)?.react(e.id, e.emojis).catch(failed));
+    lobby.on(
+      "joined",
+      (e) =>
+        void this.session.contacts
+          .byLegacyId(e.member)
+          .then((contact) => this.join(e.member, { contact }))
+          .catch(failed),
+    );
+    lobby.on("left", (e) => void this.leave(e.member).catch(failed));
   }
 }
 

@@ -1,5 +1,5 @@
 import { appendFileSync, readFileSync, unlinkSync } from "node:fs";
-import type { DemoAccount, LoggedMessage } from "./network-state.js";
+import type { DemoAccount, LoggedMessage } from "./network-account.js";
 
 /**
  * The demo network's answer to "sent": a message the user sends is on disk before `sendMessage`

@@ -2,14 +2,23 @@ import {
   buildGroupchatMessage,
   buildOccupantPresence,
   buildSubjectMessage,
+  type ChatState,
   type Element,
+  type MucAffiliation,
   type MucHistoryRequest,
+  type MucRole,
   type MucStatusCode,
   roomDiscoInfo,
 } from "@gangway/xmpp";
-import { type ChatSession, LegacyChat, type OutgoingOptions } from "./chat.js";
+import {
+  type CarbonOption,
+  type ChatSession,
+  LegacyChat,
+  type OutgoingOptions,
+  type SendTextOptions,
+} from "./chat.js";
+import type { AnyContact } from "./contact.js";
 import type { Send } from "./outbox.js";
-import { LegacyParticipant, type ParticipantOptions } from "./participant.js";
 import { type HistoryEntry, RoomHistory } from "./room-history.js";
 
 /**
@@ -323,3 +332,55 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
 }
 
 export type AnyRoom = LegacyRoom<ChatSession>;
+
+export interface ParticipantOptions {
+  /** The participant's contact, when the network knows who it is: its JID shows in non-anonymous rooms. */
+  contact?: AnyContact;
+  /** Default `member`. */
+  affiliation?: MucAffiliation;
+  /** Default `participant` (`moderator` for the network's admins). */
+  role?: MucRole;
+}
+
+/**
+ * Someone in a legacy group, shown as the occupant `room/nick`. Its actions are the room's chat
+ * actions (LegacyChat) spoken as this occupant: groupchat messages to the user's joined resources,
+ * in the room's call order, with the room's id maps.
+ */
+export class LegacyParticipant {
+  readonly contact: AnyContact | undefined;
+  affiliation: MucAffiliation;
+  role: MucRole;
+
+  constructor(
+    readonly room: AnyRoom,
+    public nick: string,
+    options: ParticipantOptions,
+    /** XEP-0421: stable for this participant across nick changes. */
+    readonly occupantId: string,
+  ) {
+    this.contact = options.contact;
+    this.affiliation = options.affiliation ?? "member";
+    this.role = options.role ?? "participant";
+  }
+
+  sendText(body: string, options: SendTextOptions = {}): Promise<void> {
+    return this.room.speaking(this, () => this.room.sendText(body, options));
+  }
+
+  correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
+    return this.room.speaking(this, () => this.room.correct(legacyId, body, options));
+  }
+
+  retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
+    return this.room.speaking(this, () => this.room.retract(legacyId, options));
+  }
+
+  react(legacyId: string, emojis: readonly string[], options: CarbonOption = {}): Promise<void> {
+    return this.room.speaking(this, () => this.room.react(legacyId, emojis, options));
+  }
+
+  chatState(state: ChatState): Promise<void> {
+    return this.room.speaking(this, () => this.room.chatState(state));
+  }
+}

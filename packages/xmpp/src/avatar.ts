@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { message } from "./builders.js";
 import { type Element, xml } from "./element.js";
 import { XmppError } from "./errors.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 export const NS_AVATAR_METADATA = "urn:xmpp:avatar:metadata";
 export const NS_AVATAR_DATA = "urn:xmpp:avatar:data";

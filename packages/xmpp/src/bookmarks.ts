@@ -2,7 +2,7 @@ import { NS_PUBSUB } from "./avatar.js";
 import { type Element, xml } from "./element.js";
 import { buildForm } from "./forms.js";
 import { JID } from "./jid.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 /** XEP-0402 PEP native bookmarks: the node and the `<conference/>` namespace. */
 export const NS_BOOKMARKS = "urn:xmpp:bookmarks:1";

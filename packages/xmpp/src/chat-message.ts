@@ -1,10 +1,10 @@
 import type { MessageType, PresenceType } from "./builders.js";
 import { type Element, type ElementChild, type XmlChildInput, xml } from "./element.js";
 import { JID } from "./jid.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
 import { MESSAGE_LIMITS, readReaction } from "./message-limits.js";
 import { NS_NICK, NS_VCARD_UPDATE, type PresenceShow } from "./presence.js";
 import type { PrivilegeNamespace } from "./privilege.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 const NS_SID = "urn:xmpp:sid:0";
 const NS_REPLY = "urn:xmpp:reply:0";

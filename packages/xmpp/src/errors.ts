@@ -1,6 +1,6 @@
 import { type Element, xml } from "./element.js";
 // A cycle (jid-escaping throws XmppError), harmless: each side uses the other only when called.
-import { sanitizeXmlText } from "./jid-escaping.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 export const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
 

@@ -1,7 +1,7 @@
 import { type Element, xml } from "./element.js";
 import { XmppError } from "./errors.js";
 import { JID } from "./jid.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 export const NS_DATA_FORMS = "jabber:x:data";
 

@@ -1,8 +1,8 @@
 import { message } from "./builders.js";
 import { type Element, xml } from "./element.js";
 import { XmppError } from "./errors.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
 import { sendPrivilegedIq } from "./privileged-iq.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 export const NS_HTTP_UPLOAD = "urn:xmpp:http:upload:0";
 export const NS_OOB = "jabber:x:oob";

@@ -148,13 +148,7 @@ export {
   IqRouter,
 } from "./iq-router.js";
 export { JID } from "./jid.js";
-export {
-  escapeLocalpart,
-  isValidLocalpart,
-  MAX_JID_PART_BYTES,
-  sanitizeXmlText,
-  unescapeLocalpart,
-} from "./jid-escaping.js";
+export { escapeLocalpart, isValidLocalpart, MAX_JID_PART_BYTES, unescapeLocalpart } from "./jid-escaping.js";
 export {
   type MamBoundary,
   type MamFinOptions,
@@ -286,3 +280,4 @@ export {
   vcardTempElement,
   vcardTempRequest,
 } from "./vcard.js";
+export { sanitizeXmlText } from "./xml-text.js";

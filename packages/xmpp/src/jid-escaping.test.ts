@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { XmppError } from "./errors.js";
-import { escapeLocalpart, isValidLocalpart, sanitizeXmlText, unescapeLocalpart } from "./jid-escaping.js";
+import { escapeLocalpart, isValidLocalpart, unescapeLocalpart } from "./jid-escaping.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 // XEP-0106 §5 (Examples), localparts only.
 const XEP_0106_EXAMPLES: ReadonlyArray<readonly [string, string]> = [

@@ -1,7 +1,7 @@
 import { type Element, xml } from "./element.js";
 import { XmppError } from "./errors.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
 import { NS_OCCUPANT_ID } from "./muc-presence.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 export const NS_MODERATE = "urn:xmpp:message-moderate:1";
 /** XEP-0425 before 0.3 (a fastening): still the only form some clients and ejabberd speak. */

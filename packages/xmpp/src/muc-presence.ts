@@ -3,8 +3,8 @@ import { parseXmppDateTime } from "./datetime.js";
 import { type Element, xml } from "./element.js";
 import { errorReply, XmppError } from "./errors.js";
 import { JID } from "./jid.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
 import { NS_VCARD_UPDATE, type PresenceShow } from "./presence.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 /** XEP-0045: the `<x/>` a client puts in its join presence. */
 export const NS_MUC = "http://jabber.org/protocol/muc";

@@ -11,10 +11,10 @@ import { type Element, xml } from "./element.js";
 import { errorReply, XmppError } from "./errors.js";
 import { buildForm, type FormField } from "./forms.js";
 import { JID } from "./jid.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
 import { NS_MODERATE } from "./muc-moderation.js";
 import { mucError, NS_MUC, NS_MUC_USER, NS_OCCUPANT_ID } from "./muc-presence.js";
 import { buildMention, type Mention, parseMentions } from "./references.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 const NS_SID = "urn:xmpp:sid:0";
 const NS_DELAY = "urn:xmpp:delay";

@@ -1,7 +1,7 @@
 import { presence } from "./builders.js";
 import { type Element, xml } from "./element.js";
 import { JID } from "./jid.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 /** XEP-0153: the `<x/>` in a presence that carries the hash of the sender's vCard photo. */
 export const NS_VCARD_UPDATE = "vcard-temp:x:update";

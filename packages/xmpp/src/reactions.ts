@@ -1,6 +1,6 @@
 import type { Element } from "./element.js";
 import { buildForm } from "./forms.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 /** XEP-0444 §2.2: the FORM_TYPE of the restrictions an entity puts in its disco#info. */
 export const NS_REACTIONS_RESTRICTIONS = "urn:xmpp:reactions:0:restrictions";

@@ -1,6 +1,6 @@
 import { iq } from "./builders.js";
 import { type Element, xml } from "./element.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 /** RFC 6121 §2 roster management. */
 export const NS_ROSTER = "jabber:iq:roster";

@@ -1,7 +1,7 @@
 import { type Element, xml } from "./element.js";
 import { XmppError } from "./errors.js";
 import { buildForm, type FormField, type FormValues, NS_DATA_FORMS, parseForm } from "./forms.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 /**
  * Payloads of XEP-0055 jabber:iq:search (asked for with a data form, answered with a table) and

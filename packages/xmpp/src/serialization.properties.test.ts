@@ -5,12 +5,12 @@ import { discoInfoResult, discoItemsResult } from "./disco.js";
 import { type Element, parseXml, xml } from "./element.js";
 import { errorReply, XmppError } from "./errors.js";
 import { buildForm, parseForm } from "./forms.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
 import { subscriptionPresence } from "./presence.js";
 import { parseRosterItems, rosterSetIq } from "./roster.js";
 import { gatewayPromptQuery, searchFormQuery, searchResultQuery } from "./search.js";
 import { nastyString, nastyValue, onlyXmlChars } from "./test-support/arbitraries.js";
 import { vcard4Element, vcardTempElement } from "./vcard.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 // Properties over the builders: whatever text a legacy network hands over (controls, lone
 // surrogates, U+FFFE, markup, CR), what goes on the component stream is well-formed XML 1.0 that

@@ -5,7 +5,6 @@ import { parseChatMessage } from "./chat-message.js";
 import { type Element, parseXml, xml } from "./element.js";
 import { XmppError } from "./errors.js";
 import { type FormField, parseForm, validateSubmission } from "./forms.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
 import { checkChatMessage, MESSAGE_LIMITS } from "./message-limits.js";
 import { parseAvatarUpdateHash, parseUserPresence } from "./presence.js";
 import { parsePrivilegeAdvertisement } from "./privilege.js";
@@ -20,6 +19,7 @@ import {
   textElement,
 } from "./test-support/arbitraries.js";
 import { parseVCardTempPhoto } from "./vcard.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 // Properties over generated stanzas: whatever a client sends, the parsers return a value or
 // refuse it with an XmppError (which the IQ/message routers turn into a stanza error), never a

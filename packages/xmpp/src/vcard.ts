@@ -1,6 +1,6 @@
 import { iq } from "./builders.js";
 import { type Element, xml } from "./element.js";
-import { sanitizeXmlText } from "./jid-escaping.js";
+import { sanitizeXmlText } from "./xml-text.js";
 
 export const NS_VCARD_TEMP = "vcard-temp";
 export const NS_VCARD4 = "urn:ietf:params:xml:ns:vcard-4.0";
