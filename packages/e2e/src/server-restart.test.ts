@@ -3,7 +3,7 @@ import { connectClient, registerAccount, startProsody } from "@gangway/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { startGatewayProcess } from "./gateway-process.js";
 import { classify, FloodClient, type FloodCounts, type FloodRecord } from "./restart-flood.js";
-import { Cleanups, GW, registerWithGateway } from "./support.js";
+import { Cleanups, GW } from "./support.js";
 import { createTestDatabase } from "./test-databases.js";
 
 /**
@@ -85,15 +85,15 @@ describe("Prosody restarted under traffic (real executable, slixmpp)", () => {
     await gateway.waitForOutput(RUNNING);
     await registerAccount(prosody, "flood", "pw");
     const registering = await connectClient({ server: prosody, username: "flood", password: "pw" });
-    // Under a loaded machine the gateway's "Logged in as" presence right after the registration has
-    // (rarely) not reached the client; a probe asks for it again. Seen only in this test's set-up,
-    // not under investigation here: what this test measures starts after it.
-    const probing = setInterval(() => void registering.send(`<presence type="probe" to="${GW}"/>`), 2000);
-    await registerWithGateway(registering, "flood")
-      .catch((error: unknown) => {
-        throw new Error(`registration failed: ${String(error)}\n${gateway.output()}`);
-      })
-      .finally(() => clearInterval(probing));
+    // The set-up waits for the gateway's own "logged in" line rather than the "Logged in as"
+    // presence: under load that presence has, three times in this test only, not reached the
+    // registering client (cause not found; see the closing note of issue 11). What this test
+    // measures starts after it, with another client.
+    await registering.request(
+      `<iq type="set" to="${GW}"><query xmlns="jabber:iq:register">` +
+        "<username>flood</username><password>S3cr3t-Xy7q</password></query></iq>",
+    );
+    await gateway.waitForOutput(/"user":"flood@localhost","contacts":\d+,"msg":"logged in"/);
     await registering.stop();
 
     const flood = new FloodClient({
