@@ -9,14 +9,17 @@ export const MESSAGE_ENVELOPE_BYTES = 4 * 1024;
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
-/** What escaping adds to a character: `&amp;` is 4 bytes more than `&`, `&lt;` and `&gt;` 3. */
-const ESCAPE_EXTRA = /[&<>]/g;
+const ESCAPED = /[&<>]/;
+const ESCAPED_ALL = /[&<>]/g;
 
 /** A body's size once written as XML text: UTF-8, with `&`, `<` and `>` escaped. */
 export function xmlTextBytes(text: string): number {
+  const bytes = utf8Length(text);
+  if (!ESCAPED.test(text)) return bytes;
+  // `&amp;` is 4 bytes more than `&`; `&lt;` and `&gt;` 3 more than `<` and `>`.
   let extra = 0;
-  for (const [char] of text.matchAll(ESCAPE_EXTRA)) extra += char === "&" ? 4 : 3;
-  return utf8Length(text) + extra;
+  for (const char of text.match(ESCAPED_ALL) ?? []) extra += char === "&" ? 4 : 3;
+  return bytes + extra;
 }
 
 /**
@@ -31,7 +34,8 @@ export function splitText(text: string, maxBytes: number): string[] {
   if (maxBytes < 8) throw new RangeError("splitText needs at least 8 bytes per part");
   // Characters XML cannot carry are dropped when the message is built: measure without them.
   const clean = sanitizeXmlText(text);
-  if (xmlTextBytes(clean) <= maxBytes) return [clean];
+  // No UTF-16 unit takes more than 5 bytes as XML text (`&amp;`): most messages need no measuring.
+  if (clean.length * 5 <= maxBytes || xmlTextBytes(clean) <= maxBytes) return [clean];
   const parts: string[] = [];
   let start = 0;
   let size = 0;
