@@ -27,6 +27,12 @@ export type {
   RegistrationFrontEnd,
 } from "./repositories/pending-registrations.js";
 export type { ReplayCursorRepository } from "./repositories/replay-cursors.js";
+export type {
+  RoomArchiveEntry,
+  RoomArchivePage,
+  RoomArchiveQuery,
+  RoomArchiveRepository,
+} from "./repositories/room-archive.js";
 export type { ListUsersOptions, NewUser, UserPatch, UserRepository, UserRow } from "./repositories/users.js";
 export { generateKeyMaterial, keyFromMaterial, SEALED_PREFIX, SecretBox } from "./secret-box.js";
 export { openStore, type Store } from "./store.js";

@@ -19,6 +19,8 @@ export type StoreOptions =
      * the gateway is slow to handle is written as it arrives, not only at the next tick).
      */
     inboundJournal?: { intervalMs?: number; maxBatch?: number };
+    /** Room archive appends written in one batch at most (default 500). */
+    roomArchive?: { maxBatch?: number };
     /**
      * How long a query that finds no usable connection (server restarting, network cut, SQLite
      * file busy) keeps being retried, with backoff, before it fails with StoreUnavailableError.

@@ -15,6 +15,7 @@ import {
   type PendingRegistrationRepository,
 } from "./repositories/pending-registrations.js";
 import { createReplayCursorRepository, type ReplayCursorRepository } from "./repositories/replay-cursors.js";
+import { createRoomArchiveRepository, type RoomArchiveRepository } from "./repositories/room-archive.js";
 import { createUserRepository, type UserRepository } from "./repositories/users.js";
 import { RetryPolicy } from "./retry.js";
 
@@ -34,6 +35,8 @@ export interface Store {
   readonly inboundJournal: InboundJournalRepository;
   /** Per-user positions in the legacy network's history, for networks that replay. */
   readonly replayCursors: ReplayCursorRepository;
+  /** What each of a user's rooms said (XEP-0313 MAM, `<history/>`), bounded per room. */
+  readonly roomArchive: RoomArchiveRepository;
   /** Resolves when the database answers a trivial query; throws StoreUnavailableError otherwise. */
   healthCheck(): Promise<void>;
   /** Writes what is still batched, then closes connections (PostgreSQL) or the file (SQLite). Idempotent. */
@@ -93,6 +96,11 @@ function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLo
     onError: (error) =>
       logger?.warn({ driver: driver.name, err: translate(error) }, "could not write the inbound journal"),
   });
+  const roomArchive = createRoomArchiveRepository(db, tables, {
+    maxBatch: options.roomArchive?.maxBatch ?? 500,
+    translate,
+    retry,
+  });
   let closing: Promise<void> | undefined;
   return {
     driver: driver.name,
@@ -106,6 +114,7 @@ function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLo
     ),
     inboundJournal: withStoreErrors(inboundJournal, retry, translate),
     replayCursors: withStoreErrors(createReplayCursorRepository(db, tables), retry, translate),
+    roomArchive: withStoreErrors(roomArchive, retry, translate),
     async healthCheck() {
       try {
         await driver.ping();
@@ -115,7 +124,7 @@ function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLo
     },
     close() {
       // What is batched still gets its retries; once it is written, nothing waits for the database.
-      closing ??= Promise.all([messageIds.flush(), inboundJournal.close()])
+      closing ??= Promise.all([messageIds.flush(), roomArchive.flush(), inboundJournal.close()])
         .then(() => retry.stop())
         // The queries still running end before their connections do (see the driver's close()).
         .then(() => retry.idle(CLOSE_WAIT_MS))

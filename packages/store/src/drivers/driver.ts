@@ -20,6 +20,7 @@ export interface Tables {
   pendingRegistrations: typeof tables.pendingRegistrations;
   inboundJournal: typeof tables.inboundJournal;
   replayCursors: typeof tables.replayCursors;
+  roomArchive: typeof tables.roomArchive;
 }
 
 /** 'in': the message came from the legacy network; 'out': the XMPP user sent it. */

@@ -165,3 +165,37 @@ export const replayCursors = pgTable("replay_cursors", {
   cursor: text("cursor").notNull(),
   updatedAt: updatedAt(),
 });
+
+/**
+ * What each of a user's rooms said, as the room sent it (XEP-0313 MAM, and `<history/>` on
+ * join): one row per groupchat message, reaction, retraction or correction. Bounded per room by
+ * the core (the oldest rows go first, see the room archive repository).
+ */
+export const roomArchive = pgTable(
+  "room_archive",
+  {
+    // The archive's order: rows of one room are read and trimmed by (user_id, room, id).
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** Legacy id of the room. */
+    room: text("room").notNull(),
+    /** The `<stanza-id/>` the room gave the message: the id clients dedupe and page with. */
+    archiveId: text("archive_id").notNull(),
+    /** When the message was sent (its delay stamp when the network delivered it late). */
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    /** The author's nick; null for the room's own notices. */
+    nick: text("nick"),
+    /** XEP-0421 occupant id of the author, if any. */
+    occupantId: text("occupant_id"),
+    /** What rebuilds the stanza, in the core's shape: the store never looks inside. */
+    message: jsonb("message").$type<Record<string, unknown>>().notNull(),
+  },
+  (table) => [
+    // Makes a retried append idempotent, and finds a page's boundary by its archive id.
+    uniqueIndex("room_archive_id_unique").on(table.userId, table.room, table.archiveId),
+    index("room_archive_order").on(table.userId, table.room, table.id),
+    index("room_archive_time").on(table.userId, table.room, table.at),
+  ],
+);

@@ -1,5 +1,14 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, sqliteTable, text, unique, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  unique,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 import type * as postgres from "./postgres.js";
 
 /**
@@ -119,6 +128,28 @@ export const replayCursors = sqliteTable(
   (table) => [primaryKey({ columns: [table.userId] })],
 );
 
+export const roomArchive = sqliteTable(
+  "room_archive",
+  {
+    // A rowid alias without AUTOINCREMENT, like message_ids: trimming never removes a room's newest row.
+    id: integer("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    room: text("room").notNull(),
+    archiveId: text("archive_id").notNull(),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    nick: text("nick"),
+    occupantId: text("occupant_id"),
+    message: text("message", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  },
+  (table) => [
+    uniqueIndex("room_archive_id_unique").on(table.userId, table.room, table.archiveId),
+    index("room_archive_order").on(table.userId, table.room, table.id),
+    index("room_archive_time").on(table.userId, table.room, table.at),
+  ],
+);
+
 // ---- compile-time check: both schemas read and write the same rows ----
 
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -137,5 +168,6 @@ export type SchemasAlike = AllTrue<
     ...Alike<typeof postgres.pendingRegistrations, typeof pendingRegistrations>,
     ...Alike<typeof postgres.inboundJournal, typeof inboundJournal>,
     ...Alike<typeof postgres.replayCursors, typeof replayCursors>,
+    ...Alike<typeof postgres.roomArchive, typeof roomArchive>,
   ]
 >;

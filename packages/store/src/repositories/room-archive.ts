@@ -1,0 +1,192 @@
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
+import type { Database, Tables } from "../drivers/driver.js";
+import type { RetryPolicy } from "../retry.js";
+import { WriteBatcher } from "../write-batcher.js";
+
+/** One archived room message, as a room hands it in and a query gives it back. */
+export interface RoomArchiveEntry {
+  /** The `<stanza-id/>` the room gave the message: what clients dedupe and page with. */
+  archiveId: string;
+  /** When it was sent. */
+  at: Date;
+  /** The author's nick; null for the room's own notices. */
+  nick: string | null;
+  /** XEP-0421 occupant id of the author, if any. */
+  occupantId: string | null;
+  /** What rebuilds the stanza, in the caller's own JSON shape: the store never looks inside. */
+  message: Record<string, unknown>;
+}
+
+/**
+ * A query of one room's archive (what XEP-0313 with XEP-0059 paging asks). Every filter is
+ * optional and they combine; ids bound the page exclusively.
+ */
+export interface RoomArchiveQuery {
+  /** Sent at or after / at or before. */
+  start?: Date;
+  end?: Date;
+  /** Only this author's messages. */
+  nick?: string;
+  /** Only messages archived after every one of these (RSM `<after/>`, XEP-0313 `after-id`). */
+  afterIds?: readonly string[];
+  /** Only messages archived before every one of these (RSM `<before/>`, XEP-0313 `before-id`). */
+  beforeIds?: readonly string[];
+  /** Only these messages. */
+  ids?: readonly string[];
+  /** Page size. */
+  max: number;
+  /**
+   * Take the page at the newest end of what matches (RSM `<before/>`, also empty: the last
+   * page) instead of the oldest. The page is oldest first either way.
+   */
+  fromEnd?: boolean;
+}
+
+export interface RoomArchivePage {
+  /** Oldest first. */
+  entries: RoomArchiveEntry[];
+  /** Nothing else matches beyond this page, in the direction it was taken (XEP-0313 `complete`). */
+  complete: boolean;
+}
+
+export interface RoomArchiveRepository {
+  /**
+   * Archives a message of `room`, keeping the room's `keep` newest messages (older ones are
+   * deleted with the same batch). Written with the next batch, retried through outages; the
+   * promise settles when it is committed or has failed, and nobody needs to wait for it: queries
+   * wait for the appends made before them. Appending an archive id the room has is a no-op.
+   */
+  append(userId: number, room: string, entry: RoomArchiveEntry, options: { keep: number }): Promise<void>;
+  /** A page of the room's archive; undefined when an id the page is bounded by is not archived. */
+  query(userId: number, room: string, query: RoomArchiveQuery): Promise<RoomArchivePage | undefined>;
+  /** The room's oldest and newest archived messages (XEP-0313 metadata); undefined when it has none. */
+  bounds(
+    userId: number,
+    room: string,
+  ): Promise<{ first: RoomArchiveEntry; last: RoomArchiveEntry } | undefined>;
+  /** Resolves when every message appended before the call is committed (or has failed). */
+  flush(): Promise<void>;
+  /** Appends not committed yet. */
+  backlog(): number;
+}
+
+interface ArchiveRow extends RoomArchiveEntry {
+  userId: number;
+  room: string;
+  keep: number;
+}
+
+/** Rows per insert: 7 parameters each, far below SQLite's limit of 32,766. */
+const CHUNK = 500;
+
+export function createRoomArchiveRepository(
+  db: Database,
+  tables: Tables,
+  options: { maxBatch: number; translate: (error: unknown) => Error; retry?: RetryPolicy },
+): RoomArchiveRepository {
+  const { roomArchive } = tables;
+  const inRoom = (userId: number, room: string) =>
+    and(eq(roomArchive.userId, userId), eq(roomArchive.room, room));
+  const columns = {
+    archiveId: roomArchive.archiveId,
+    at: roomArchive.at,
+    nick: roomArchive.nick,
+    occupantId: roomArchive.occupantId,
+    message: roomArchive.message,
+  };
+
+  const writer = new WriteBatcher<ArchiveRow>(
+    async (rows) => {
+      for (let at = 0; at < rows.length; at += CHUNK) {
+        const chunk = rows.slice(at, at + CHUNK).map(({ keep: _keep, ...row }) => row);
+        // A retried batch may find its rows written already.
+        await db.insert(roomArchive).values(chunk).onConflictDoNothing();
+      }
+      // Each room once, with the bound its latest append gave.
+      const bounds = new Map<string, ArchiveRow>();
+      for (const row of rows) bounds.set(JSON.stringify([row.userId, row.room]), row);
+      for (const { userId, room, keep } of bounds.values()) await trim(userId, room, keep);
+    },
+    options.maxBatch,
+    options.translate,
+    options.retry && ((attempt) => options.retry!.run(attempt)),
+  );
+
+  /**
+   * Deletes what is older than the room's `keep` newest rows: the cut-off is read off
+   * room_archive_order (a walk of `keep` index entries), the delete is a range of that index.
+   */
+  async function trim(userId: number, room: string, keep: number): Promise<void> {
+    const cutoff = db
+      .select({ id: roomArchive.id })
+      .from(roomArchive)
+      .where(inRoom(userId, room))
+      .orderBy(desc(roomArchive.id))
+      .limit(1)
+      .offset(keep);
+    await db.delete(roomArchive).where(and(inRoom(userId, room), sql`${roomArchive.id} <= (${cutoff})`));
+  }
+
+  /** The archive order of each id; undefined when one is not in the room's archive. */
+  async function positions(userId: number, room: string, ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    const rows = await db
+      .select({ id: roomArchive.id, archiveId: roomArchive.archiveId })
+      .from(roomArchive)
+      .where(and(inRoom(userId, room), inArray(roomArchive.archiveId, [...new Set(ids)])));
+    const byArchiveId = new Map(rows.map((row) => [row.archiveId, row.id]));
+    const found = ids.map((id) => byArchiveId.get(id));
+    return found.every((id) => id !== undefined) ? (found as number[]) : undefined;
+  }
+
+  return {
+    append(userId, room, entry, { keep }) {
+      return writer.write({ ...entry, userId, room, keep: Math.max(1, keep) });
+    },
+
+    async query(userId, room, query) {
+      await writer.settled();
+      const after = await positions(userId, room, query.afterIds ?? []);
+      const before = await positions(userId, room, query.beforeIds ?? []);
+      if (!after || !before) return undefined;
+      const conditions: (SQL | undefined)[] = [inRoom(userId, room)];
+      if (query.start) conditions.push(gte(roomArchive.at, query.start));
+      if (query.end) conditions.push(lte(roomArchive.at, query.end));
+      if (query.nick !== undefined) conditions.push(eq(roomArchive.nick, query.nick));
+      if (after.length > 0) conditions.push(gt(roomArchive.id, Math.max(...after)));
+      if (before.length > 0) conditions.push(lt(roomArchive.id, Math.min(...before)));
+      if (query.ids) {
+        if (query.ids.length === 0) return { entries: [], complete: true };
+        conditions.push(inArray(roomArchive.archiveId, [...new Set(query.ids)]));
+      }
+      // One more than the page: whether it is there says whether the page is the last one.
+      const rows = await db
+        .select(columns)
+        .from(roomArchive)
+        .where(and(...conditions))
+        .orderBy(query.fromEnd ? desc(roomArchive.id) : asc(roomArchive.id))
+        .limit(query.max + 1);
+      const complete = rows.length <= query.max;
+      const entries = rows.slice(0, query.max);
+      if (query.fromEnd) entries.reverse();
+      return { entries, complete };
+    },
+
+    async bounds(userId, room) {
+      await writer.settled();
+      const end = (order: typeof asc) =>
+        db
+          .select(columns)
+          .from(roomArchive)
+          .where(inRoom(userId, room))
+          .orderBy(order(roomArchive.id))
+          .limit(1);
+      const [first] = await end(asc);
+      const [last] = await end(desc);
+      return first && last ? { first, last } : undefined;
+    },
+
+    flush: () => writer.settled(),
+    backlog: () => writer.backlog,
+  };
+}
