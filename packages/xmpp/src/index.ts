@@ -192,9 +192,18 @@ export {
   type SubjectMessageOptions,
 } from "./muc.js";
 export {
+  type MucAdminChange,
+  type MucAdminItem,
+  type MucAdminRequest,
+  mucAdminList,
+  NS_MUC_ADMIN,
+  parseMucAdminRequest,
+} from "./muc-admin.js";
+export {
   buildModeratedRetraction,
   type ModeratedRetractionOptions,
   type ModerationRequest,
+  NS_FASTEN,
   NS_MODERATE,
   NS_MODERATE_LEGACY,
   parseModerationRequest,

@@ -8,7 +8,8 @@ export const NS_MODERATE = "urn:xmpp:message-moderate:1";
 export const NS_MODERATE_LEGACY = "urn:xmpp:message-moderate:0";
 const NS_RETRACT = "urn:xmpp:message-retract:1";
 const NS_RETRACT_LEGACY = "urn:xmpp:message-retract:0";
-const NS_FASTEN = "urn:xmpp:fasten:0";
+/** XEP-0422 fastening: the 0.2 moderation request is an `<apply-to/>` in it. */
+export const NS_FASTEN = "urn:xmpp:fasten:0";
 
 /** A moderator's request to retract a message from the room. */
 export interface ModerationRequest {
