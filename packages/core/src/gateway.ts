@@ -37,6 +37,7 @@ import { routeMessage } from "./message-router.js";
 import { routePresence } from "./presence-router.js";
 import { PrivilegeWatch } from "./privilege-watch.js";
 import { servePuppetIdentity } from "./puppet-identity.js";
+import { serveRoomArchive } from "./room-mam.js";
 import { CapabilitiesCache } from "./puppet-info.js";
 import { StanzaAdmission } from "./rate-limit.js";
 import { searchCommand, searchFeatures, serveSearch } from "./search.js";
@@ -403,6 +404,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
       toPuppet,
     });
     servePuppetIdentity(component, sessions, toPuppet);
+    serveRoomArchive(component, this, sessions, toPuppet);
     serveInBandRegistration(component, {
       registrar: this.registrar,
       multiStepHint: `Registering with this gateway takes more than one form. Use its "Register" command, or send "register" to ${this.domain}.`,

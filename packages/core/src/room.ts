@@ -19,7 +19,7 @@ import {
 } from "./chat.js";
 import type { AnyContact } from "./contact.js";
 import type { Send } from "./outbox.js";
-import { type HistoryEntry, RoomHistory } from "./room-history.js";
+import { type HistoryEntry, RoomArchive } from "./room-archive.js";
 
 /**
  * `group`: a small private group (members-only, non-anonymous: occupants' JIDs are shown).
@@ -36,9 +36,6 @@ export type RoomType = "group" | "channel";
  * reflected to their joined resources (same id and origin-id).
  */
 export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<S> {
-  /** Messages kept in memory per room for `<history/>` on join (MAM in the store comes later). */
-  static HISTORY_SIZE = 50;
-
   name: string | undefined;
   subject = "";
   /** Who set the subject (a nick), if known. */
@@ -49,7 +46,8 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
   readonly #participants = new Map<string, LegacyParticipant>();
   /** The user's full JIDs joined to this room. */
   readonly #joined = new Set<string>();
-  readonly #history = new RoomHistory((this.constructor as typeof LegacyRoom).HISTORY_SIZE);
+  /** What the room said, in the store: MAM (room-mam.ts) and `<history/>` on join. */
+  readonly archive = new RoomArchive(this);
   /** The participant whose action is being called (see `senderJid`). */
   #speaker: LegacyParticipant | undefined;
   #occupantIds = 0;
@@ -177,7 +175,7 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
           occupantId: "occ-self",
         }),
       );
-      for (const entry of this.#history.select(join.history, new Date())) {
+      for (const entry of await this.archive.select(join.history, new Date())) {
         stanzas.push(this.#groupchat(entry, fullJid, entry.at));
       }
       stanzas.push(this.#subjectMessage(fullJid));
@@ -229,7 +227,7 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
       occupants: this.#participants.size + 1,
       membersOnly: group,
       nonAnonymous: group,
-      archive: false,
+      archive: this.archive.enabled,
       ...(node !== undefined && { node }),
     });
   }
@@ -256,9 +254,14 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
     const entry: HistoryEntry = { options, nick, occupantId, at: options.delay?.stamp ?? new Date() };
     // Chat states and markers are of the moment: only content is replayed to later joins.
     if (options.body !== undefined || options.retractionOf !== undefined || options.reactions) {
-      this.#history.add(entry);
+      this.archive.add(entry);
     }
     return this.#sendAll([...this.#joined].map((to) => this.#groupchat(entry, to, options.delay?.stamp)));
+  }
+
+  /** An archived message as a MAM result carries it: built like the live one (room-mam.ts). */
+  archivedStanza(entry: HistoryEntry, to: string): Element {
+    return this.#groupchat(entry, to, undefined);
   }
 
   #groupchat(entry: HistoryEntry, to: string, delay: Date | undefined): Element {

@@ -25,6 +25,8 @@ export interface GatewayLimits {
   inflightStanzas: number;
   /** How long a database operation is retried while the database is unreachable (0: not at all). */
   storeRetryMs: number;
+  /** Messages kept per room in its archive (MAM and `<history/>` on join); 0 keeps none. */
+  roomArchiveSize: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
@@ -36,6 +38,7 @@ export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   burst: 500,
   inflightStanzas: 1000,
   storeRetryMs: 30_000,
+  roomArchiveSize: 1000,
 });
 
 export const LIMIT_OPTIONS = [
@@ -53,6 +56,10 @@ export const LIMIT_OPTIONS = [
   { name: "rate-burst", description: "stanzas one JID may send in a burst above --rate-limit" },
   { name: "max-inflight", description: "inbound stanzas handled at once before the gateway stops reading" },
   { name: "store-retry", description: "seconds a database operation is retried while the database is down" },
+  {
+    name: "room-archive-size",
+    description: "messages kept per room for history and MAM, oldest dropped first (0: no archive)",
+  },
 ] as const;
 
 export const LIMIT_DEFAULTS: Readonly<Record<(typeof LIMIT_OPTIONS)[number]["name"], string>> = {
@@ -64,6 +71,7 @@ export const LIMIT_DEFAULTS: Readonly<Record<(typeof LIMIT_OPTIONS)[number]["nam
   "rate-burst": String(DEFAULT_LIMITS.burst),
   "max-inflight": String(DEFAULT_LIMITS.inflightStanzas),
   "store-retry": String(DEFAULT_LIMITS.storeRetryMs / 1000),
+  "room-archive-size": String(DEFAULT_LIMITS.roomArchiveSize),
 };
 
 const count = (min: number) =>
@@ -84,6 +92,8 @@ export const limitsSchema = {
   rateBurst: count(1),
   maxInflight: count(1),
   storeRetry: z.coerce.number({ error: "must be a number of seconds" }).min(0).max(3600),
+  // Bounded so that one room's trim (a walk of this many index entries per write) stays cheap.
+  roomArchiveSize: count(0).max(1_000_000, "must be at most 1000000"),
 };
 
 type LimitData = { [K in keyof typeof limitsSchema]: z.output<(typeof limitsSchema)[K]> };
@@ -98,5 +108,6 @@ export function limitsFrom(data: LimitData): GatewayLimits {
     burst: data.rateBurst,
     inflightStanzas: data.maxInflight,
     storeRetryMs: Math.round(data.storeRetry * 1000),
+    roomArchiveSize: data.roomArchiveSize,
   };
 }
