@@ -12,7 +12,7 @@ import {
 } from "@gangway/xmpp";
 import type { AnyContact } from "./contact.js";
 import type { GatewayHost } from "./host.js";
-import { isMucJoin, refuseJoin, roomFor, routeRoomPresence } from "./room-router.js";
+import { isMucJoin, refuseJoin, roomFor, routeRoomPresence, routeUnlistedRoomJoin } from "./room-router.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
 import { NOT_REGISTERED_TEXT } from "./texts.js";
@@ -63,8 +63,8 @@ export async function routePresence(routing: PresenceRouting, stanza: Element): 
   const room = roomFor(host, session, to.local);
   if (room) return routeRoomPresence(host, room, stanza);
   if (host.meta.GROUPS && isMucJoin(stanza)) {
-    // Not a room of this user (or not yet listed: the login is under way).
-    return refuseJoin(host, stanza, mucError("room-not-found"));
+    // Not a room of this user yet: the session may open it (roomForJoin), else room-not-found.
+    return routeUnlistedRoomJoin(host, session, to.local, stanza);
   }
   if (!session.isLoggedIn) return;
   const contact = await session.contacts.byJidLocal(to.local);

@@ -38,6 +38,28 @@ export function isMucJoin(stanza: Element): boolean {
   }
 }
 
+/**
+ * A join to a room the session has not listed: the session may open it on demand
+ * (`roomForJoin`, e.g. an IRC channel joined by name); otherwise, or when it refuses with an
+ * XmppError, the join gets the XEP-0045 error.
+ */
+export async function routeUnlistedRoomJoin(
+  host: GatewayHost,
+  session: AnySession,
+  jidLocal: string,
+  stanza: Element,
+): Promise<void> {
+  let room: AnyRoom | undefined;
+  try {
+    room = await session.roomForJoin(jidLocal);
+  } catch (error) {
+    if (error instanceof XmppError) return refuseJoin(host, stanza, error);
+    throw error;
+  }
+  if (!room) return refuseJoin(host, stanza, mucError("room-not-found"));
+  return routeRoomPresence(host, room, stanza);
+}
+
 /** Refuses a join with `error` (the presence error clients match to their join). */
 export function refuseJoin(host: GatewayHost, stanza: Element, error: XmppError): Promise<void> {
   return host.send(mucJoinErrorPresence(stanza, error));

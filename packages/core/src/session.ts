@@ -128,6 +128,15 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   /** Yields the user's groups after login (GROUPS), e.g. `yield this.rooms.byLegacyId(id)`. */
   async *listRooms(): AsyncIterable<AnyRoom> {}
 
+  /**
+   * A MUC join to `jidLocal@gateway`, which is no room the session has (yet): return the room to
+   * open it on demand (e.g. `this.rooms.byLegacyId(…)` for an IRC channel joined by name), or
+   * undefined for room-not-found; throw an XmppError to refuse the join with it.
+   */
+  async roomForJoin(_jidLocal: string): Promise<AnyRoom | undefined> {
+    return undefined;
+  }
+
   /** Legacy id → JID localpart (XEP-0106 escaping). Override for networks whose ids need another mapping. */
   legacyIdToJidLocal(legacyId: string): string {
     return escapeLocalpart(legacyId);
