@@ -87,13 +87,7 @@ export function createRoomArchiveRepository(
   const { roomArchive } = tables;
   const inRoom = (userId: number, room: string) =>
     and(eq(roomArchive.userId, userId), eq(roomArchive.room, room));
-  const columns = {
-    archiveId: roomArchive.archiveId,
-    at: roomArchive.at,
-    nick: roomArchive.nick,
-    occupantId: roomArchive.occupantId,
-    message: roomArchive.message,
-  };
+  const columns = archivedColumns(roomArchive);
 
   const writer = new WriteBatcher<ArchiveRow>(
     async (rows) => {
@@ -105,27 +99,13 @@ export function createRoomArchiveRepository(
       // Each room once, with the bound its latest append gave.
       const bounds = new Map<string, ArchiveRow>();
       for (const row of rows) bounds.set(JSON.stringify([row.userId, row.room]), row);
-      for (const { userId, room, keep } of bounds.values()) await trim(userId, room, keep);
+      for (const { userId, room, keep } of bounds.values())
+        await trimStatement(db, tables, userId, room, keep);
     },
     options.maxBatch,
     options.translate,
     options.retry && ((attempt) => options.retry!.run(attempt)),
   );
-
-  /**
-   * Deletes what is older than the room's `keep` newest rows: the cut-off is read off
-   * room_archive_order (a walk of `keep` index entries), the delete is a range of that index.
-   */
-  async function trim(userId: number, room: string, keep: number): Promise<void> {
-    const cutoff = db
-      .select({ id: roomArchive.id })
-      .from(roomArchive)
-      .where(inRoom(userId, room))
-      .orderBy(desc(roomArchive.id))
-      .limit(1)
-      .offset(keep);
-    await db.delete(roomArchive).where(and(inRoom(userId, room), sql`${roomArchive.id} <= (${cutoff})`));
-  }
 
   /** The archive order of each id; undefined when one is not in the room's archive. */
   async function positions(userId: number, room: string, ids: readonly string[]) {
@@ -149,23 +129,9 @@ export function createRoomArchiveRepository(
       const after = await positions(userId, room, query.afterIds ?? []);
       const before = await positions(userId, room, query.beforeIds ?? []);
       if (!after || !before) return undefined;
-      const conditions: (SQL | undefined)[] = [inRoom(userId, room)];
-      if (query.start) conditions.push(gte(roomArchive.at, query.start));
-      if (query.end) conditions.push(lte(roomArchive.at, query.end));
-      if (query.nick !== undefined) conditions.push(eq(roomArchive.nick, query.nick));
-      if (after.length > 0) conditions.push(gt(roomArchive.id, Math.max(...after)));
-      if (before.length > 0) conditions.push(lt(roomArchive.id, Math.min(...before)));
-      if (query.ids) {
-        if (query.ids.length === 0) return { entries: [], complete: true };
-        conditions.push(inArray(roomArchive.archiveId, [...new Set(query.ids)]));
-      }
+      if (query.ids?.length === 0) return { entries: [], complete: true };
       // One more than the page: whether it is there says whether the page is the last one.
-      const rows = await db
-        .select(columns)
-        .from(roomArchive)
-        .where(and(...conditions))
-        .orderBy(query.fromEnd ? desc(roomArchive.id) : asc(roomArchive.id))
-        .limit(query.max + 1);
+      const rows = await pageStatement(db, tables, userId, room, query, { after, before });
       const complete = rows.length <= query.max;
       const entries = rows.slice(0, query.max);
       if (query.fromEnd) entries.reverse();
@@ -188,5 +154,61 @@ export function createRoomArchiveRepository(
 
     flush: () => writer.settled(),
     backlog: () => writer.backlog,
+  };
+}
+
+/**
+ * Deletes what is older than the room's `keep` newest rows: the cut-off is read off
+ * room_archive_order (a walk of `keep` index entries), the delete is a range of that index.
+ */
+export function trimStatement(
+  db: Database,
+  { roomArchive }: Tables,
+  userId: number,
+  room: string,
+  keep: number,
+) {
+  const inRoom = and(eq(roomArchive.userId, userId), eq(roomArchive.room, room));
+  const cutoff = db
+    .select({ id: roomArchive.id })
+    .from(roomArchive)
+    .where(inRoom)
+    .orderBy(desc(roomArchive.id))
+    .limit(1)
+    .offset(keep);
+  return db.delete(roomArchive).where(and(inRoom, sql`${roomArchive.id} <= (${cutoff})`));
+}
+
+/** A page and the row after it, in archive order from the query's end; `after`/`before`: bounds' positions. */
+export function pageStatement(
+  db: Database,
+  { roomArchive }: Tables,
+  userId: number,
+  room: string,
+  query: RoomArchiveQuery,
+  bounds: { after: readonly number[]; before: readonly number[] },
+) {
+  const conditions: (SQL | undefined)[] = [eq(roomArchive.userId, userId), eq(roomArchive.room, room)];
+  if (query.start) conditions.push(gte(roomArchive.at, query.start));
+  if (query.end) conditions.push(lte(roomArchive.at, query.end));
+  if (query.nick !== undefined) conditions.push(eq(roomArchive.nick, query.nick));
+  if (bounds.after.length > 0) conditions.push(gt(roomArchive.id, Math.max(...bounds.after)));
+  if (bounds.before.length > 0) conditions.push(lt(roomArchive.id, Math.min(...bounds.before)));
+  if (query.ids) conditions.push(inArray(roomArchive.archiveId, [...new Set(query.ids)]));
+  return db
+    .select(archivedColumns(roomArchive))
+    .from(roomArchive)
+    .where(and(...conditions))
+    .orderBy(query.fromEnd ? desc(roomArchive.id) : asc(roomArchive.id))
+    .limit(query.max + 1);
+}
+
+function archivedColumns(roomArchive: Tables["roomArchive"]) {
+  return {
+    archiveId: roomArchive.archiveId,
+    at: roomArchive.at,
+    nick: roomArchive.nick,
+    occupantId: roomArchive.occupantId,
+    message: roomArchive.message,
   };
 }
