@@ -1,7 +1,13 @@
 import { startTestGateway } from "@gangway/core/testing";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import { connectIrcBot, type IrcBot, type MemoryTransport, type NgircdServer, startNgircd } from "@gangway/testing";
+import {
+  connectIrcBot,
+  type IrcBot,
+  type MemoryTransport,
+  type NgircdServer,
+  startNgircd,
+} from "@gangway/testing";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { IrcGateway, IrcSession } from "./gateway.js";
 

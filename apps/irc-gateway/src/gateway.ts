@@ -1,4 +1,5 @@
 import {
+  type AnyRoom,
   BaseGateway,
   BaseSession,
   type ChatHook,
@@ -12,13 +13,23 @@ import {
   XmppError,
 } from "@gangway/core";
 import type { Client, MessageEvent, TagmsgEvent } from "irc-framework";
+import { type ChannelAddress, channelFromLocalpart, channelRulesOf } from "./channel-address.js";
+import { ChannelRooms, listenToChannels } from "./channel-events.js";
+import { IrcRoom } from "./channel-room.js";
 import { answerCtcp, ctcpVersionText, parseCtcp } from "./ctcp.js";
 import { ircToXmpp, xmppToIrc } from "./formatting.js";
 import { connectIrc } from "./irc-connection.js";
-import { type CaseMapping, caseMappingFromIsupport, isValidNick, normalizeNick } from "./nicks.js";
+import {
+  type CaseMapping,
+  caseMappingFromIsupport,
+  isValidNick,
+  nicksEqual,
+  normalizeNick,
+} from "./nicks.js";
 import { IRC_OPTIONS } from "./options.js";
 import { type IrcAccount, ircAccountFromForm, registrationFields } from "./registration-fields.js";
 import { ircPayloadBudget, splitForIrc } from "./split.js";
+import { whois, whoisResult } from "./whois.js";
 
 export const VERSION = "0.0.0";
 /** What we ask servers for; each is used only when the server grants it. */
@@ -48,12 +59,16 @@ export class IrcContact extends LegacyContact<IrcSession> {
 /** One user's IRC connection. */
 export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
   static override Contact = IrcContact;
+  /** IRC channels, joined as `#chan@gateway` (channel-room.ts). */
+  static override Room = IrcRoom;
   /** A lost connection is retried by the core with its backoff, through `reconnect()` (= `login()`). */
   static override RECONNECT = true;
   /** Presence polling: one ISON for all contacts this often (IRC has no subscriptions). */
   static PRESENCE_POLL_MS = 30_000;
 
   private client: Client | undefined;
+  /** The channels the user joined as rooms, by channel name. */
+  readonly channels = new ChannelRooms(this);
   private stopping = false;
   private pollTimer: NodeJS.Timeout | undefined;
 
@@ -63,6 +78,19 @@ export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
 
   get hasMessageTags(): boolean {
     return this.client?.network.cap.isEnabled("message-tags") ?? false;
+  }
+
+  /** Our nick on the server now (the registered one until connected). */
+  get nick(): string {
+    return this.client?.user.nick ?? this.account.nickname;
+  }
+
+  isOwnNick(nick: string): boolean {
+    return nicksEqual(nick, this.nick, this.caseMapping);
+  }
+
+  nicksEqual(a: string, b: string): boolean {
+    return nicksEqual(a, b, this.caseMapping);
   }
 
   get account(): IrcAccount {
@@ -96,6 +124,8 @@ export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
     });
     this.client = client;
     this.listen(client);
+    // After a reconnection, the channels the user is still in are joined again.
+    for (const room of this.channels) room.rejoin();
     clearInterval(this.pollTimer);
     this.pollTimer = setInterval(
       () => this.pollPresences(),
@@ -108,27 +138,54 @@ export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
 
   // ---- the chat hooks (XMPP → IRC) ----
 
-  override async onMessage(chat: IrcContact, message: OutgoingMessage): Promise<undefined> {
-    this.sendText(chat.target, message.body);
+  override async onMessage(chat: IrcContact | IrcRoom, message: OutgoingMessage): Promise<undefined> {
+    this.sendText(targetOf(chat), message.body);
     return undefined;
   }
 
-  override async onChatState(chat: IrcContact, state: ChatState): Promise<void> {
+  /** Typing notifications travel in client tags: without message-tags they are simply not sent. */
+  override async onChatState(chat: IrcContact | IrcRoom, state: ChatState): Promise<void> {
+    if (!this.hasMessageTags) return;
     const typing = state === "composing" ? "active" : state === "paused" ? "paused" : "done";
-    this.sendTags(chat.target, { "+typing": typing });
+    this.sendTags(targetOf(chat), { "+typing": typing });
   }
 
-  override async onReact(chat: IrcContact, legacyId: string, emojis: readonly string[]): Promise<void> {
+  override async onReact(
+    chat: IrcContact | IrcRoom,
+    legacyId: string,
+    emojis: readonly string[],
+  ): Promise<void> {
+    if (!this.hasMessageTags) {
+      throw new XmppError("feature-not-implemented", "This IRC server does not carry reactions.");
+    }
     // IRC reactions are additions, one emoji each; the last one stands for the set.
     const emoji = emojis.at(-1);
     if (!emoji) throw new XmppError("feature-not-implemented", "IRC cannot take a reaction back.");
-    this.sendTags(chat.target, { "+draft/react": emoji, "+draft/reply": legacyId });
+    this.sendTags(targetOf(chat), { "+draft/react": emoji, "+draft/reply": legacyId });
   }
 
   /** Typing and reactions travel in IRCv3 client tags: only servers with message-tags carry them. */
   override supports(hook: ChatHook, chat: LegacyChat): boolean {
     if (hook === "onChatState" || hook === "onReact") return this.hasMessageTags;
     return super.supports(hook, chat);
+  }
+
+  /** A join to `#chan@gateway` (or `#chan%server@gateway`) opens the channel's room on demand. */
+  override async roomForJoin(jidLocal: string): Promise<AnyRoom | undefined> {
+    const address = channelFromLocalpart(
+      super.jidLocalToLegacyId(jidLocal),
+      channelRulesOf(this.client?.network, this.account.host),
+    );
+    if (!address) return undefined;
+    this.ircClient(); // not connected: refused now, before a room exists
+    return this.rooms.byLegacyId(address.legacyId);
+  }
+
+  /** The channel of a room's legacy id (see channel-address.ts). */
+  channelAddress(legacyId: string): ChannelAddress {
+    const address = channelFromLocalpart(legacyId, channelRulesOf(this.client?.network, this.account.host));
+    if (!address) throw new XmppError("item-not-found", "That is not an IRC channel.");
+    return address;
   }
 
   /** The legacy id of a nick is its case-folded form, with the server's case mapping. */
@@ -169,6 +226,11 @@ export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
 
   sendTags(nick: string, tags: Record<string, string>): void {
     this.requireClient().tagmsg(nick, tags);
+  }
+
+  /** The connected IRC client, or the error a user understands. */
+  ircClient(): Client {
+    return this.requireClient();
   }
 
   private requireClient(): Client {
@@ -233,6 +295,7 @@ export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
     );
     client.on("users online", (event) => relay("presence", () => this.onIson(event.nicks.filter(Boolean))));
     client.on("socket close", () => this.onConnectionLost(client));
+    listenToChannels(this, client, relay);
   }
 
   private async onTags(event: TagmsgEvent): Promise<void> {
@@ -290,34 +353,21 @@ export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
     this.client = undefined;
     clearInterval(this.pollTimer);
     for (const contact of this.contacts) if (contact.currentPresence.available) void contact.offline();
+    for (const room of this.channels) room.disconnected();
     void this.setConnectionState("transient-disconnect", "Lost the connection to IRC");
   }
 
   /** WHOIS as a search (XEP-0055, XEP-0100 prompt, `find`): one nick, exactly. */
   override async onSearch(values: FormValues): Promise<SearchResult> {
-    const nick = String(values.nick ?? "").trim();
-    const client = this.requireClient();
-    const found = await new Promise<{ nick: string; real_name?: string } | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), 10_000);
-      client.whois(nick, (event) => {
-        clearTimeout(timer);
-        resolve(event.error ? undefined : event);
-      });
-    });
-    const items = [];
-    if (found) {
-      const contact = await this.contactByNick(found.nick);
-      items.push({ jid: contact.jid, nick: found.nick, name: found.real_name ?? "" });
-    }
-    return {
-      fields: [
-        { var: "jid", label: "JID" },
-        { var: "nick", label: "Nickname" },
-        { var: "name", label: "Real name" },
-      ],
-      items,
-    };
+    const found = await whois(this.requireClient(), String(values.nick ?? "").trim());
+    const contact = found && (await this.contactByNick(found.nick));
+    return whoisResult(contact ? [{ jid: contact.jid, nick: found.nick, name: found.real_name ?? "" }] : []);
   }
+}
+
+/** Where a chat's messages go on IRC: the nick of a contact, the channel of a room. */
+function targetOf(chat: IrcContact | IrcRoom): string {
+  return chat instanceof IrcRoom ? chat.channel : chat.target;
 }
 
 export class IrcGateway extends BaseGateway<IrcSession, typeof IRC_OPTIONS> {
@@ -325,6 +375,8 @@ export class IrcGateway extends BaseGateway<IrcSession, typeof IRC_OPTIONS> {
   static override OPTIONS = IRC_OPTIONS;
   static override COMPONENT_TYPE = "irc";
   static override ROSTER_GROUP = "IRC";
+  /** IRC channels are rooms, joined by name (`#chan@gateway`). */
+  static override GROUPS = true;
   static override REGISTRATION_INSTRUCTIONS =
     "Enter the IRC server and your nickname. The password, if any, is used for SASL PLAIN or as the server password.";
   static override SEARCH_FIELDS: readonly FormField[] = [

@@ -1,4 +1,21 @@
 export {
+  type ChannelAddress,
+  type ChannelRules,
+  channelFromLocalpart,
+  channelProblem,
+  channelRulesOf,
+} from "./channel-address.js";
+export { ChannelRooms, listenToChannels } from "./channel-events.js";
+export {
+  isPrefixMode,
+  type OccupantAffiliation,
+  type OccupantRole,
+  type OccupantStanding,
+  prefixChanges,
+  standingFor,
+} from "./channel-modes.js";
+export { type ChannelMember, IrcRoom } from "./channel-room.js";
+export {
   DEFAULT_TLS_PORT,
   type IrcServer,
   isValidHost,

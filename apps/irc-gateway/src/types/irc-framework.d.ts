@@ -211,6 +211,82 @@ declare module "irc-framework" {
     batch: BatchInfo | undefined;
   }
 
+  /** PART (channel.js). `message` is "" without a part message. */
+  export interface PartEvent {
+    nick: string;
+    ident: string;
+    hostname: string;
+    channel: string;
+    message: string;
+    time: number | undefined;
+    tags: MessageTags;
+    batch: BatchInfo | undefined;
+  }
+
+  /** KICK: `nick` kicked `kicked`; `message` is the reason (the kicker's nick when none was given). */
+  export interface KickEvent {
+    kicked: string;
+    nick: string;
+    ident: string;
+    hostname: string;
+    channel: string;
+    message: string;
+    time: number | undefined;
+    tags: MessageTags;
+    batch: BatchInfo | undefined;
+  }
+
+  /**
+   * `topic`: RPL_TOPIC (332) and RPL_NOTOPIC (331, topic "") on join, without `nick`; a TOPIC
+   * command with the setter's `nick` and `time`.
+   */
+  export interface TopicEvent {
+    channel: string;
+    topic: string;
+    nick?: string;
+    time?: number | undefined;
+    tags: MessageTags;
+  }
+
+  /** RPL_TOPICWHOTIME (333): who set the topic, `when` in Unix seconds as sent. */
+  export interface TopicSetByEvent {
+    nick: string;
+    ident: string;
+    hostname: string;
+    channel: string;
+    when: string;
+    tags: MessageTags;
+  }
+
+  /** One member of a channel in RPL_NAMREPLY: prefix symbols turned into their mode letters. */
+  export interface UserlistMember {
+    nick: string;
+    ident: string;
+    hostname: string;
+    /** Prefix mode letters (`o` for `@`, `v` for `+`…), from ISUPPORT PREFIX. */
+    modes: string[];
+    tags: MessageTags;
+  }
+
+  /** `userlist`: RPL_ENDOFNAMES (366), with every RPL_NAMREPLY member before it. */
+  export interface UserlistEvent {
+    channel: string;
+    users: UserlistMember[];
+    tags: MessageTags;
+  }
+
+  /** MODE (misc.js): `modes` parsed with ISUPPORT CHANMODES and PREFIX, e.g. `{ mode: "+o", param: "bob" }`. */
+  export interface ModeEvent {
+    target: string;
+    nick: string;
+    modes: { mode: string; param: string | null }[];
+    time: number | undefined;
+    raw_modes: string;
+    raw_params: string[];
+    tags: MessageTags;
+    batch: BatchInfo | undefined;
+  }
+
   export interface QuitEvent {
     nick: string;
     ident: string;
@@ -351,6 +427,12 @@ declare module "irc-framework" {
     away: [event: AwayEvent];
     back: [event: AwayEvent];
     join: [event: JoinEvent];
+    part: [event: PartEvent];
+    kick: [event: KickEvent];
+    topic: [event: TopicEvent];
+    topicsetby: [event: TopicSetByEvent];
+    userlist: [event: UserlistEvent];
+    mode: [event: ModeEvent];
     quit: [event: QuitEvent];
     whois: [event: WhoisEvent];
     account: [event: AccountEvent];

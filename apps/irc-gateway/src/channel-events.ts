@@ -1,0 +1,141 @@
+import type { Client, MessageEvent, TagmsgEvent } from "irc-framework";
+import type { IrcRoom } from "./channel-room.js";
+import { ircToXmpp } from "./formatting.js";
+import type { IrcSession } from "./gateway.js";
+import { normalizeNick } from "./nicks.js";
+
+/**
+ * The user's IRC channels that are rooms, by channel name folded with the server's case mapping.
+ * A channel can be two rooms (`#chan` and `#chan%server`, if the user joined both): each gets
+ * the channel's events.
+ */
+export class ChannelRooms {
+  readonly #byChannel = new Map<string, Set<IrcRoom>>();
+
+  constructor(private readonly session: IrcSession) {}
+
+  add(room: IrcRoom): void {
+    const key = this.#key(room.channel);
+    const rooms = this.#byChannel.get(key) ?? new Set();
+    this.#byChannel.set(key, rooms.add(room));
+  }
+
+  /** The rooms of `channel` (as the server spells it), possibly none. */
+  of(channel: string): Iterable<IrcRoom> {
+    return this.#byChannel.get(this.#key(channel)) ?? [];
+  }
+
+  *[Symbol.iterator](): IterableIterator<IrcRoom> {
+    for (const rooms of this.#byChannel.values()) yield* rooms;
+  }
+
+  #key(channel: string): string {
+    return normalizeNick(channel, this.session.caseMapping);
+  }
+}
+
+type Relay = (what: string, work: () => Promise<void>) => void;
+
+/**
+ * Channel traffic from IRC to the rooms: JOIN, PART, QUIT, KICK, NICK as occupant presences,
+ * names and modes as occupants and roles, TOPIC as the subject, channel PRIVMSG/NOTICE/ACTION as
+ * groupchat messages from the occupant, `+typing` and `+draft/react` (message-tags) as chat
+ * states and reactions.
+ */
+export function listenToChannels(session: IrcSession, client: Client, relay: Relay): void {
+  const rooms = session.channels;
+  const forEach = (channel: string | undefined, act: (room: IrcRoom) => void) => {
+    if (channel) for (const room of rooms.of(channel)) act(room);
+  };
+  const isChannel = (target: string) => client.network.isChannelName(target);
+  const isSelf = (nick: string) => session.isOwnNick(nick);
+
+  client.on("userlist", (event) => forEach(event.channel, (room) => room.namesReceived(event.users)));
+  client.on("irc error", (event) => {
+    if (event.channel) forEach(event.channel, (room) => room.joinRefused(event.error));
+  });
+  client.on("join", (event) => {
+    if (!isSelf(event.nick)) forEach(event.channel, (room) => room.memberJoined(event.nick));
+  });
+  client.on("part", (event) => {
+    if (isSelf(event.nick)) forEach(event.channel, (room) => room.selfParted());
+    else forEach(event.channel, (room) => room.memberLeft(event.nick));
+  });
+  client.on("kick", (event) => {
+    if (isSelf(event.kicked)) {
+      forEach(event.channel, (room) => relay("kick", () => room.kickedOut(event.nick, event.message)));
+    } else {
+      forEach(event.channel, (room) =>
+        room.memberLeft(event.kicked, { kicked: true, reason: event.message }),
+      );
+    }
+  });
+  // QUIT and NICK name no channel: every room the nick is in.
+  client.on("quit", (event) => {
+    for (const room of rooms) room.memberLeft(event.nick);
+  });
+  client.on("nick", (event) => {
+    if (isSelf(event.nick) || isSelf(event.new_nick)) {
+      for (const room of rooms) room.userNick = event.new_nick;
+      return;
+    }
+    for (const room of rooms) room.memberRenamed(event.nick, event.new_nick);
+  });
+  client.on("mode", (event) => {
+    if (isChannel(event.target)) forEach(event.target, (room) => room.modesChanged(event.modes));
+  });
+  // RPL_TOPIC on join (no nick), then RPL_TOPICWHOTIME; a TOPIC command names its setter.
+  client.on("topic", (event) =>
+    forEach(event.channel, (room) => {
+      if (event.nick) relay("topic", () => room.setSubject(event.topic, event.nick));
+      else room.subject = event.topic;
+    }),
+  );
+  client.on("topicsetby", (event) =>
+    forEach(event.channel, (room) => {
+      room.subjectBy = event.nick;
+    }),
+  );
+
+  const when = (event: { time: number | undefined }) =>
+    event.time !== undefined && Date.now() - event.time > 5000 ? new Date(event.time) : undefined;
+  const say = (event: MessageEvent, text: string) =>
+    forEach(event.target, (room) => {
+      const participant = event.from_server || !event.nick ? undefined : room.participantFor(event.nick);
+      const at = when(event);
+      const options = {
+        ...(event.tags.msgid ? { id: event.tags.msgid } : {}),
+        ...(at ? { when: at } : {}),
+      };
+      // From someone not on the channel (-n channels, services) or the server: said by the room.
+      if (participant) relay("channel message", () => participant.sendText(text, options));
+      else
+        relay("channel message", () => room.sendText(event.nick ? `<${event.nick}> ${text}` : text, options));
+    });
+  client.on("privmsg", (event) => {
+    if (isChannel(event.target)) say(event, ircToXmpp(event.message));
+  });
+  client.on("notice", (event) => {
+    if (isChannel(event.target)) say(event, ircToXmpp(event.message));
+  });
+  client.on("action", (event) => {
+    if (isChannel(event.target)) say(event, `/me ${ircToXmpp(event.message)}`);
+  });
+  client.on("tagmsg", (event) => {
+    if (isChannel(event.target)) relay("channel tags", async () => channelTags(rooms, event));
+  });
+}
+
+async function channelTags(rooms: ChannelRooms, event: TagmsgEvent): Promise<void> {
+  for (const room of rooms.of(event.target)) {
+    const participant = room.participantFor(event.nick);
+    if (!participant) continue;
+    const typing = event.tags["+typing"];
+    if (typing === "active") await participant.chatState("composing");
+    else if (typing === "paused") await participant.chatState("paused");
+    else if (typing === "done") await participant.chatState("active");
+    const react = event.tags["+draft/react"];
+    const reply = event.tags["+draft/reply"];
+    if (react && reply) await participant.react(reply, [react]);
+  }
+}
