@@ -6,6 +6,7 @@ import {
   type ChatState,
   type FormValues,
   LegacyContact,
+  type LegacyParticipant,
   LegacyRoom,
   type OutgoingMessage,
   type RegistrationType,
@@ -43,6 +44,9 @@ export class DemoRoom extends LegacyRoom<DemoSession> {
     this.subject = LOBBY_TOPIC;
     this.type = "group";
     this.userNick = this.session.username;
+    // The user runs the lobby: they may delete messages, remove members, set the topic.
+    this.userRole = "moderator";
+    this.userAffiliation = "admin";
     for (const member of lobby.members) {
       this.addParticipant(member, { contact: await this.session.contacts.byLegacyId(member) });
     }
@@ -55,8 +59,14 @@ export class DemoRoom extends LegacyRoom<DemoSession> {
     const failed = (err: unknown) => this.session.log.error({ err, room: this.legacyId }, "lobby event lost");
     lobby.on(
       "message",
-      (e) => void as(e.from)?.sendText(e.text, { id: e.id, replyTo: e.replyTo }).catch(failed),
+      (e) =>
+        void as(e.from)
+          ?.sendText(e.text, { id: e.id, replyTo: e.replyTo, ...(e.mentions && { mentions: e.mentions }) })
+          .catch(failed),
     );
+    lobby.on("read", (e) => void as(e.from)?.displayed(e.id).catch(failed));
+    lobby.on("moderated", (e) => void this.moderate(e.id, e).catch(failed));
+    lobby.on("topic", (e) => void this.setSubject(e.text, e.by).catch(failed));
     lobby.on("correction", (e) => void as(e.from)?.correct(e.id, e.text).catch(failed));
     lobby.on("retraction", (e) => void as(e.from)?.retract(e.id).catch(failed));
     lobby.on("reaction", (e) => void as(e.from)?.react(e.id, e.emojis).catch(failed));
@@ -68,7 +78,19 @@ export class DemoRoom extends LegacyRoom<DemoSession> {
           .then((contact) => this.join(e.member, { contact }))
           .catch(failed),
     );
-    lobby.on("left", (e) => void this.leave(e.member).catch(failed));
+    lobby.on("left", (e) => void this.leave(e.member, e).catch(failed));
+  }
+
+  override async onModerate(legacyId: string, reason?: string): Promise<void> {
+    this.session.lobby.moderate(legacyId, this.userNick, reason);
+  }
+
+  override async onKick(participant: LegacyParticipant, reason?: string): Promise<void> {
+    this.session.lobby.kick(participant.nick, reason);
+  }
+
+  override async onSetSubject(subject: string): Promise<void> {
+    this.session.lobby.setTopic(subject, this.userNick);
   }
 }
 
@@ -84,7 +106,8 @@ export class DemoSession extends BaseSession<DemoGateway, DemoContact> {
   override async login(): Promise<string> {
     const { username, password } = this.registration as { username: string; password: string };
     await sleep(this.gateway.options["login-delay"] * 1000);
-    const client = (this.client = this.gateway.logIn(username, password));
+    const client = this.gateway.logIn(username, password);
+    this.client = client;
     this.username = username;
     this.lobby = new DemoLobby();
     client.on("message", (e) => this.showMessage(e));
@@ -132,7 +155,11 @@ export class DemoSession extends BaseSession<DemoGateway, DemoContact> {
 
   override async onMessage(chat: DemoContact | DemoRoom, message: OutgoingMessage): Promise<string> {
     if (chat instanceof DemoRoom)
-      return this.lobby.send(message.body, { replyTo: message.replyTo?.legacyId });
+      return this.lobby.send(message.body, {
+        replyTo: message.replyTo?.legacyId,
+        nick: chat.userNick,
+        mentions: message.mentions,
+      });
     // Returns once the network has it on disk: a crash before then leaves it to the inbound journal.
     return this.client.sendMessage(chat.legacyId, message.body, { replyTo: message.replyTo?.legacyId });
   }

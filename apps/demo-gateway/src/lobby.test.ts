@@ -106,4 +106,57 @@ forEachDriver((driver) => {
       expect(joined!.attrs.type).toBeUndefined();
     });
   });
+
+  describe("the user runs the lobby", () => {
+    const iq = async (id: string, payload: string) => {
+      await transport.inject(`<iq type="set" id="${id}" from="${ROMEO}/pc" to="${LOBBY}">${payload}</iq>`);
+      await settle();
+      return drain(transport);
+    };
+
+    it("joins as moderator: mentioning echo gets a mention back, mentioning alice her read marker", async () => {
+      const sent = await joinLobby();
+      const self = sent.find((s) => s.attrs.from === `${LOBBY}/romeo`)!;
+      expect(self.getChild("x", MUC_USER)!.getChild("item")!.attrs).toMatchObject({
+        role: "moderator",
+        affiliation: "admin",
+      });
+      const [, read, answer] = await say("<body>alice, echo: ping</body>", "m1");
+      expect(read!.attrs.from).toBe(`${LOBBY}/alice`);
+      expect(read!.getChild("displayed", "urn:xmpp:chat-markers:0")!.attrs.id).toBe("m1");
+      expect(answer!.getChildText("body")).toBe("romeo: echo: alice, echo: ping");
+      expect(answer!.getChild("reference", "urn:xmpp:reference:0")!.attrs).toMatchObject({
+        type: "mention",
+        uri: `xmpp:${LOBBY}/romeo`,
+        begin: "0",
+        end: "5",
+      });
+    });
+
+    it("deletes echo's answer for everyone (XEP-0425), removes bob (307) and sets the topic", async () => {
+      await joinLobby();
+      const [, answer] = await say("<body>hi</body>", "m1");
+      const moderated = await iq(
+        "mod1",
+        `<moderate xmlns="urn:xmpp:message-moderate:1" id="${answer!.attrs.id}"><retract xmlns="urn:xmpp:message-retract:1"/><reason>test</reason></moderate>`,
+      );
+      const retraction = moderated.find((s) => s.name === "message")!;
+      const retract = retraction.getChild("retract", "urn:xmpp:message-retract:1")!;
+      expect(retract.attrs.id).toBe(answer!.attrs.id);
+      expect(retract.getChild("moderated", "urn:xmpp:message-moderate:1")!.attrs.by).toBe(`${LOBBY}/romeo`);
+      expect(moderated.find((s) => s.name === "iq")!.attrs.type).toBe("result");
+
+      const kicked = await iq(
+        "k1",
+        `<query xmlns="http://jabber.org/protocol/muc#admin"><item nick="bob" role="none"><reason>nap</reason></item></query>`,
+      );
+      const gone = kicked.find((s) => s.name === "presence")!;
+      expect(gone.attrs).toMatchObject({ from: `${LOBBY}/bob`, type: "unavailable" });
+      expect(gone.getChild("x", MUC_USER)!.getChild("status")!.attrs.code).toBe("307");
+
+      const [subject] = await say("<subject>Quiet please</subject>", "s1");
+      expect(subject!.attrs.from).toBe(`${LOBBY}/romeo`);
+      expect(subject!.getChildText("subject")).toBe("Quiet please");
+    });
+  });
 });

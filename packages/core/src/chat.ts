@@ -11,6 +11,7 @@ import {
 import type { Logger } from "pino";
 import type { ChatHook } from "./chat-hooks.js";
 import type { GatewayHost } from "./host.js";
+import type { TextMention } from "./mentions.js";
 import { Outbox, type Send, SerialQueue } from "./outbox.js";
 import { MESSAGE_ENVELOPE_BYTES, splitText, xmlTextBytes } from "./split-text.js";
 
@@ -22,6 +23,8 @@ export interface OutgoingMessage {
   body: string;
   /** The message this one answers (XEP-0461), when the gateway knows its legacy id. */
   replyTo?: { legacyId: string } | undefined;
+  /** In rooms: the occupants the text names (XEP-0372 references, or nicks found in the text). */
+  mentions: readonly TextMention[];
   /** Everything the stanza carried, parsed. */
   parsed: ChatMessage;
   stanza: Element;
@@ -46,6 +49,8 @@ export interface SendTextOptions extends CarbonOption {
   replyFallback?: string;
   /** When it was sent, for messages the network delivers late or replays (XEP-0203 delay). */
   when?: Date;
+  /** In rooms: the occupants (or the user, by `userNick`) the text names, sent as XEP-0372 mentions. */
+  mentions?: readonly TextMention[];
   /**
    * The network may be delivering this message again (a replay from a cursor, see
    * BaseSession.cursor): when its `id` is already in the id map, it goes under the XMPP ids it had
@@ -55,8 +60,10 @@ export interface SendTextOptions extends CarbonOption {
   replayed?: boolean;
 }
 
-/** What an action hands to `LegacyChat.outgoing`: a message without its addresses. */
-export type OutgoingOptions = Omit<ChatMessageOptions, "from" | "to">;
+/** What an action hands to `LegacyChat.outgoing`: a message without its addresses (mentions: rooms only). */
+export type OutgoingOptions = Omit<ChatMessageOptions, "from" | "to"> & {
+  mentions?: readonly TextMention[];
+};
 
 /** What a chat needs of the session it belongs to (BaseSession is one). */
 export interface ChatSession {
@@ -151,6 +158,8 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
                 },
               }),
             ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
+            ...(index === 0 &&
+              options.mentions && { mentions: options.mentions.filter((m) => m.end <= part.length) }),
           },
           options.carbon,
         ),
@@ -243,6 +252,11 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
    */
   inOrder<T>(work: () => Promise<T>): Promise<T> {
     return this.#outbox.inOrder(work);
+  }
+
+  /** Who the user's message names (rooms find occupants' nicks; a 1:1 chat has no one to name). */
+  mentionsIn(_body: string, _stanza: Element): TextMention[] {
+    return [];
   }
 
   /** Runs `work` (the hooks for one message from the user) after the user's earlier messages. */
@@ -340,7 +354,11 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
    * with `carbon` a carbon from the user to the chat. Rooms override it (groupchat to each joined
    * resource).
    */
-  protected outgoing(sender: string, options: OutgoingOptions, carbon?: boolean): Send {
+  protected outgoing(
+    sender: string,
+    { mentions: _rooms, ...options }: OutgoingOptions,
+    carbon?: boolean,
+  ): Send {
     const { gateway, userJid } = this.session;
     if (carbon) {
       const inner = buildChatMessage({ ...options, from: userJid, to: this.jid });

@@ -37,9 +37,10 @@ import { routeMessage } from "./message-router.js";
 import { routePresence } from "./presence-router.js";
 import { PrivilegeWatch } from "./privilege-watch.js";
 import { servePuppetIdentity } from "./puppet-identity.js";
-import { serveRoomArchive } from "./room-mam.js";
 import { CapabilitiesCache } from "./puppet-info.js";
 import { StanzaAdmission } from "./rate-limit.js";
+import { serveRoomAdministration } from "./room-admin.js";
+import { serveRoomArchive } from "./room-mam.js";
 import { searchCommand, searchFeatures, serveSearch } from "./search.js";
 import type { AnySession } from "./session.js";
 import { Sessions } from "./sessions.js";
@@ -405,6 +406,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     });
     servePuppetIdentity(component, sessions, toPuppet);
     serveRoomArchive(component, this, sessions, toPuppet);
+    serveRoomAdministration(component, this, sessions, toPuppet);
     serveInBandRegistration(component, {
       registrar: this.registrar,
       multiStepHint: `Registering with this gateway takes more than one form. Use its "Register" command, or send "register" to ${this.domain}.`,

@@ -85,6 +85,7 @@ async function runHooks(
       xmppId: parsed.originId ?? parsed.id,
       body: parsed.body,
       replyTo: replyLegacyId === undefined ? undefined : { legacyId: replyLegacyId },
+      mentions: chat.mentionsIn(parsed.body, stanza),
       parsed,
       stanza,
     };

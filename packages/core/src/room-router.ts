@@ -105,14 +105,13 @@ export async function routeRoomMessage(session: AnySession, room: AnyRoom, stanz
     // Invitations, voice requests, chat-type messages to the bare room: said, not dropped.
     throw new XmppError("feature-not-implemented", "Only groupchat messages can be sent to this room.");
   }
-  if (parsed.kind === "private") {
-    throw new XmppError(
-      "feature-not-implemented",
-      "Private messages to group participants are not supported yet.",
-    );
-  }
+  if (parsed.kind === "private") throw privateMessageRefusal(room, parsed.nick);
   if (room.joinedNick(String(stanza.attrs.from ?? "")) === undefined) throw mucError("not-occupant");
-  if (parsed.subject !== undefined) throw mucError("forbidden");
+  if (parsed.subject !== undefined) {
+    // A subject change (XEP-0045 §8.1) is the network's to accept; it shows it with setSubject.
+    if (!room.overrides("onSetSubject")) throw mucError("forbidden");
+    return room.onSetSubject(parsed.subject);
+  }
   await dispatchToChat(session, room, stanza);
   const { message } = parsed;
   if (!message.hasContent || (message.body === undefined && !message.retraction && !message.reactions))
@@ -128,6 +127,20 @@ export async function routeRoomMessage(session: AnySession, room: AnyRoom, stanz
     ...(message.retraction !== undefined && { retractionOf: message.retraction }),
     ...(message.reactions && { reactions: message.reactions }),
   });
+}
+
+/**
+ * Private messages in a legacy group are the network's direct messages, which the gateway carries
+ * as 1:1 chats with contacts: the refusal says where to write instead.
+ */
+function privateMessageRefusal(room: AnyRoom, nick: string): XmppError {
+  const contact = room.participants.get(nick)?.contact;
+  return new XmppError(
+    "feature-not-implemented",
+    contact
+      ? `Private messages go through the person's own address: write to ${contact.jid}.`
+      : "Private messages to participants of this group are not available on this network.",
+  );
 }
 
 /** XEP-0410: a ping to a room or an occupant, answered by the room itself. Throws the error answer. */

@@ -1,25 +1,27 @@
 import {
-  buildGroupchatMessage,
   buildOccupantPresence,
-  buildSubjectMessage,
-  type ChatState,
   type Element,
   type MucAffiliation,
   type MucHistoryRequest,
   type MucRole,
   type MucStatusCode,
+  parseMentions,
   roomDiscoInfo,
+  XmppError,
 } from "@gangway/xmpp";
-import {
-  type CarbonOption,
-  type ChatSession,
-  LegacyChat,
-  type OutgoingOptions,
-  type SendTextOptions,
-} from "./chat.js";
-import type { AnyContact } from "./contact.js";
+import { type ChatSession, LegacyChat, type OutgoingOptions } from "./chat.js";
+import { mentionsFromXmpp, type TextMention } from "./mentions.js";
 import type { Send } from "./outbox.js";
+import { LegacyParticipant, type ParticipantOptions } from "./participant.js";
 import { type HistoryEntry, RoomArchive } from "./room-archive.js";
+import {
+  occupantPresence,
+  type RoomOutgoingOptions,
+  roomMessage,
+  SELF_OCCUPANT_ID,
+  selfPresence,
+  subjectMessage,
+} from "./room-stanzas.js";
 
 /**
  * `group`: a small private group (members-only, non-anonymous: occupants' JIDs are shown).
@@ -43,6 +45,9 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
   type: RoomType = "group";
   /** The user's nick in this room: the legacy network's name for them (joins get it, with 210). */
   userNick = "me";
+  /** The user's role here, from the network: its admins are moderators (and may moderate, kick). */
+  userRole: MucRole = "participant";
+  userAffiliation: MucAffiliation = "member";
   readonly #participants = new Map<string, LegacyParticipant>();
   /** The user's full JIDs joined to this room. */
   readonly #joined = new Set<string>();
@@ -56,6 +61,30 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
 
   /** Fill `name`, `subject`, `type`, `userNick` and the participants (`addParticipant`); called once. */
   async updateInfo(): Promise<void> {}
+
+  // The room's administration, asked by the user (XMPP → legacy). Like slidge's, these hooks are
+  // the room's (only rooms have them); the chat hooks (onMessage…) stay the session's. When the
+  // network confirms, the app shows the outcome with the legacy → XMPP action named in each.
+
+  /** The user, a moderator, deletes `legacyId` for everyone (XEP-0425); show it with `moderate`. */
+  async onModerate(_legacyId: string, _reason?: string): Promise<void> {
+    throw roomCannot("moderate messages");
+  }
+
+  /** The user, a moderator, removes `participant` (XEP-0045 §8.2); show it with `leave(nick, { kicked })`. */
+  async onKick(_participant: LegacyParticipant, _reason?: string): Promise<void> {
+    throw roomCannot("remove participants");
+  }
+
+  /** The user changes the subject (XEP-0045 §8.1); show it with `setSubject`. */
+  async onSetSubject(_subject: string): Promise<void> {
+    throw roomCannot("change the subject");
+  }
+
+  /** Whether this room's class overrides an administration hook (what disco and the router offer). */
+  overrides(hook: RoomHook): boolean {
+    return this[hook] !== LegacyRoom.prototype[hook];
+  }
 
   // ---- the participants ----
 
@@ -76,9 +105,7 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
   /** A participant (re)joins: added, and shown to the user's joined resources. */
   join(nick: string, options: ParticipantOptions = {}): Promise<LegacyParticipant> {
     const participant = this.addParticipant(nick, options);
-    return this.act(async () => this.#toJoined((to) => this.#occupantPresence(participant, to))).then(
-      () => participant,
-    );
+    return this.act(async () => this.#toJoined(occupantPresence(this, participant))).then(() => participant);
   }
 
   /** A participant leaves (`kicked`: status 307). */
@@ -87,8 +114,8 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
     if (!participant) return Promise.resolve();
     this.#participants.delete(nick);
     return this.act(async () =>
-      this.#toJoined((to) =>
-        this.#occupantPresence(participant, to, {
+      this.#toJoined(
+        occupantPresence(this, participant, {
           type: "unavailable",
           ...(options.kicked && { statusCodes: [307] }),
           ...(options.reason !== undefined && { reason: options.reason }),
@@ -101,7 +128,7 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
   rename(nick: string, newNick: string): Promise<void> {
     const participant = this.#participants.get(nick);
     if (!participant || nick === newNick || this.#participants.has(newNick)) return Promise.resolve();
-    const gone = this.#occupantPresenceFactory(participant, {
+    const gone = occupantPresence(this, participant, {
       type: "unavailable",
       newNick,
       statusCodes: [303],
@@ -109,14 +136,51 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
     this.#participants.delete(nick);
     participant.nick = newNick;
     this.#participants.set(newNick, participant);
-    return this.act(async () => this.#toJoined((to) => [gone(to), this.#occupantPresence(participant, to)]));
+    const back = occupantPresence(this, participant);
+    return this.act(async () => this.#toJoined((to) => [gone(to), back(to)]));
+  }
+
+  /**
+   * A participant's role or affiliation changed on the network (made admin, muted…), or, for
+   * `userNick`, the user's own: shown as the occupant's presence (110 for the user's).
+   */
+  setRole(nick: string, change: { role?: MucRole; affiliation?: MucAffiliation }): Promise<void> {
+    if (nick === this.userNick) {
+      this.userRole = change.role ?? this.userRole;
+      this.userAffiliation = change.affiliation ?? this.userAffiliation;
+      return this.act(async () => this.#toJoined((to) => selfPresence(this, to, [110])));
+    }
+    const participant = this.#participants.get(nick);
+    if (!participant) return Promise.resolve();
+    participant.role = change.role ?? participant.role;
+    participant.affiliation = change.affiliation ?? participant.affiliation;
+    return this.act(async () => this.#toJoined(occupantPresence(this, participant)));
+  }
+
+  /**
+   * A moderator (`by`: a nick, when the network says who) deleted `legacyId` for everyone:
+   * XEP-0425 moderated retraction to every joined resource. Unknown messages are skipped.
+   */
+  moderate(legacyId: string, options: { by?: string; reason?: string } = {}): Promise<void> {
+    return this.act(async () => {
+      const target = await this.xmppId(legacyId);
+      if (target === undefined) return undefined;
+      const { by, reason } = options;
+      const sender = by === undefined ? this.jid : `${this.jid}/${by}`;
+      const moderation = { ...(by !== undefined && { by }), ...(reason !== undefined && { reason }) };
+      return this.outgoing(sender, {
+        id: this.session.gateway.newStanzaId(),
+        retractionOf: target,
+        moderation,
+      });
+    });
   }
 
   /** The subject changed (by `nick`, if the network says who). */
   setSubject(subject: string, nick?: string): Promise<void> {
     this.subject = subject;
     this.subjectBy = nick;
-    return this.act(async () => this.#toJoined((to) => this.#subjectMessage(to)));
+    return this.act(async () => this.#toJoined((to) => subjectMessage(this, to)));
   }
 
   /** Runs `action` as `participant` (its `senderJid`): how a participant's actions reach the chat's. */
@@ -157,28 +221,16 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
       this.#joined.add(fullJid);
       const stanzas: Element[] = [];
       for (const participant of this.#participants.values()) {
-        stanzas.push(this.#occupantPresence(participant, fullJid));
+        stanzas.push(occupantPresence(this, participant)(fullJid));
       }
       const codes: MucStatusCode[] = [110];
       if (this.type === "group") codes.push(100);
       if (join.nick !== this.userNick) codes.push(210);
-      stanzas.push(
-        buildOccupantPresence({
-          room: this.jid,
-          nick: this.userNick,
-          to: fullJid,
-          ...(join.id !== undefined && { id: join.id }),
-          affiliation: "member",
-          role: "participant",
-          jid: fullJid,
-          statusCodes: codes,
-          occupantId: "occ-self",
-        }),
-      );
+      stanzas.push(selfPresence(this, fullJid, codes, join.id));
       for (const entry of await this.archive.select(join.history, new Date())) {
-        stanzas.push(this.#groupchat(entry, fullJid, entry.at));
+        stanzas.push(roomMessage(this, entry, fullJid, entry.at));
       }
-      stanzas.push(this.#subjectMessage(fullJid));
+      stanzas.push(subjectMessage(this, fullJid));
       return this.#sendAll(stanzas);
     });
   }
@@ -195,10 +247,10 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
         to: fullJid,
         ...(options.id !== undefined && { id: options.id }),
         type: "unavailable",
-        affiliation: "member",
+        affiliation: this.userAffiliation,
         role: "none",
         statusCodes: [110],
-        ...(wasJoined && { occupantId: "occ-self" }),
+        ...(wasJoined && { occupantId: SELF_OCCUPANT_ID }),
       });
       return () => this.session.gateway.send(stanza);
     });
@@ -218,6 +270,24 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
     return Promise.resolve();
   }
 
+  /** Who the user's message names: the XEP-0372 references to occupants, else nicks in the text. */
+  override mentionsIn(body: string, stanza: Element): TextMention[] {
+    const rawBody = stanza.getChildText("body") ?? body;
+    let references: ReturnType<typeof parseMentions> = [];
+    try {
+      references = parseMentions(stanza, rawBody);
+    } catch {
+      // Malformed references were refused before; here they would only cost the text's nicks.
+    }
+    return mentionsFromXmpp({
+      roomJid: this.jid,
+      body,
+      rawBody,
+      references,
+      isOccupant: (nick) => nick === this.userNick || this.#participants.has(nick),
+    });
+  }
+
   /** The room's disco#info (XEP-0045 §6.4). */
   discoInfo(node?: string): Element {
     const group = this.type === "group";
@@ -228,6 +298,7 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
       membersOnly: group,
       nonAnonymous: group,
       archive: this.archive.enabled,
+      moderation: this.userRole === "moderator" && this.overrides("onModerate"),
       ...(node !== undefined && { node }),
     });
   }
@@ -235,11 +306,7 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
   // ---- internals ----
 
   /** Groupchat messages from `sender` (a nick, or the room) to every joined resource; kept as history. */
-  protected override outgoing(
-    sender: string,
-    options: OutgoingOptions & { stanzaId?: string },
-    carbon?: boolean,
-  ): Send {
+  protected override outgoing(sender: string, options: RoomOutgoingOptions, carbon?: boolean): Send {
     const nick = carbon
       ? this.userNick
       : sender.length > this.jid.length
@@ -249,76 +316,19 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
       nick === undefined
         ? undefined
         : nick === this.userNick
-          ? "occ-self"
+          ? SELF_OCCUPANT_ID
           : this.#participants.get(nick)?.occupantId;
     const entry: HistoryEntry = { options, nick, occupantId, at: options.delay?.stamp ?? new Date() };
     // Chat states and markers are of the moment: only content is replayed to later joins.
     if (options.body !== undefined || options.retractionOf !== undefined || options.reactions) {
       this.archive.add(entry);
     }
-    return this.#sendAll([...this.#joined].map((to) => this.#groupchat(entry, to, options.delay?.stamp)));
+    return this.#toJoined((to) => roomMessage(this, entry, to, options.delay?.stamp));
   }
 
   /** An archived message as a MAM result carries it: built like the live one (room-mam.ts). */
   archivedStanza(entry: HistoryEntry, to: string): Element {
-    return this.#groupchat(entry, to, undefined);
-  }
-
-  #groupchat(entry: HistoryEntry, to: string, delay: Date | undefined): Element {
-    const {
-      delay: _ignored,
-      stanzaId,
-      ...options
-    } = entry.options as OutgoingOptions & { stanzaId?: string };
-    const stanza = buildGroupchatMessage({
-      ...options,
-      room: this.jid,
-      nick: entry.nick ?? "-",
-      to,
-      // Ids and stanza-ids are the same, so a client's reaction or retraction finds the message either way.
-      stanzaId: stanzaId ?? options.id,
-      ...(entry.occupantId !== undefined && { occupantId: entry.occupantId }),
-      ...(delay && { delay }),
-    });
-    // The room's own notices come from its bare JID.
-    if (entry.nick === undefined) stanza.attrs.from = this.jid;
-    return stanza;
-  }
-
-  #subjectMessage(to: string): Element {
-    return buildSubjectMessage({
-      room: this.jid,
-      to,
-      subject: this.subject,
-      ...(this.subjectBy !== undefined && { nick: this.subjectBy }),
-    });
-  }
-
-  #occupantPresenceFactory(
-    participant: LegacyParticipant,
-    extra: { type?: "unavailable"; statusCodes?: MucStatusCode[]; newNick?: string; reason?: string } = {},
-  ): (to: string) => Element {
-    const { nick, affiliation, role, occupantId, contact } = participant;
-    const jid = this.type === "group" && contact ? contact.jid : undefined;
-    return (to) =>
-      buildOccupantPresence({
-        room: this.jid,
-        nick,
-        to,
-        affiliation,
-        role: extra.type === "unavailable" ? "none" : role,
-        occupantId,
-        ...(jid !== undefined && { jid }),
-        ...extra,
-      });
-  }
-
-  #occupantPresence(
-    participant: LegacyParticipant,
-    to: string,
-    extra: { type?: "unavailable"; statusCodes?: MucStatusCode[]; reason?: string } = {},
-  ): Element {
-    return this.#occupantPresenceFactory(participant, extra)(to);
+    return roomMessage(this, entry, to);
   }
 
   /** One send of what `build` makes for each joined resource. */
@@ -336,54 +346,9 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
 
 export type AnyRoom = LegacyRoom<ChatSession>;
 
-export interface ParticipantOptions {
-  /** The participant's contact, when the network knows who it is: its JID shows in non-anonymous rooms. */
-  contact?: AnyContact;
-  /** Default `member`. */
-  affiliation?: MucAffiliation;
-  /** Default `participant` (`moderator` for the network's admins). */
-  role?: MucRole;
-}
+/** The room administration hooks an app may override. */
+export type RoomHook = "onModerate" | "onKick" | "onSetSubject";
 
-/**
- * Someone in a legacy group, shown as the occupant `room/nick`. Its actions are the room's chat
- * actions (LegacyChat) spoken as this occupant: groupchat messages to the user's joined resources,
- * in the room's call order, with the room's id maps.
- */
-export class LegacyParticipant {
-  readonly contact: AnyContact | undefined;
-  affiliation: MucAffiliation;
-  role: MucRole;
-
-  constructor(
-    readonly room: AnyRoom,
-    public nick: string,
-    options: ParticipantOptions,
-    /** XEP-0421: stable for this participant across nick changes. */
-    readonly occupantId: string,
-  ) {
-    this.contact = options.contact;
-    this.affiliation = options.affiliation ?? "member";
-    this.role = options.role ?? "participant";
-  }
-
-  sendText(body: string, options: SendTextOptions = {}): Promise<void> {
-    return this.room.speaking(this, () => this.room.sendText(body, options));
-  }
-
-  correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
-    return this.room.speaking(this, () => this.room.correct(legacyId, body, options));
-  }
-
-  retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
-    return this.room.speaking(this, () => this.room.retract(legacyId, options));
-  }
-
-  react(legacyId: string, emojis: readonly string[], options: CarbonOption = {}): Promise<void> {
-    return this.room.speaking(this, () => this.room.react(legacyId, emojis, options));
-  }
-
-  chatState(state: ChatState): Promise<void> {
-    return this.room.speaking(this, () => this.room.chatState(state));
-  }
+function roomCannot(what: string): XmppError {
+  return new XmppError("feature-not-implemented", `This gateway cannot ${what} in this group.`);
 }

@@ -13,10 +13,12 @@ import { createTestDatabase, onEachDriver } from "./test-databases.js";
 
 /**
  * The demo's group `lobby` joined by slixmpp's own MUC plugin (XEP-0045) through a real Prosody and
- * a real ejabberd: occupants, self-presence, subject, a message, its reflection and echo's answer.
+ * a real ejabberd: occupants, self-presence, subject, a message, its reflection and echo's answer;
+ * then every message feature both ways (muc_features.py).
  */
 
 const SCRIPT = fileURLToPath(new URL("../scripts/muc_client.py", import.meta.url));
+const FEATURES_SCRIPT = fileURLToPath(new URL("../scripts/muc_features.py", import.meta.url));
 const LOBBY = `lobby@${GW}`;
 
 const cleanups = new Cleanups();
@@ -40,8 +42,18 @@ const SERVERS: readonly [string, () => Promise<Server>][] = [
   ["ejabberd", () => startEjabberd({ componentDomain: GW })],
 ];
 
-function runMucClient(server: Server, args: Record<string, string>): Promise<MucResult & { stderr: string }> {
-  const argv = [SCRIPT, "--host", server.host ?? "127.0.0.1", "--port", String(server.c2sPort)];
+interface FeaturesResult {
+  ok: boolean;
+  error?: string;
+  steps: Record<string, unknown>;
+}
+
+function runMucClient<R = MucResult>(
+  server: Server,
+  args: Record<string, string>,
+  script = SCRIPT,
+): Promise<R & { stderr: string }> {
+  const argv = [script, "--host", server.host ?? "127.0.0.1", "--port", String(server.c2sPort)];
   for (const [name, value] of Object.entries(args)) argv.push(`--${name}`, value);
   return new Promise((resolve, reject) => {
     const child = spawn("/usr/bin/python3", argv, { stdio: ["ignore", "pipe", "pipe"] });
@@ -55,7 +67,7 @@ function runMucClient(server: Server, args: Record<string, string>): Promise<Muc
       clearTimeout(timer);
       const line = stdout.trim().split("\n").at(-1) ?? "";
       try {
-        resolve({ ...(JSON.parse(line) as MucResult), stderr });
+        resolve({ ...(JSON.parse(line) as R), stderr });
       } catch {
         reject(new Error(`no result from the MUC client: ${stdout}\n${stderr}`));
       }
@@ -65,11 +77,11 @@ function runMucClient(server: Server, args: Record<string, string>): Promise<Muc
 
 onEachDriver((driver) => {
   describe.each(SERVERS)("rooms through %s with slixmpp's MUC plugin", (_name, startServer) => {
-    it("joins lobby: occupants and subject, then 'hi' is reflected and echo answers", async () => {
+    /** A server, the demo gateway, and carol registered with it, as a user does once. */
+    async function carolRegistered(): Promise<Server> {
       const server = await startServer();
       cleanups.add(() => server.stop());
       await startDemoGateway(server, cleanups, { database: await createTestDatabase(driver, cleanups) });
-      // Registered with the gateway first, as a user does once.
       const registration = await runSlixmppClient({
         server,
         jid: "carol@localhost",
@@ -81,6 +93,11 @@ onEachDriver((driver) => {
         timeoutMs: 15_000,
       });
       expect(registration.errors, registration.stderr).toEqual([]);
+      return server;
+    }
+
+    it("joins lobby: occupants and subject, then 'hi' is reflected and echo answers", async () => {
+      const server = await carolRegistered();
 
       const result = await runMucClient(server, {
         jid: "carol@localhost/muc",
@@ -99,6 +116,29 @@ onEachDriver((driver) => {
       const bodies = result.messages.map((m) => [m.from, m.body]);
       expect(bodies).toContainEqual([`${LOBBY}/carol`, "hi"]);
       expect(bodies).toContainEqual([`${LOBBY}/echo`, "echo: hi"]);
+    });
+
+    it("carries every message feature both ways, and the user's moderation, kick and subject", async () => {
+      const server = await carolRegistered();
+      const result = await runMucClient<FeaturesResult>(
+        server,
+        { jid: "carol@localhost/muc", password: "pw", room: LOBBY, nick: "carol" },
+        FEATURES_SCRIPT,
+      );
+      expect(result.error, result.stderr).toBeUndefined();
+      expect(result.steps).toEqual({
+        text: "echo: hi",
+        correction: { body: "echo: hello", replaces: true },
+        reply: { to_echo_answer: true },
+        reaction: { on_own_message: true, emojis: ["👍"] },
+        marker: { displayed_own: true },
+        mention: { body: "carol: echo: alice, echo: ping", uri: `xmpp:${LOBBY}/carol`, begin: "0", end: "5" },
+        retraction: { of_echo_answer: true },
+        moderation: { of: true, by: `${LOBBY}/carol`, reason: "tidy" },
+        kick: { codes: [307] },
+        subject: { from: `${LOBBY}/carol` },
+      });
+      expect(result.ok).toBe(true);
     });
   });
 });
