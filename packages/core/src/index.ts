@@ -71,15 +71,11 @@ export type { GatewayHost, GatewayMeta } from "./host.js";
 export { UNKNOWN_MESSAGE_TEXT } from "./inbound-chat.js";
 export { gatewayStoppedText } from "./inbound-journal.js";
 export { createLogger, type Logger, REDACTED_PATHS, redactUrlCredentials } from "./logger.js";
+export type { TextMention } from "./mentions.js";
+export { LegacyParticipant, type ParticipantOptions, type ParticipantRoom } from "./participant.js";
 export { canSendIqAs } from "./privileges.js";
 export { CAPS_NODE, CapabilitiesCache, puppetDiscoInfo } from "./puppet-info.js";
-export {
-  type AnyRoom,
-  LegacyParticipant,
-  LegacyRoom,
-  type ParticipantOptions,
-  type RoomType,
-} from "./room.js";
+export { type AnyRoom, LegacyRoom, type RoomHook, type RoomType } from "./room.js";
 export { type HistoryEntry, RoomArchive } from "./room-archive.js";
 export { LegacyRooms, type RoomClass } from "./room-registry.js";
 export { type ContactClass, LegacyRoster } from "./roster.js";
