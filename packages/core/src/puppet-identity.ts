@@ -17,19 +17,34 @@ import {
   XmppError,
 } from "@gangway/xmpp";
 import type { LegacyContact } from "./contact.js";
+import type { AnyRoom } from "./room.js";
 import { roomFor } from "./room-router.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
 
-const ROOM_NO_PROFILE = "This room has no profile or picture.";
+const ROOM_NO_PROFILE = "A group has no profile beyond its name and picture (vcard-temp).";
 
 /** The contact a user's request to a puppet is about; the errors say why there is none. */
 async function contactFor(sessions: Sessions<AnySession>, { from, to }: IqContext): Promise<LegacyContact> {
   const session = sessions.require(from.bare().toString(), { loggedIn: true });
   // Routed here only for `local@gateway` addresses, so the local part is there.
-  // A room is no contact: asking for its vCard must not create one (rooms have no avatar yet).
+  // A room is no contact: asking for its profile must not create one.
   if (roomFor(session.gateway, session, to.local!)) throw new XmppError("item-not-found", ROOM_NO_PROFILE);
   return session.contacts.byJidLocal(to.local!);
+}
+
+/** XEP-0486: a group's vCard is its name and picture, which clients fetch from the room's JID. */
+function roomOf(sessions: Sessions<AnySession>, { from, to }: IqContext): AnyRoom | undefined {
+  const session = sessions.get(from.bare().toString());
+  return session?.isLoggedIn && to.resource === "" ? roomFor(session.gateway, session, to.local!) : undefined;
+}
+
+function roomProfile(room: AnyRoom): VCardInfo {
+  const { avatar, name } = room;
+  return {
+    ...(name !== undefined && { fullName: name }),
+    ...(avatar && { avatar: { type: avatar.type, data: avatar.data } }),
+  };
 }
 
 async function profile(contact: LegacyContact): Promise<VCardInfo> {
@@ -49,9 +64,11 @@ export function servePuppetIdentity(
   toPuppet: (to: string) => boolean,
 ): void {
   const { iq } = component;
-  iq.handle({ namespace: NS_VCARD_TEMP, type: "get", to: toPuppet }, async (ctx) =>
-    vcardTempElement(await profile(await contactFor(sessions, ctx))),
-  );
+  iq.handle({ namespace: NS_VCARD_TEMP, type: "get", to: toPuppet }, async (ctx) => {
+    const room = roomOf(sessions, ctx);
+    if (room) return vcardTempElement(roomProfile(room));
+    return vcardTempElement(await profile(await contactFor(sessions, ctx)));
+  });
   iq.handle({ namespace: NS_VCARD4, type: "get", to: toPuppet }, async (ctx) =>
     vcard4Element(await (await contactFor(sessions, ctx)).fetchVCard()),
   );

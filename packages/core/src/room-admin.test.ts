@@ -288,6 +288,14 @@ forEachDriver((driver) => {
       expect(calls).toContain("lobby displayed A9");
     });
 
+    it("shows what the user wrote from the network's own app as theirs (carbon: from their nick)", async () => {
+      await room().sendText("sent from my phone", { id: "U1", carbon: true });
+      const own = transport.nextSent();
+      expect(own.attrs).toMatchObject({ type: "groupchat", from: `${ROOM}/romeo`, to: `${USER}/pc` });
+      expect(own.getChildText("body")).toBe("sent from my phone");
+      expect(own.getChild("occupant-id", "urn:xmpp:occupant-id:0")!.attrs.id).toBe("occ-self");
+    });
+
     it("refuses private messages to occupants with where to write instead", async () => {
       await transport.inject(
         `<message type="chat" id="p1" from="${USER}/pc" to="${ROOM}/alice"><body>psst</body></message>`,

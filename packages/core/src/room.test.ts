@@ -266,13 +266,35 @@ forEachDriver((driver) => {
       expect(items.map((i) => i.attrs)).toEqual([{ jid: ROOM, name: "Lobby" }]);
     });
 
-    it("answers a room's vCard request with item-not-found, without making the room a contact", async () => {
+    it("serves the group's name and picture as its vCard (XEP-0486), without making the room a contact", async () => {
+      const vcard = async (id: string, payload = `<vCard xmlns="vcard-temp"/>`) => {
+        await transport.inject(`<iq type="get" id="${id}" from="${USER}/pc" to="${ROOM}">${payload}</iq>`);
+        return transport.nextSent();
+      };
+      const plain = (await vcard("v1")).getChild("vCard", "vcard-temp")!;
+      expect(plain.getChildText("FN")).toBe("Lobby");
+      expect(plain.getChild("PHOTO")).toBeUndefined();
+
+      await join("pc");
+      drain(transport);
+      const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+      await room().setAvatar(png, "image/png");
+      const update = transport.nextSent();
+      expect(update.attrs).toMatchObject({ from: ROOM, to: `${USER}/pc` });
+      const hash = update.getChild("x", "vcard-temp:x:update")!.getChildText("photo");
+      expect(hash).toMatch(/^[0-9a-f]{40}$/);
+      await room().setAvatar(png, "image/png"); // the same picture: nothing to tell
+      transport.expectNothingSent();
+      const photo = (await vcard("v2")).getChild("vCard", "vcard-temp")!.getChild("PHOTO")!;
+      expect(Buffer.from(photo.getChildText("BINVAL")!, "base64")).toEqual(Buffer.from(png));
+      expect(photo.getChildText("TYPE")).toBe("image/png");
       await transport.inject(
-        `<iq type="get" id="v1" from="${USER}/pc" to="${ROOM}"><vCard xmlns="vcard-temp"/></iq>`,
+        `<iq type="get" id="d1" from="${USER}/pc" to="${ROOM}"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`,
       );
-      const reply = transport.nextSent();
-      expect(reply.attrs).toMatchObject({ type: "error", id: "v1" });
-      expect(reply.getChild("error")!.getChild("item-not-found", STANZAS)).toBeDefined();
+      expect(transport.nextSent().toString()).toContain(hash!);
+
+      const vcard4 = await vcard("v3", `<vcard xmlns="urn:ietf:params:xml:ns:vcard-4.0"/>`);
+      expect(vcard4.getChild("error")!.getChild("item-not-found", STANZAS)).toBeDefined();
       expect(gateway.sessionFor(USER)!.contacts.known("lobby")).toBeUndefined();
     });
 

@@ -1,11 +1,14 @@
 import {
+  avatarHash,
   buildOccupantPresence,
   type Element,
+  imageSize,
   type MucAffiliation,
   type MucHistoryRequest,
   type MucRole,
   type MucStatusCode,
   parseMentions,
+  roomAvatarPresence,
   roomDiscoInfo,
   XmppError,
 } from "@gangway/xmpp";
@@ -53,6 +56,7 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
   readonly #joined = new Set<string>();
   /** What the room said, in the store: MAM (room-mam.ts) and `<history/>` on join. */
   readonly archive = new RoomArchive(this);
+  #avatar: RoomAvatar | null = null;
   /** The participant whose action is being called (see `senderJid`). */
   #speaker: LegacyParticipant | undefined;
   #occupantIds = 0;
@@ -183,6 +187,19 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
     return this.act(async () => this.#toJoined((to) => subjectMessage(this, to)));
   }
 
+  /** The group's picture: the room's vCard photo, its hash in disco (XEP-0486). */
+  get avatar(): RoomAvatar | null {
+    return this.#avatar;
+  }
+
+  /** Sets the group's picture (image bytes, null for none); joined resources are told to fetch it. */
+  setAvatar(data: Uint8Array | null, type?: string): Promise<void> {
+    const id = data ? avatarHash(data) : null;
+    if ((this.#avatar?.id ?? null) === id) return Promise.resolve();
+    this.#avatar = data && id ? { id, data, type: type ?? imageSize(data)?.type ?? "image/png" } : null;
+    return this.act(async () => this.#toJoined((to) => roomAvatarPresence({ room: this.jid, to, hash: id })));
+  }
+
   /** Runs `action` as `participant` (its `senderJid`): how a participant's actions reach the chat's. */
   speaking<T>(participant: LegacyParticipant, action: () => T): T {
     this.#speaker = participant;
@@ -299,6 +316,7 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
       nonAnonymous: group,
       archive: this.archive.enabled,
       moderation: this.userRole === "moderator" && this.overrides("onModerate"),
+      ...(this.#avatar && { avatarHash: this.#avatar.id }),
       ...(node !== undefined && { node }),
     });
   }
@@ -345,6 +363,13 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
 }
 
 export type AnyRoom = LegacyRoom<ChatSession>;
+
+export interface RoomAvatar {
+  /** Hex SHA-1 of `data` (XEP-0153/XEP-0486). */
+  readonly id: string;
+  readonly data: Uint8Array;
+  readonly type: string;
+}
 
 /** The room administration hooks an app may override. */
 export type RoomHook = "onModerate" | "onKick" | "onSetSubject";

@@ -187,6 +187,7 @@ export {
   parseRoomMessage,
   type RoomInfo,
   type RoomMessage,
+  roomAvatarPresence,
   roomDiscoInfo,
   roomDiscoItems,
   type SubjectMessageOptions,

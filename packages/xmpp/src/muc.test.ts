@@ -9,6 +9,7 @@ import {
   mucPingError,
   mucPingReply,
   parseRoomMessage,
+  roomAvatarPresence,
   roomDiscoInfo,
   roomDiscoItems,
 } from "./muc.js";
@@ -333,5 +334,15 @@ describe("XEP-0410 self-ping", () => {
     expect(missing.getChild("error")?.getChild("item-not-found")).toBeDefined();
     expect(mucPingError("joined")).toBeUndefined();
     expect(mucPingError("not-joined")?.condition).toBe("not-acceptable");
+  });
+});
+
+describe("roomAvatarPresence", () => {
+  it("is a bare-room presence with the XEP-0153 hash, empty when the picture is gone", () => {
+    const set = roomAvatarPresence({ room: "lobby@gw.example", to: "romeo@example.org/pc", hash: "ab12" });
+    expect(set.attrs).toEqual({ from: "lobby@gw.example", to: "romeo@example.org/pc" });
+    expect(set.getChild("x", "vcard-temp:x:update")!.getChildText("photo")).toBe("ab12");
+    const removed = roomAvatarPresence({ room: "lobby@gw.example", to: "romeo@example.org/pc", hash: null });
+    expect(removed.getChild("x", "vcard-temp:x:update")!.getChildText("photo")).toBe("");
   });
 });

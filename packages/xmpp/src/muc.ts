@@ -13,6 +13,7 @@ import { buildForm, type FormField } from "./forms.js";
 import { JID } from "./jid.js";
 import { NS_MODERATE } from "./muc-moderation.js";
 import { mucError, NS_MUC, NS_MUC_USER, NS_OCCUPANT_ID } from "./muc-presence.js";
+import { NS_VCARD_UPDATE } from "./presence.js";
 import { buildMention, type Mention, parseMentions } from "./references.js";
 import { sanitizeXmlText } from "./xml-text.js";
 
@@ -107,6 +108,19 @@ export function roomDiscoInfo(info: RoomInfo): Element {
     features,
     forms: [buildForm({ type: "result", formType: NS_MUC_ROOMINFO, fields, values })],
   });
+}
+
+/**
+ * XEP-0486: the room's bare-JID presence that tells a joined resource its avatar changed
+ * (`hash`: hex SHA-1 of the picture, or null when it was removed); clients then fetch the room's
+ * vCard.
+ */
+export function roomAvatarPresence(options: { room: string; to: string; hash: string | null }): Element {
+  return xml(
+    "presence",
+    { from: options.room, to: options.to },
+    xml("x", { xmlns: NS_VCARD_UPDATE }, xml("photo", {}, options.hash ?? "")),
+  );
 }
 
 /**
