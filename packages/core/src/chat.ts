@@ -102,6 +102,14 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
     readonly jidLocal: string,
   ) {}
 
+  /**
+   * The key of this chat's id maps in the store: the legacy id, which rooms prefix so that a group
+   * and a contact with the same legacy id (networks number both alike) keep separate maps.
+   */
+  protected get idMapKey(): string {
+    return this.legacyId;
+  }
+
   /** The chat's bare JID, which the user writes to. */
   get jid(): string {
     return `${this.jidLocal}@${this.session.gateway.domain}`;
@@ -284,7 +292,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   mapMessage(legacyId: string, xmppId: string, direction: "in" | "out"): void {
     const { gateway, user } = this.session;
     gateway.store.messageIds
-      .add(user.id, { chat: this.legacyId, legacyId, xmppId, direction })
+      .add(user.id, { chat: this.idMapKey, legacyId, xmppId, direction })
       // Shown anyway: losing an id map costs a later edit of this message, not the message.
       .catch((err: unknown) => this.session.log.error({ err }, "could not store a message's id map"));
   }
@@ -292,12 +300,12 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   /** The first XMPP id of a legacy message (the one corrections and reactions must reference). */
   async xmppId(legacyId: string): Promise<string | undefined> {
     const { gateway, user } = this.session;
-    return (await gateway.store.messageIds.first(user.id, this.legacyId, legacyId))?.xmppId;
+    return (await gateway.store.messageIds.first(user.id, this.idMapKey, legacyId))?.xmppId;
   }
 
   /** The legacy id behind an XMPP id the user's client refers to (a correction, a reaction, a marker). */
   legacyIdOf(xmppId: string): Promise<string | undefined> {
-    return this.session.gateway.store.messageIds.legacyId(this.session.user.id, this.legacyId, xmppId);
+    return this.session.gateway.store.messageIds.legacyId(this.session.user.id, this.idMapKey, xmppId);
   }
 
   async #requireXmppId(legacyId: string): Promise<string> {
@@ -310,7 +318,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
 
   async #referenceTo(legacyId: string): Promise<{ xmppId: string; fromUser: boolean } | undefined> {
     const { gateway, user } = this.session;
-    const pair = await gateway.store.messageIds.first(user.id, this.legacyId, legacyId);
+    const pair = await gateway.store.messageIds.first(user.id, this.idMapKey, legacyId);
     return pair && { xmppId: pair.xmppId, fromUser: pair.direction === "out" };
   }
 
@@ -342,7 +350,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
     // The first lookup is served from memory for recent messages; only a known one costs a query.
     if ((await this.xmppId(options.id)) === undefined) return [];
     const { gateway, user } = this.session;
-    return gateway.store.messageIds.xmppIds(user.id, this.legacyId, options.id);
+    return gateway.store.messageIds.xmppIds(user.id, this.idMapKey, options.id);
   }
 
   #newId(): string {

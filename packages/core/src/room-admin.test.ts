@@ -288,6 +288,14 @@ forEachDriver((driver) => {
       expect(calls).toContain("lobby displayed A9");
     });
 
+    it("keeps a room's id maps apart from a contact's with the same legacy id", async () => {
+      await room().participants.get("alice")!.sendText("in the room", { id: "X1" });
+      const inRoom = transport.nextSent();
+      const namesake = await gateway.sessionFor(USER)!.contacts.byLegacyId("lobby");
+      expect(await namesake.xmppId("X1")).toBeUndefined();
+      expect(await room().xmppId("X1")).toBe(inRoom.attrs.id);
+    });
+
     it("shows what the user wrote from the network's own app as theirs (carbon: from their nick)", async () => {
       await room().sendText("sent from my phone", { id: "U1", carbon: true });
       const own = transport.nextSent();

@@ -282,6 +282,10 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
     return this.act(async () => this.outgoing(sender, options));
   }
 
+  protected override get idMapKey(): string {
+    return `room:${this.legacyId}`;
+  }
+
   /** Groupchat has no delivery receipts from the room: the reflection says the message went through. */
   override acknowledge(): Promise<void> {
     return Promise.resolve();
