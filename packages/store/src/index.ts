@@ -33,6 +33,7 @@ export type {
   RoomArchiveQuery,
   RoomArchiveRepository,
 } from "./repositories/room-archive.js";
+export type { RoomBookmarkRepository, RoomBookmarkVia } from "./repositories/room-bookmarks.js";
 export type { ListUsersOptions, NewUser, UserPatch, UserRepository, UserRow } from "./repositories/users.js";
 export { generateKeyMaterial, keyFromMaterial, SEALED_PREFIX, SecretBox } from "./secret-box.js";
 export { openStore, type Store } from "./store.js";

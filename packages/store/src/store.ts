@@ -16,6 +16,7 @@ import {
 } from "./repositories/pending-registrations.js";
 import { createReplayCursorRepository, type ReplayCursorRepository } from "./repositories/replay-cursors.js";
 import { createRoomArchiveRepository, type RoomArchiveRepository } from "./repositories/room-archive.js";
+import { createRoomBookmarkRepository, type RoomBookmarkRepository } from "./repositories/room-bookmarks.js";
 import { createUserRepository, type UserRepository } from "./repositories/users.js";
 import { RetryPolicy } from "./retry.js";
 
@@ -37,6 +38,8 @@ export interface Store {
   readonly replayCursors: ReplayCursorRepository;
   /** What each of a user's rooms said (XEP-0313 MAM, `<history/>`), bounded per room. */
   readonly roomArchive: RoomArchiveRepository;
+  /** The rooms each user was already bookmarked or invited to (one row per room). */
+  readonly roomBookmarks: RoomBookmarkRepository;
   /** Resolves when the database answers a trivial query; throws StoreUnavailableError otherwise. */
   healthCheck(): Promise<void>;
   /** Writes what is still batched, then closes connections (PostgreSQL) or the file (SQLite). Idempotent. */
@@ -115,6 +118,7 @@ function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLo
     inboundJournal: withStoreErrors(inboundJournal, retry, translate),
     replayCursors: withStoreErrors(createReplayCursorRepository(db, tables), retry, translate),
     roomArchive: withStoreErrors(roomArchive, retry, translate),
+    roomBookmarks: withStoreErrors(createRoomBookmarkRepository(db, tables), retry, translate),
     async healthCheck() {
       try {
         await driver.ping();

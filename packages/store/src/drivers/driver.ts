@@ -21,6 +21,7 @@ export interface Tables {
   inboundJournal: typeof tables.inboundJournal;
   replayCursors: typeof tables.replayCursors;
   roomArchive: typeof tables.roomArchive;
+  roomBookmarks: typeof tables.roomBookmarks;
 }
 
 /** 'in': the message came from the legacy network; 'out': the XMPP user sent it. */

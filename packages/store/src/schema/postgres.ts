@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -197,5 +198,27 @@ export const roomArchive = pgTable(
     uniqueIndex("room_archive_id_unique").on(table.userId, table.room, table.archiveId),
     index("room_archive_order").on(table.userId, table.room, table.id),
     index("room_archive_time").on(table.userId, table.room, table.at),
+  ],
+);
+
+/**
+ * The rooms a user was already told about, so each is bookmarked (XEP-0402) or invited to
+ * (XEP-0249) once, not at every login: one row per (user, room). `via` says how, so a room only
+ * invited to gets its bookmark once the server grants the PEP privilege. Removed with the room.
+ */
+export const roomBookmarks = pgTable(
+  "room_bookmarks",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** Legacy id of the room. */
+    room: text("room").notNull(),
+    via: text("via", { enum: ["pep", "invitation"] }).notNull(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.userId, table.room] }),
+    check("room_bookmarks_via_check", sql`${table.via} in ('pep', 'invitation')`),
   ],
 );

@@ -150,6 +150,22 @@ export const roomArchive = sqliteTable(
   ],
 );
 
+export const roomBookmarks = sqliteTable(
+  "room_bookmarks",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    room: text("room").notNull(),
+    via: text("via", { enum: ["pep", "invitation"] }).notNull(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.userId, table.room] }),
+    check("room_bookmarks_via_check", sql`${table.via} in ('pep', 'invitation')`),
+  ],
+);
+
 // ---- compile-time check: both schemas read and write the same rows ----
 
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -169,5 +185,6 @@ export type SchemasAlike = AllTrue<
     ...Alike<typeof postgres.inboundJournal, typeof inboundJournal>,
     ...Alike<typeof postgres.replayCursors, typeof replayCursors>,
     ...Alike<typeof postgres.roomArchive, typeof roomArchive>,
+    ...Alike<typeof postgres.roomBookmarks, typeof roomBookmarks>,
   ]
 >;
