@@ -1,8 +1,8 @@
-import type { Store } from "@gangway/store";
+import { type Store, StoreUnavailableError } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import type { MemoryTransport } from "@gangway/testing";
 import type { Element, FormValues } from "@gangway/xmpp";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { OutgoingMessage } from "./chat.js";
 import { LegacyContact } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
@@ -167,6 +167,20 @@ forEachDriver((driver) => {
       expect(bodies(await join(`<history maxchars="0"/>`, "b"))).toEqual([]);
       expect(bodies(await join(`<history since="2999-01-01T00:00:00Z"/>`, "c"))).toEqual([]);
       expect(bodies(await join(`<history since="2000-01-01T00:00:00Z"/>`, "d"))).toHaveLength(5);
+    });
+    it("lets the user in without history when the archive cannot be read", async () => {
+      await conversation();
+      vi.spyOn(store.roomArchive, "query").mockRejectedValue(
+        new StoreUnavailableError(driver.name, "test", "down for the test"),
+      );
+      const answer = await join(`<history maxstanzas="10"/>`, "late");
+      expect(answer.filter((stanza) => stanza.getChildText("body") !== null)).toEqual([]);
+      const self = answer.find((stanza) => stanza.attrs.from === `${ROOM}/romeo` && stanza.is("presence"));
+      expect(self?.attrs.to).toBe(`${USER}/late`);
+      // The MAM query says why it cannot answer, as a temporary failure.
+      const refused = await query("o1", "<max>5</max>");
+      expect(condition(refused.reply)).toBe("service-unavailable");
+      expect(refused.reply.getChild("error")!.attrs.type).toBe("wait");
     });
   });
 

@@ -59,7 +59,8 @@ export class RoomArchive {
 
   /**
    * What a join's `<history/>` asks for (XEP-0045 §7.2.15: maxstanzas, seconds, since;
-   * maxchars="0" is none), newest last, at most JOIN_HISTORY_MAX.
+   * maxchars="0" is none), newest last, at most JOIN_HISTORY_MAX; none when the database cannot
+   * be read.
    */
   async select(request: MucHistoryRequest | undefined, now: Date): Promise<HistoryEntry[]> {
     const cap = (this.constructor as typeof RoomArchive).JOIN_HISTORY_MAX;
@@ -69,12 +70,19 @@ export class RoomArchive {
     if (request?.seconds !== undefined) starts.push(now.getTime() - request.seconds * 1000);
     // `since` is exclusive: what was sent after it.
     if (request?.since !== undefined) starts.push(request.since.getTime() + 1);
-    const page = await this.query({
-      max,
-      fromEnd: true,
-      ...(starts.length > 0 && { start: new Date(Math.max(...starts)) }),
-    });
-    return page?.entries ?? [];
+    try {
+      const page = await this.query({
+        max,
+        fromEnd: true,
+        ...(starts.length > 0 && { start: new Date(Math.max(...starts)) }),
+      });
+      return page?.entries ?? [];
+    } catch (err) {
+      // The join goes on without history: a database outage must not keep the user out of the room.
+      const { session, legacyId } = this.room;
+      session.log.warn({ err, room: legacyId }, "could not read the room's history for a join");
+      return [];
+    }
   }
 
   /** A page of the archive (see RoomArchiveQuery); undefined when a bounding id is unknown. */
