@@ -1,5 +1,6 @@
 import type { MessageType, PresenceType } from "./builders.js";
 import { type Element, type ElementChild, type XmlChildInput, xml } from "./element.js";
+import { type SharedFile, sharedFileElements } from "./file-sharing.js";
 import { JID } from "./jid.js";
 import { MESSAGE_LIMITS, readReaction } from "./message-limits.js";
 import { NS_NICK, NS_VCARD_UPDATE, type PresenceShow } from "./presence.js";
@@ -324,6 +325,8 @@ export interface ChatMessageOptions {
    * receipts, `<no-store/>` on a message that carries nothing but a chat state.
    */
   storeHint?: StoreHint;
+  /** A file shared by URL (XEP-0066 and XEP-0447); the body should be its URL for inline display. */
+  attachment?: SharedFile;
 }
 
 /**
@@ -394,6 +397,7 @@ export function buildChatMessage(options: ChatMessageOptions): Element {
     );
   }
   if (displayed !== undefined) children.push(xml("displayed", { xmlns: NS_CHAT_MARKERS, id: displayed }));
+  if (options.attachment) children.push(...sharedFileElements(options.attachment));
   if (options.originId) children.push(xml("origin-id", { xmlns: NS_SID, id }));
   if (options.delay) {
     children.push(

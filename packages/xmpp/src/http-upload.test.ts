@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { XmppComponent } from "./component.js";
 import { type Element, parseXml } from "./element.js";
@@ -9,6 +10,7 @@ import {
   outOfBandMessage,
   requestUploadSlot,
   type UploadSlot,
+  uploadStreamToSlot,
   uploadToSlot,
 } from "./http-upload.js";
 import { captureLogger } from "./test-support/capture-logger.js";
@@ -439,5 +441,60 @@ describe("outOfBandMessage", () => {
         url: "javascript:alert(1)",
       }),
     ).toThrow(RangeError);
+  });
+});
+
+describe("uploadStreamToSlot", () => {
+  /** `count` chunks of 64 KiB, each filled with its index, made as they are read. */
+  const chunks = (count: number) =>
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < count; i++) yield new Uint8Array(64 * 1024).fill(i);
+      })(),
+    );
+
+  it("PUTs the stream with the slot's headers and its Content-Length, and returns the GET URL", async () => {
+    const { base, received } = await startHttpServer((_, reply) => reply(201));
+    const slot = slotAt(base);
+    expect(await uploadStreamToSlot(slot, chunks(80), 80 * 64 * 1024, "image/png")).toBe(slot.getUrl);
+    const [put] = received;
+    expect(put!.method).toBe("PUT");
+    expect(put!.url).toBe("/upload/slot-1/qr.png?sig=also-secret");
+    expect(put!.headers).toMatchObject({
+      authorization: SECRET,
+      cookie: "session=cookie-secret",
+      "content-type": "image/png",
+      "content-length": String(80 * 64 * 1024),
+    });
+    expect(put!.headers["transfer-encoding"]).toBeUndefined();
+    expect(put!.body.length).toBe(80 * 64 * 1024);
+    expect(put!.body[79 * 64 * 1024]).toBe(79);
+  });
+
+  it("fails on a stream longer or shorter than announced, without naming the slot's path", async () => {
+    const { base } = await startHttpServer((_, reply) => reply(201));
+    await expect(uploadStreamToSlot(slotAt(base), chunks(3), 2 * 64 * 1024, "image/png")).rejects.toThrow(
+      `HTTP upload to ${base} failed: the file is larger than announced.`,
+    );
+    await expect(uploadStreamToSlot(slotAt(base), chunks(1), 2 * 64 * 1024, "image/png")).rejects.toThrow(
+      `HTTP upload to ${base} failed: the file is smaller than announced.`,
+    );
+  });
+
+  it("reports the server's refusal with its status", async () => {
+    const { base } = await startHttpServer((_, reply) => reply(413));
+    const failure = await uploadStreamToSlot(slotAt(base), chunks(2), 2 * 64 * 1024, "image/png").catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(HttpUploadError);
+    expect((failure as HttpUploadError).status).toBe(413);
+    expect(String(failure)).not.toContain("secret");
+  });
+
+  it("gives up when nothing moves for idleMs", async () => {
+    const { base } = await startHttpServer(() => {}); // reads the body, never answers
+    await expect(
+      uploadStreamToSlot(slotAt(base), chunks(1), 64 * 1024, "image/png", { idleMs: 200 }),
+    ).rejects.toThrow(`HTTP upload to ${base} timed out: nothing moved for 200 ms.`);
   });
 });

@@ -1,3 +1,7 @@
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { message } from "./builders.js";
 import { type Element, xml } from "./element.js";
 import { XmppError } from "./errors.js";
@@ -190,6 +194,71 @@ export async function uploadToSlot(
     throw new HttpUploadError(`${target} failed: the server answered HTTP ${response.status}${reason}.`, {
       status: response.status,
     });
+  }
+  return slot.getUrl;
+}
+
+/** Default time a streamed PUT may go without progress (no byte sent, no answer) before it fails. */
+export const DEFAULT_UPLOAD_IDLE_MS = 60_000;
+
+/**
+ * PUTs `size` bytes read from `body` to the slot, streamed: never more than a few chunks in memory,
+ * whatever the size. Fails (and destroys `body`) when nothing moves for `idleMs`, on a non-2xx
+ * answer, and when `body` ends before or runs past `size` bytes. Resolves with the GET URL. As for
+ * {@link uploadToSlot}, messages name only the slot's origin.
+ */
+export async function uploadStreamToSlot(
+  slot: UploadSlot,
+  body: Readable,
+  size: number,
+  contentType: string,
+  options: { idleMs?: number } = {},
+): Promise<string> {
+  const idleMs = options.idleMs ?? DEFAULT_UPLOAD_IDLE_MS;
+  const url = new URL(slot.putUrl);
+  const target = `HTTP upload to ${url.origin}`;
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const request = send(url, {
+    method: "PUT",
+    headers: { ...slot.putHeaders, "Content-Type": contentType, "Content-Length": String(size) },
+    timeout: idleMs,
+  });
+  let sent = 0;
+  const counted = async function* (source: AsyncIterable<Uint8Array>) {
+    for await (const chunk of source) {
+      sent += chunk.byteLength;
+      if (sent > size) throw new HttpUploadError(`${target} failed: the file is larger than announced.`);
+      yield chunk;
+    }
+    if (sent < size) throw new HttpUploadError(`${target} failed: the file is smaller than announced.`);
+  };
+  const answered = new Promise<IncomingMessage>((resolve, reject) => {
+    request.once("response", resolve);
+    request.once("error", reject);
+    request.once("timeout", () =>
+      request.destroy(new HttpUploadError(`${target} timed out: nothing moved for ${idleMs} ms.`)),
+    );
+  });
+  // The server may answer (a refusal) before the body is through: the answer is what counts then.
+  answered.catch(() => undefined);
+  let response: IncomingMessage;
+  try {
+    await pipeline(body, counted, request).catch(async (error: unknown) => {
+      const early = await Promise.race([answered, new Promise<undefined>((r) => setImmediate(r, undefined))]);
+      if (early === undefined || (early.statusCode ?? 0) < 300) throw error;
+    });
+    response = await answered;
+  } catch (error) {
+    body.destroy();
+    request.destroy();
+    if (error instanceof HttpUploadError) throw error;
+    throw new HttpUploadError(`${target} failed: ${networkReason(error)}.`, { cause: error });
+  }
+  response.resume();
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status > 299) {
+    const reason = response.statusMessage ? ` ${response.statusMessage}` : "";
+    throw new HttpUploadError(`${target} failed: the server answered HTTP ${status}${reason}.`, { status });
   }
   return slot.getUrl;
 }

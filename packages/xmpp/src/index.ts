@@ -109,6 +109,17 @@ export {
   type XmppErrorOptions,
 } from "./errors.js";
 export {
+  type DeclaredFile,
+  fileMetadataElement,
+  NS_FILE_METADATA,
+  NS_HASHES,
+  NS_SFS,
+  NS_URL_DATA,
+  type SharedFile,
+  sharedFileElements,
+  sharedFileOf,
+} from "./file-sharing.js";
+export {
   buildForm,
   checkFieldLengths,
   exceedsChars,
@@ -136,6 +147,7 @@ export {
   requestUploadSlot,
   type UploadSlot,
   type UploadSlotRequest,
+  uploadStreamToSlot,
   uploadToSlot,
 } from "./http-upload.js";
 export { DEFAULT_IQ_TIMEOUT_MS, IqCaller, type IqCallerOptions } from "./iq-caller.js";
@@ -278,6 +290,7 @@ export {
   searchResultQuery,
 } from "./search.js";
 export type { StanzaTransport, TransportStatus } from "./transport.js";
+export { discoverUploadService, type UploadService, uploadServiceIn } from "./upload-service.js";
 export {
   NODE_VCARD4,
   NS_VCARD_TEMP,
