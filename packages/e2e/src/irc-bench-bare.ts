@@ -17,7 +17,9 @@ const E2E_DIR = fileURLToPath(new URL("..", import.meta.url));
  * (workspace packages resolve to their built dist): XmppComponent + ComponentTransport, no
  * gateway core, no store. In sink mode it forwards every received body to the bench process over
  * IPC (batched per event-loop turn), in echo mode it answers each body with the same body; on
- * `send` it writes the given messages to the user. What it measures is the XMPP server's pipe.
+ * `send` it writes the given messages to the user. A groupchat message (the channel fan-out) is
+ * also reflected to its sender from `room/nick`, as a MUC does. What it measures is the XMPP
+ * server's pipe.
  */
 const BARE_SCRIPT = `
 import { ComponentTransport, XmppComponent, xml } from "@gangway/xmpp";
@@ -46,9 +48,9 @@ try {
   });
   const component = new XmppComponent(transport, { logger });
   // ComponentTransport queues sends in call order and flushes them in batches: no await per stanza.
-  const write = (to, from, body) => {
+  const write = (to, from, body, type = "chat") => {
     chain = component
-      .send(xml("message", { to, from, type: "chat" }, xml("body", {}, body)))
+      .send(xml("message", { to, from, type }, xml("body", {}, body)))
       .catch((err) => process.send?.({ error: String(err?.stack ?? err) }));
   };
   component.onMessage((stanza) => {
@@ -57,6 +59,9 @@ try {
     if (echo) {
       write(stanza.attrs.from, stanza.attrs.to, body);
       return;
+    }
+    if (stanza.attrs.type === "groupchat") {
+      write(stanza.attrs.from, stanza.attrs.to + "/" + spec.userNick, body, "groupchat");
     }
     batch.push([String(stanza.attrs.from).split("/")[0], body]);
     if (!flushing) {
@@ -71,7 +76,7 @@ try {
         echo = message.on;
         process.send?.({ id: message.id });
       } else if (message.cmd === "send") {
-        for (const text of message.texts) write(message.to, message.from, text);
+        for (const text of message.texts) write(message.to, message.from, text, message.type);
       } else if (message.cmd === "memory") {
         for (let i = 0; i < 3; i++) {
           globalThis.gc?.();
@@ -206,7 +211,8 @@ export class BareTarget implements GatewayUnderTest, FarEnd {
   static async start(prosody: ProsodyServer, domain: string): Promise<BareTarget> {
     const component = prosody.components.find((c) => c.domain === domain);
     if (!component) throw new Error(`no component ${domain} on this Prosody`);
-    const spec = { domain, secret: component.secret, port: prosody.componentPort };
+    // The nick the bare "room" reflects a groupchat message from (the channel fan-out's user).
+    const spec = { domain, secret: component.secret, port: prosody.componentPort, userNick: "user" };
     const target = new BareTarget(domain);
     target.host = await ChildHost.start(
       `bare component ${domain}`,
@@ -273,6 +279,11 @@ export class BareTarget implements GatewayUnderTest, FarEnd {
 
   send(_toNick: string, toJid: string, texts: readonly string[]): void {
     this.host.child.send({ cmd: "send", to: toJid, from: this.jidFor(this.farNick), texts });
+  }
+
+  /** Groupchat messages from `from` (a `room/nick`) to `toJid`, in order, without waiting. */
+  sendGroupchat(from: string, toJid: string, texts: readonly string[]): void {
+    this.host.child.send({ cmd: "send", type: "groupchat", to: toJid, from, texts });
   }
 
   async close(): Promise<void> {

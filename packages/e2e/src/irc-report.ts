@@ -225,3 +225,109 @@ export function reportIrc(
 
 export const perUserKb = (after: number, before: number, users: number) =>
   users ? kb(after - before) / users : 0;
+
+/** The channel fan-out table of irc-channels.bench.ts (ChannelResult, see irc-bench-channel.ts). */
+export interface ChannelReportRow {
+  name: string;
+  xmppToIrc: DirectionResult;
+  ircToXmpp: DirectionResult;
+  rounds: { xmppToIrc: DirectionResult[]; ircToXmpp: DirectionResult[] };
+  cpu: { xmppToIrc: CpuShare; ircToXmpp: CpuShare };
+  notes: string[];
+}
+
+export function reportIrcChannels(
+  results: readonly ChannelReportRow[],
+  skipped: readonly string[],
+  size: { n: number; window: number; rounds: number; quick: boolean },
+): void {
+  const bare = results.find((r) => r.name === BARE);
+  const biboumi = results.find((r) => r.name === "biboumi");
+  const quick = size.quick ? " — QUICK MODE (GANGWAY_BENCH_QUICK): reduced sizes, not the figures" : "";
+  console.info(
+    `\nIRC channel fan-out, one XMPP user joined to one channel, one Prosody + one ngircd on 127.0.0.1${quick}: ` +
+      `N=${size.n} per direction (at most ${size.window} in flight), msg/s = median of ${size.rounds} rounds, ` +
+      `lost/dup/reordered summed over them. IRC→XMPP: a bot's PRIVMSGs to the channel, as groupchat messages to the user; ` +
+      `XMPP→IRC: the user's groupchat messages, as PRIVMSGs the bot sees (each also reflected to the user)\n` +
+      markdownTable(
+        [
+          "target",
+          "msg/s IRC→XMPP",
+          "% of bare",
+          "× biboumi",
+          "msg/s XMPP→IRC",
+          "% of bare",
+          "× biboumi",
+          "lost/dup/reordered (→XMPP · →IRC)",
+        ],
+        results.map((r) => [
+          r.name,
+          r.ircToXmpp.msgPerSec.toFixed(0),
+          pct(r.ircToXmpp.msgPerSec, bare?.ircToXmpp.msgPerSec),
+          r === biboumi ? "-" : times(r.ircToXmpp.msgPerSec, biboumi?.ircToXmpp.msgPerSec),
+          r.xmppToIrc.msgPerSec.toFixed(0),
+          pct(r.xmppToIrc.msgPerSec, bare?.xmppToIrc.msgPerSec),
+          r === biboumi ? "-" : times(r.xmppToIrc.msgPerSec, biboumi?.xmppToIrc.msgPerSec),
+          `${ldr(r.ircToXmpp)} · ${ldr(r.xmppToIrc)}`,
+        ]),
+      ),
+  );
+  console.info(
+    `\nChannel fan-out: CPU ms per 1000 messages, mean over the ${size.rounds} rounds, every process\n` +
+      markdownTable(
+        ["target", "direction", "gateway", "gateway × bare component", "Prosody", "ngircd", "bench process"],
+        results.flatMap((r) =>
+          (["ircToXmpp", "xmppToIrc"] as const).map((d) => {
+            const c = r.cpu[d];
+            return [
+              r.name,
+              d === "xmppToIrc" ? "XMPP→IRC" : "IRC→XMPP",
+              c.gateway,
+              r === bare ? "-" : times(c.gateway, bare?.cpu[d].gateway),
+              c.prosody,
+              c.ngircd,
+              c.bench,
+            ];
+          }),
+        ),
+      ) +
+      "\n" +
+      skipped.map((line) => `\n${line}`).join(""),
+  );
+  for (const r of results) {
+    console.info(
+      `${r.name}: channel msg/s per round IRC→XMPP ${r.rounds.ircToXmpp.map((d) => d.msgPerSec.toFixed(0)).join(", ")}; ` +
+        `XMPP→IRC ${r.rounds.xmppToIrc.map((d) => d.msgPerSec.toFixed(0)).join(", ")}` +
+        r.notes.map((note) => `\n${r.name}: ${note}`).join(""),
+    );
+  }
+  const direction = (d: DirectionResult) => ({
+    ...d,
+    msgPerSec: fixed(d.msgPerSec, 1),
+    elapsedMs: fixed(d.elapsedMs, 1),
+  });
+  const json = {
+    bench: "irc-channels",
+    quick: size.quick,
+    n: size.n,
+    window: size.window,
+    rounds: size.rounds,
+    targets: results.map((r) => ({
+      name: r.name,
+      ircToXmpp: direction(r.ircToXmpp),
+      xmppToIrc: direction(r.xmppToIrc),
+      vsBare: bare && {
+        ircToXmpp: fixed(r.ircToXmpp.msgPerSec / bare.ircToXmpp.msgPerSec, 3),
+        xmppToIrc: fixed(r.xmppToIrc.msgPerSec / bare.xmppToIrc.msgPerSec, 3),
+      },
+      vsBiboumi: biboumi && {
+        ircToXmpp: fixed(r.ircToXmpp.msgPerSec / biboumi.ircToXmpp.msgPerSec, 2),
+        xmppToIrc: fixed(r.xmppToIrc.msgPerSec / biboumi.xmppToIrc.msgPerSec, 2),
+      },
+      rounds: { ircToXmpp: r.rounds.ircToXmpp.map(direction), xmppToIrc: r.rounds.xmppToIrc.map(direction) },
+      cpuMsPer1000: r.cpu,
+    })),
+    skipped,
+  };
+  console.info(`BENCH_JSON ${JSON.stringify(json)}`);
+}

@@ -32,7 +32,9 @@ import {
   type DirectionResult,
   type FarEnd,
   type GatewayUnderTest,
+  medianRound,
   OursTarget,
+  withCpu,
 } from "./irc-bench-support.js";
 import { type CpuShare, perUserKb, reportIrc, type TargetResult, type ThrottleProbe } from "./irc-report.js";
 
@@ -137,41 +139,6 @@ async function probeThrottle(
   } finally {
     await client.stop();
   }
-}
-
-/**
- * The round with the median msg/s; its lost/dup/reordered are replaced by the sums over all
- * rounds, and its CPU by the mean over all rounds (weighted by messages: more 10 ms ticks, less noise).
- */
-function medianRound(rounds: Array<[DirectionResult, CpuShare]>): [DirectionResult, CpuShare] {
-  const sorted = [...rounds].sort((a, b) => a[0].msgPerSec - b[0].msgPerSec);
-  const [mid] = sorted[Math.floor(sorted.length / 2)]!;
-  const sum = (key: "lost" | "duplicated" | "reordered") => rounds.reduce((n, [d]) => n + d[key], 0);
-  const received = rounds.reduce((n, [d]) => n + d.received, 0);
-  const mean = (key: keyof CpuShare) =>
-    fixed(rounds.reduce((n, [d, cpu]) => n + cpu[key] * d.received, 0) / Math.max(1, received), 1);
-  return [
-    { ...mid, lost: sum("lost"), duplicated: sum("duplicated"), reordered: sum("reordered") },
-    { gateway: mean("gateway"), prosody: mean("prosody"), ngircd: mean("ngircd"), bench: mean("bench") },
-  ];
-}
-
-async function withCpu<T extends { received: number }>(
-  target: GatewayUnderTest,
-  prosody: ProsodyServer,
-  irc: NgircdServer,
-  run: () => Promise<T>,
-): Promise<[T, CpuShare]> {
-  const bench = () => {
-    const usage = process.cpuUsage();
-    return (usage.user + usage.system) / 1000;
-  };
-  const sample = () => [target.cpuMs(), procCpuMs(prosody.pid), procCpuMs(irc.pid), bench()] as const;
-  const before = sample();
-  const result = await run();
-  const after = sample();
-  const per1000 = (i: number) => fixed(((after[i]! - before[i]!) / Math.max(1, result.received)) * 1000, 1);
-  return [result, { gateway: per1000(0), prosody: per1000(1), ngircd: per1000(2), bench: per1000(3) }];
 }
 
 async function runTarget(
