@@ -1,38 +1,6 @@
 import type { Client, MessageEvent, TagmsgEvent } from "irc-framework";
-import type { IrcRoom } from "./channel-room.js";
+import type { ChannelRooms, ChannelSession, IrcRoom } from "./channel-room.js";
 import { ircToXmpp } from "./formatting.js";
-import type { IrcSession } from "./gateway.js";
-import { normalizeNick } from "./nicks.js";
-
-/**
- * The user's IRC channels that are rooms, by channel name folded with the server's case mapping.
- * A channel can be two rooms (`#chan` and `#chan%server`, if the user joined both): each gets
- * the channel's events.
- */
-export class ChannelRooms {
-  readonly #byChannel = new Map<string, Set<IrcRoom>>();
-
-  constructor(private readonly session: IrcSession) {}
-
-  add(room: IrcRoom): void {
-    const key = this.#key(room.channel);
-    const rooms = this.#byChannel.get(key) ?? new Set();
-    this.#byChannel.set(key, rooms.add(room));
-  }
-
-  /** The rooms of `channel` (as the server spells it), possibly none. */
-  of(channel: string): Iterable<IrcRoom> {
-    return this.#byChannel.get(this.#key(channel)) ?? [];
-  }
-
-  *[Symbol.iterator](): IterableIterator<IrcRoom> {
-    for (const rooms of this.#byChannel.values()) yield* rooms;
-  }
-
-  #key(channel: string): string {
-    return normalizeNick(channel, this.session.caseMapping);
-  }
-}
 
 type Relay = (what: string, work: () => Promise<void>) => void;
 
@@ -42,7 +10,7 @@ type Relay = (what: string, work: () => Promise<void>) => void;
  * groupchat messages from the occupant, `+typing` and `+draft/react` (message-tags) as chat
  * states and reactions.
  */
-export function listenToChannels(session: IrcSession, client: Client, relay: Relay): void {
+export function listenToChannels(session: ChannelSession, client: Client, relay: Relay): void {
   const rooms = session.channels;
   const forEach = (channel: string | undefined, act: (room: IrcRoom) => void) => {
     if (channel) for (const room of rooms.of(channel)) act(room);

@@ -1,6 +1,23 @@
-import { type LegacyParticipant, LegacyRoom, XmppError } from "@gangway/core";
+import { type ChatSession, type LegacyParticipant, LegacyRoom, XmppError } from "@gangway/core";
+import type { Client } from "irc-framework";
+import type { ChannelAddress } from "./channel-address.js";
 import { type OccupantStanding, prefixChanges, standingFor } from "./channel-modes.js";
-import type { IrcSession } from "./gateway.js";
+import { type CaseMapping, normalizeNick } from "./nicks.js";
+
+/** What a channel room needs of its session (IrcSession is one): its IRC side. */
+export interface ChannelSession extends ChatSession {
+  /** Our nick on the server now. */
+  readonly nick: string;
+  readonly caseMapping: CaseMapping;
+  /** The session's channel rooms, by channel. */
+  readonly channels: ChannelRooms;
+  isOwnNick(nick: string): boolean;
+  nicksEqual(a: string, b: string): boolean;
+  /** The channel of a room's legacy id. */
+  channelAddress(legacyId: string): ChannelAddress;
+  /** The connected IRC client; throws the XmppError a user understands when there is none. */
+  ircClient(): Client;
+}
 
 /** How long the server may take to answer a JOIN with the channel's names. */
 const JOIN_TIMEOUT_MS = 15_000;
@@ -26,7 +43,7 @@ const JOIN_REFUSALS: Readonly<Record<string, [XmppError["condition"], string]>> 
  * the occupants (op → moderator, voice → member, see channel-modes.ts); the last resource to
  * leave PARTs it. The session's channel events (channel-events.ts) drive the rest.
  */
-export class IrcRoom extends LegacyRoom<IrcSession> {
+export class IrcRoom extends LegacyRoom<ChannelSession> {
   /** The channel as sent to the server (`#chan`), without the `%server` the JID may carry. */
   channel = "";
   #onChannel = false;
@@ -230,4 +247,34 @@ export class IrcRoom extends LegacyRoom<IrcSession> {
 
   readonly #failed = (err: unknown) =>
     this.session.log.error({ err, channel: this.channel }, "could not show a channel event");
+}
+
+/**
+ * The user's IRC channels that are rooms, by channel name folded with the server's case mapping.
+ * A channel can be two rooms (`#chan` and `#chan%server`, if the user joined both): each gets
+ * the channel's events.
+ */
+export class ChannelRooms {
+  readonly #byChannel = new Map<string, Set<IrcRoom>>();
+
+  constructor(private readonly session: { readonly caseMapping: CaseMapping }) {}
+
+  add(room: IrcRoom): void {
+    const key = this.#key(room.channel);
+    const rooms = this.#byChannel.get(key) ?? new Set();
+    this.#byChannel.set(key, rooms.add(room));
+  }
+
+  /** The rooms of `channel` (as the server spells it), possibly none. */
+  of(channel: string): Iterable<IrcRoom> {
+    return this.#byChannel.get(this.#key(channel)) ?? [];
+  }
+
+  *[Symbol.iterator](): IterableIterator<IrcRoom> {
+    for (const rooms of this.#byChannel.values()) yield* rooms;
+  }
+
+  #key(channel: string): string {
+    return normalizeNick(channel, this.session.caseMapping);
+  }
 }

@@ -14,11 +14,11 @@ import {
 } from "@gangway/core";
 import type { Client, MessageEvent, TagmsgEvent } from "irc-framework";
 import { type ChannelAddress, channelFromLocalpart, channelRulesOf } from "./channel-address.js";
-import { ChannelRooms, listenToChannels } from "./channel-events.js";
-import { IrcRoom } from "./channel-room.js";
+import { listenToChannels } from "./channel-events.js";
+import { ChannelRooms, IrcRoom } from "./channel-room.js";
 import { answerCtcp, ctcpVersionText, parseCtcp } from "./ctcp.js";
 import { ircToXmpp, xmppToIrc } from "./formatting.js";
-import { connectIrc } from "./irc-connection.js";
+import { batchWritesThisTurn, connectIrc } from "./irc-connection.js";
 import {
   type CaseMapping,
   caseMappingFromIsupport,
@@ -218,9 +218,10 @@ export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
       command: "PRIVMSG",
       action,
     });
+    // Lines already fit (split above): raw PRIVMSGs skip irc-framework's own splitting.
+    batchWritesThisTurn(client);
     for (const line of splitForIrc(text, { maxBytes })) {
-      if (action) client.action(nick, line);
-      else client.say(nick, line);
+      client.raw("PRIVMSG", nick, action ? `\x01ACTION ${line}\x01` : line);
     }
   }
 

@@ -5,7 +5,7 @@ export {
   channelProblem,
   channelRulesOf,
 } from "./channel-address.js";
-export { ChannelRooms, listenToChannels } from "./channel-events.js";
+export { listenToChannels } from "./channel-events.js";
 export {
   isPrefixMode,
   type OccupantAffiliation,
@@ -14,7 +14,7 @@ export {
   prefixChanges,
   standingFor,
 } from "./channel-modes.js";
-export { type ChannelMember, IrcRoom } from "./channel-room.js";
+export { type ChannelMember, ChannelRooms, type ChannelSession, IrcRoom } from "./channel-room.js";
 export {
   DEFAULT_TLS_PORT,
   type IrcServer,

@@ -115,3 +115,26 @@ export function connectIrc(options: IrcConnectOptions): Promise<Client> {
     client.connect(clientOptions);
   });
 }
+
+/** What irc-framework keeps of its socket (connection.js, transports/net.js): not in its API. */
+interface ClientInternals {
+  connection?: { transport?: { socket?: import("node:net").Socket | null } };
+}
+
+const corked = new WeakSet<object>();
+
+/**
+ * Holds the client's socket writes until the event loop's next turn, so the lines written in
+ * this one (a burst of the user's messages, each its own PRIVMSG) leave in one write instead of
+ * one system call each. A no-op when the socket is not reachable.
+ */
+export function batchWritesThisTurn(client: Client): void {
+  const socket = (client as unknown as ClientInternals).connection?.transport?.socket;
+  if (!socket || corked.has(socket)) return;
+  corked.add(socket);
+  socket.cork();
+  setImmediate(() => {
+    corked.delete(socket);
+    socket.uncork();
+  });
+}

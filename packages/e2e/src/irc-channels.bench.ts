@@ -35,7 +35,8 @@ import { reportIrcChannels } from "./irc-report.js";
  * by the receiving side, counting lost, duplicated and reordered ones; CPU of every process
  * sampled around each round. Prints markdown tables and one `BENCH_JSON {…}` line; fails after
  * printing when a message was lost, duplicated or reordered, or a target failed.
- * `GANGWAY_BENCH_QUICK=1` runs a reduced size.
+ * `GANGWAY_BENCH_QUICK=1` runs a reduced size; `GANGWAY_BENCH_IRC_TARGETS=ours` only that target
+ * (with `GANGWAY_BENCH_HOST_NODE_ARGS="--cpu-prof --cpu-prof-dir=…"`, a profile of ours).
  */
 
 const N = benchSize(5000, 500);
@@ -89,6 +90,9 @@ async function scenario(): Promise<void> {
     specs.push({ short: "e", label: "bare", start: (p, _i, c) => bareChannel(p, BARE, c) });
     specs.push({ short: "o", label: "ours", start: (p, i, c, nick) => oursChannel(p, i, OURS, c, nick) });
 
+    // GANGWAY_BENCH_IRC_TARGETS=ours,bare (say) runs only those: to profile one without the others.
+    const only = process.env.GANGWAY_BENCH_IRC_TARGETS?.split(",").map((t) => t.trim());
+    if (only) specs.splice(0, specs.length, ...specs.filter((spec) => only.includes(spec.label)));
     const results: ChannelResult[] = [];
     const failures: string[] = [];
     for (const spec of specs) {
