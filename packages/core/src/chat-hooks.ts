@@ -9,5 +9,6 @@ export const CHAT_HOOKS = [
   "onReact",
   "onDisplayed",
   "onChatState",
+  "onFile",
 ] as const;
 export type ChatHook = (typeof CHAT_HOOKS)[number];

@@ -10,6 +10,7 @@ import {
 } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { ChatHook } from "./chat-hooks.js";
+import { type LegacyFile, shareFile } from "./file-share.js";
 import type { GatewayHost } from "./host.js";
 import type { TextMention } from "./mentions.js";
 import { Outbox, type Send, SerialQueue } from "./outbox.js";
@@ -59,6 +60,9 @@ export interface SendTextOptions extends CarbonOption {
    */
   replayed?: boolean;
 }
+
+/** Options of `sendFile`: as sendText's (`id` maps the file message first, then its caption). */
+export type SendFileOptions = Pick<SendTextOptions, "id" | "replyTo" | "carbon" | "when">;
 
 /** What an action hands to `LegacyChat.outgoing`: a message without its addresses (mentions: rooms only). */
 export type OutgoingOptions = Omit<ChatMessageOptions, "from" | "to"> & {
@@ -168,6 +172,50 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
             ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
             ...(index === 0 &&
               options.mentions && { mentions: options.mentions.filter((m) => m.end <= part.length) }),
+          },
+          options.carbon,
+        ),
+      );
+      return inSequence(sends);
+    });
+  }
+
+  /**
+   * Shows a file from the other side (or, with `carbon`, one the user sent): uploaded through the
+   * server's upload service, streamed, then one message whose body is its URL with XEP-0066 and
+   * XEP-0447 metadata (clients show images inline), and the caption as a second message. Edits,
+   * reactions and retractions of `id` apply to the file message. A file over `--max-file-bytes`
+   * (or the service's limit), or a gateway without an upload service, gives a text that says so.
+   * Later actions of this chat wait for the upload: they stay in order.
+   */
+  async sendFile(file: LegacyFile, options: SendFileOptions = {}): Promise<void> {
+    const sender = this.senderJid;
+    return this.act(async () => {
+      const { gateway, userJid } = this.session;
+      const outcome = await shareFile(gateway, userJid, file);
+      const replyTo = options.replyTo === undefined ? undefined : await this.#referenceTo(options.replyTo);
+      const first = "shared" in outcome ? outcome.shared.url : outcome.notice;
+      const bodies = [first, ...("shared" in outcome && file.caption ? [file.caption] : [])];
+      const messages = bodies.map((body) => ({ body, xmppId: gateway.newStanzaId() }));
+      if (options.id !== undefined) {
+        for (const { xmppId } of messages) this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
+        if (!options.carbon) this.unreadLegacyIds.push(options.id);
+      }
+      const sends = messages.map(({ body, xmppId }, index) =>
+        this.outgoing(
+          sender,
+          {
+            id: xmppId,
+            body,
+            originId: true,
+            markable: !options.carbon,
+            ...(index === 0 && "shared" in outcome && { attachment: outcome.shared }),
+            // No quoted fallback: the body must stay the bare URL for clients to show the file.
+            ...(index === 0 &&
+              replyTo && {
+                replyTo: { id: replyTo.xmppId, to: replyTo.fromUser ? this.session.userJid : this.jid },
+              }),
+            ...(options.when && { delay: { stamp: options.when, from: gateway.domain } }),
           },
           options.carbon,
         ),

@@ -1,6 +1,7 @@
 import { checkChatMessage, type Element, MESSAGE_LIMITS, parseChatMessage, XmppError } from "@gangway/xmpp";
 import type { LegacyChat, OutgoingMessage } from "./chat.js";
 import type { GatewayMeta } from "./host.js";
+import { incomingFileOf } from "./inbound-file.js";
 import type { AnySession } from "./session.js";
 import { messageNotSent } from "./store-outage.js";
 
@@ -95,8 +96,13 @@ async function runHooks(
       progress.handedOver = true;
       sentAs = (await session.onCorrect(chat, corrected, parsed.body, message)) ?? corrected;
     } else {
+      // A file's URL as body (XEP-0066/0447) goes to onFile, when the session takes files.
+      const file = incomingFileOf(session.gateway, parsed, stanza);
       progress.handedOver = true;
-      sentAs = await session.onMessage(chat, message);
+      sentAs =
+        file && chat.supports("onFile")
+          ? await session.onFile(chat, file, message)
+          : await session.onMessage(chat, message);
     }
     remember(sentAs);
     // Networks without delivery reports: a send the network accepted is as delivered as we can

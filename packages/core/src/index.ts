@@ -23,6 +23,7 @@ export {
   type ChatSession,
   LegacyChat,
   type OutgoingMessage,
+  type SendFileOptions,
   type SendTextOptions,
 } from "./chat.js";
 export { CHAT_HOOKS, type ChatHook } from "./chat-hooks.js";
@@ -66,9 +67,11 @@ export {
   LegacyContact,
   type PresenceOptions,
 } from "./contact.js";
+export { formatSize, type LegacyFile } from "./file-share.js";
 export { type AnyGateway, BaseGateway, type GatewayDependencies, type SessionClass } from "./gateway.js";
 export type { GatewayHost, GatewayMeta } from "./host.js";
 export { UNKNOWN_MESSAGE_TEXT } from "./inbound-chat.js";
+export { ENCRYPTED_FILE_TEXT, type IncomingFile } from "./inbound-file.js";
 export { gatewayStoppedText } from "./inbound-journal.js";
 export { createLogger, type Logger, REDACTED_PATHS, redactUrlCredentials } from "./logger.js";
 export type { TextMention } from "./mentions.js";

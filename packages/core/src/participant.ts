@@ -1,6 +1,7 @@
 import type { ChatState, MucAffiliation, MucRole } from "@gangway/xmpp";
-import type { CarbonOption, SendTextOptions } from "./chat.js";
+import type { CarbonOption, SendFileOptions, SendTextOptions } from "./chat.js";
 import type { AnyContact } from "./contact.js";
+import type { LegacyFile } from "./file-share.js";
 
 /**
  * What a participant needs of its room (LegacyRoom is one): the chat actions, and `speaking`,
@@ -10,6 +11,7 @@ import type { AnyContact } from "./contact.js";
 export interface ParticipantRoom {
   speaking<T>(participant: LegacyParticipant, action: () => T): T;
   sendText(body: string, options?: SendTextOptions): Promise<void>;
+  sendFile(file: LegacyFile, options?: SendFileOptions): Promise<void>;
   correct(legacyId: string, body: string, options?: CarbonOption): Promise<void>;
   retract(legacyId: string, options?: CarbonOption): Promise<void>;
   react(legacyId: string, emojis: readonly string[], options?: CarbonOption): Promise<void>;
@@ -51,6 +53,11 @@ export class LegacyParticipant {
 
   sendText(body: string, options: SendTextOptions = {}): Promise<void> {
     return this.room.speaking(this, () => this.room.sendText(body, options));
+  }
+
+  /** A file from this participant (see `LegacyChat.sendFile`). */
+  sendFile(file: LegacyFile, options: SendFileOptions = {}): Promise<void> {
+    return this.room.speaking(this, () => this.room.sendFile(file, options));
   }
 
   correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {

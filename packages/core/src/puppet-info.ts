@@ -41,6 +41,8 @@ const HOOK_FEATURES: Record<ChatHook, readonly string[]> = {
   onReact: ["urn:xmpp:reactions:0"],
   onDisplayed: ["urn:xmpp:chat-markers:0"],
   onChatState: ["http://jabber.org/protocol/chatstates"],
+  // Files the user sends by URL (XEP-0363 uploads) reach the network as files, not links.
+  onFile: ["jabber:x:oob", "urn:xmpp:sfs:0"],
 };
 
 /**

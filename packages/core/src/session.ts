@@ -14,6 +14,7 @@ import { type ConnectionState, needsRelogin } from "./connection.js";
 import type { AnyContact } from "./contact.js";
 import { GatewayPresence } from "./gateway-presence.js";
 import type { GatewayHost } from "./host.js";
+import type { IncomingFile } from "./inbound-file.js";
 import { ReplayCursor } from "./replay-cursor.js";
 import type { AnyRoom } from "./room.js";
 import { LegacyRooms, type RoomClass } from "./room-registry.js";
@@ -152,6 +153,15 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   /** The user sent a message to `chat`. Return the legacy id of the sent message, if any. */
   async onMessage(_chat: C, _message: OutgoingMessage): Promise<string | undefined | void> {
     notImplemented("send messages to this contact");
+  }
+
+  /**
+   * The user sent a file to `chat` (a message whose body is the URL of its XEP-0066 or XEP-0447
+   * data): `file.stream()` downloads it, bounded. Return the legacy id of the sent message, if any.
+   * Sessions that do not override it get such messages in `onMessage`, the URL as text.
+   */
+  async onFile(chat: C, _file: IncomingFile, message: OutgoingMessage): Promise<string | undefined | void> {
+    return this.onMessage(chat, message);
   }
 
   /** The user corrected their message `legacyId` (XEP-0308). Return the correction's own legacy id, if it has one. */

@@ -27,6 +27,15 @@ export interface GatewayLimits {
   storeRetryMs: number;
   /** Messages kept per room in its archive (MAM and `<history/>` on join); 0 keeps none. */
   roomArchiveSize: number;
+  /** The largest file passed on either way, in bytes (0: none). */
+  fileBytes: number;
+  /** How long a file transfer may go without progress before it fails, in milliseconds. */
+  fileIdleMs: number;
+  /**
+   * Hosts (`host` or `host:port`) the gateway may fetch files from even when they resolve to
+   * loopback or private addresses: the server's own upload service on an internal network.
+   */
+  fileHosts: readonly string[];
 }
 
 export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
@@ -39,6 +48,9 @@ export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   inflightStanzas: 1000,
   storeRetryMs: 30_000,
   roomArchiveSize: 1000,
+  fileBytes: 100 * 1024 * 1024,
+  fileIdleMs: 30_000,
+  fileHosts: [],
 });
 
 export const LIMIT_OPTIONS = [
@@ -60,6 +72,13 @@ export const LIMIT_OPTIONS = [
     name: "room-archive-size",
     description: "messages kept per room for history and MAM, oldest dropped first (0: no archive)",
   },
+  { name: "max-file-bytes", description: "largest file passed on either way, in bytes (0: no files)" },
+  { name: "file-timeout", description: "seconds a file download or upload may go without progress" },
+  {
+    name: "allow-file-host",
+    description:
+      "comma-separated hosts (host or host:port) files may be fetched from even on private addresses, e.g. an internal upload service",
+  },
 ] as const;
 
 export const LIMIT_DEFAULTS: Readonly<Record<(typeof LIMIT_OPTIONS)[number]["name"], string>> = {
@@ -72,6 +91,9 @@ export const LIMIT_DEFAULTS: Readonly<Record<(typeof LIMIT_OPTIONS)[number]["nam
   "max-inflight": String(DEFAULT_LIMITS.inflightStanzas),
   "store-retry": String(DEFAULT_LIMITS.storeRetryMs / 1000),
   "room-archive-size": String(DEFAULT_LIMITS.roomArchiveSize),
+  "max-file-bytes": String(DEFAULT_LIMITS.fileBytes),
+  "file-timeout": String(DEFAULT_LIMITS.fileIdleMs / 1000),
+  "allow-file-host": "",
 };
 
 const count = (min: number) =>
@@ -94,6 +116,28 @@ export const limitsSchema = {
   storeRetry: z.coerce.number({ error: "must be a number of seconds" }).min(0).max(3600),
   // Bounded so that one room's trim (a walk of this many index entries per write) stays cheap.
   roomArchiveSize: count(0).max(1_000_000, "must be at most 1000000"),
+  maxFileBytes: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be at least 0")
+    .max(2 ** 40, "is too large"),
+  fileTimeout: z.coerce.number({ error: "must be a number of seconds" }).positive().max(3600),
+  allowFileHost: z
+    .string()
+    .optional()
+    .transform((list) =>
+      (list ?? "")
+        .split(",")
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[^\s/@:]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/, "must be hosts (host or host:port)"),
+      ),
+    ),
 };
 
 type LimitData = { [K in keyof typeof limitsSchema]: z.output<(typeof limitsSchema)[K]> };
@@ -109,5 +153,8 @@ export function limitsFrom(data: LimitData): GatewayLimits {
     inflightStanzas: data.maxInflight,
     storeRetryMs: Math.round(data.storeRetry * 1000),
     roomArchiveSize: data.roomArchiveSize,
+    fileBytes: data.maxFileBytes,
+    fileIdleMs: Math.round(data.fileTimeout * 1000),
+    fileHosts: data.allowFileHost,
   };
 }
