@@ -19,6 +19,11 @@ export interface ChannelSession extends ChatSession {
   ircClient(): Client;
 }
 
+/** Text for one IRC line: line breaks (which would end the command and start another) become spaces. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\0]+/g, " ").trim();
+}
+
 /** How long the server may take to answer a JOIN with the channel's names. */
 const JOIN_TIMEOUT_MS = 15_000;
 
@@ -50,6 +55,8 @@ export class IrcRoom extends LegacyRoom<ChannelSession> {
   #entering: { promise: Promise<void>; resolve(): void; reject(error: XmppError): void } | undefined;
   /** The prefix modes each participant holds (`o`, `v`…). */
   readonly #modes = new WeakMap<LegacyParticipant, Set<string>>();
+  /** The user's own prefix modes here. */
+  #ownModes = new Set<string>();
 
   override async updateInfo(): Promise<void> {
     const address = this.session.channelAddress(this.legacyId);
@@ -63,6 +70,21 @@ export class IrcRoom extends LegacyRoom<ChannelSession> {
   /** Whether the session is on the channel now (JOINed and its names received). */
   get onChannel(): boolean {
     return this.#onChannel;
+  }
+
+  /** The user kicks someone (muc#admin role none): a KICK, shown when the server echoes it. */
+  override async onKick(participant: LegacyParticipant, reason?: string): Promise<void> {
+    const client = this.session.ircClient();
+    const why = reason ? oneLine(reason) : "";
+    if (why) client.raw("KICK", this.channel, participant.nick, why);
+    else client.raw("KICK", this.channel, participant.nick);
+  }
+
+  /** The user sets the subject: a TOPIC, shown when the server echoes it (a refusal shows nothing). */
+  override async onSetSubject(subject: string): Promise<void> {
+    const topic = oneLine(subject);
+    // "TOPIC #chan :" clears it; without the colon the server would only say what it is.
+    this.session.ircClient().raw(topic ? `TOPIC ${this.channel} :${topic}` : `TOPIC ${this.channel} :`);
   }
 
   /** The first resource to join waits for the session's JOIN; the others find the channel joined. */
@@ -125,7 +147,10 @@ export class IrcRoom extends LegacyRoom<ChannelSession> {
     if (!this.#entering && !this.#onChannel) return;
     const seen = new Set<LegacyParticipant>();
     for (const member of members) {
-      if (this.session.isOwnNick(member.nick)) continue;
+      if (this.session.isOwnNick(member.nick)) {
+        this.#setOwnModes(new Set(member.modes));
+        continue;
+      }
       const participant = this.participantFor(member.nick) ?? this.#add(member.nick, member.modes);
       seen.add(participant);
       this.#setModes(participant, new Set(member.modes));
@@ -171,6 +196,13 @@ export class IrcRoom extends LegacyRoom<ChannelSession> {
   /** A MODE on the channel: prefix modes (op, voice…) change roles; the rest is not shown. */
   modesChanged(modes: readonly { mode: string; param: string | null | undefined }[]): void {
     for (const change of prefixChanges(modes)) {
+      if (this.session.isOwnNick(change.nick)) {
+        const held = new Set(this.#ownModes);
+        if (change.added) held.add(change.mode);
+        else held.delete(change.mode);
+        this.#setOwnModes(held);
+        continue;
+      }
       const participant = this.participantFor(change.nick);
       if (!participant) continue;
       const held = new Set(this.#modes.get(participant));
@@ -239,10 +271,19 @@ export class IrcRoom extends LegacyRoom<ChannelSession> {
     this.#modes.set(participant, modes);
     const standing: OccupantStanding = standingFor(modes);
     if (participant.role === standing.role && participant.affiliation === standing.affiliation) return;
-    participant.role = standing.role;
-    participant.affiliation = standing.affiliation;
-    // A known participant's join re-sends its presence, now with the new role.
-    void this.join(participant.nick).catch(this.#failed);
+    void this.setRole(participant.nick, standing).catch(this.#failed);
+  }
+
+  /** The user's own standing: an op is a moderator here, and may kick and set the topic. */
+  #setOwnModes(modes: Set<string>): void {
+    this.#ownModes = modes;
+    const standing = standingFor(modes);
+    // A channel is open: the user is at least a participant, like anyone without a prefix.
+    if (this.userRole === standing.role && this.userAffiliation === standing.affiliation) return;
+    if (this.joinedResources.size === 0) {
+      this.userRole = standing.role;
+      this.userAffiliation = standing.affiliation;
+    } else void this.setRole(this.userNick, standing).catch(this.#failed);
   }
 
   readonly #failed = (err: unknown) =>

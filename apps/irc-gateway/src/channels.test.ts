@@ -214,6 +214,42 @@ forEachDriver((driver) => {
       await presenceOf("bob", (s) => s.attrs.type === "unavailable");
     });
 
+    it("as an op, the user is a moderator: kicks (muc#admin) and topic changes go to IRC, shown when echoed", async () => {
+      // The user opens the channel: its first member is op.
+      await join();
+      const self = await selfPresence();
+      expect(item(self)!.attrs).toMatchObject({ role: "moderator", affiliation: "admin" });
+      const bob = await bot("bob");
+      await bob.join("#gangway");
+      await presenceOf("bob");
+
+      await transport.inject(`<iq type="set" id="k1" from="${USER}/phone" to="${ROOM}">
+        <query xmlns="http://jabber.org/protocol/muc#admin"><item nick="bob" role="none"><reason>be
+nice</reason></item></query></iq>`);
+      const kick = await bob.waitForLine((line) => line.command === "KICK", 5000);
+      expect(kick.params).toEqual(["#gangway", "bob", "be nice"]);
+      const kicked = await presenceOf("bob", (s) => s.attrs.type === "unavailable");
+      expect(codes(kicked)).toEqual([307]);
+
+      await transport.inject(
+        `<message type="groupchat" id="t1" from="${USER}/phone" to="${ROOM}"><subject>our topic</subject></message>`,
+      );
+      const subject = await transport.waitForSent((s) => s.getChildText("subject") === "our topic", 5000);
+      expect(subject.attrs.from).toBe(`${ROOM}/romeo`);
+
+      // Deopped on IRC: the user's own presence says so (110).
+      const carol = await bot("carol");
+      await carol.join("#gangway");
+      await presenceOf("carol");
+      const gateway_ = gateway.sessionFor(USER) as unknown as { ircClient(): { raw(...a: string[]): void } };
+      gateway_.ircClient().raw("MODE", "#gangway", "-o", "romeo");
+      const demoted = await transport.waitForSent(
+        (s) => s.attrs.from === `${ROOM}/romeo` && item(s)?.attrs.role === "participant",
+        5000,
+      );
+      expect(codes(demoted)).toEqual([110]);
+    });
+
     it("joins the channel again after a lost connection comes back, with the names as they are now", async () => {
       const alice = await bot("alice");
       await alice.join("#gangway");
