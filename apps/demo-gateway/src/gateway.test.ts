@@ -156,6 +156,12 @@ forEachDriver((driver) => {
       `<presence from="alice@${GW}/gangway" to="${USER}"><show>away</show>${caps}
         <x xmlns="vcard-temp:x:update"><photo>${alice.avatar!.id}</photo></x></presence>`,
     );
+    // The group lobby: without the XEP-0356 pubsub privilege, an XEP-0249 invitation (once).
+    transport.expectSent(`
+      <message from="${GW}" to="${USER}" id="gw2">
+        <body>You are in the group Lobby (lobby@${GW}): join it at xmpp:lobby@${GW}?join</body>
+        <x xmlns="jabber:x:conference" jid="lobby@${GW}" reason="Your group on Demo (Gangway)"/>
+      </message>`);
     // XEP-0084: the pictures announced as PEP events from the puppets' bare JIDs.
     for (const contact of [alice, bob]) {
       const event = transport.nextSent();

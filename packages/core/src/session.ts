@@ -354,8 +354,9 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
       for await (const contact of this.listContacts()) contacts.push(contact);
       this.contacts.forgetStored();
       await syncRoster(this, contacts);
-      // Listing creates the rooms (see LegacyRooms): joins and disco find them from then on.
-      if (this.gateway.meta.GROUPS) for await (const _room of this.listRooms()) continue;
+      // Listing creates the rooms (see LegacyRooms): joins and disco find them from then on; the
+      // ones new to the user are bookmarked for them (or they are invited).
+      if (this.gateway.meta.GROUPS) await this.rooms.fill(this.listRooms());
       // Clients that follow XEP-0084 (+notify) learn the pictures from these events.
       for (const contact of contacts) if (contact.avatar) await contact.sendAvatarEvent();
       // Only now: presences set while filling were cached, and syncRoster has just sent them.
