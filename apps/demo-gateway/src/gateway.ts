@@ -5,6 +5,7 @@ import {
   BaseSession,
   type ChatState,
   type FormValues,
+  type IncomingFile,
   LegacyContact,
   type LegacyParticipant,
   LegacyRoom,
@@ -15,6 +16,7 @@ import {
   type UserPresence,
   XmppError,
 } from "@gangway/core";
+import { fileCommand, receiveFile } from "./files.js";
 import { DemoLobby, LOBBY_ID, LOBBY_NAME, LOBBY_TOPIC } from "./lobby.js";
 import {
   DEMO_STATE_FILE,
@@ -161,7 +163,19 @@ export class DemoSession extends BaseSession<DemoGateway, DemoContact> {
         mentions: message.mentions,
       });
     // Returns once the network has it on disk: a crash before then leaves it to the inbound journal.
-    return this.client.sendMessage(chat.legacyId, message.body, { replyTo: message.replyTo?.legacyId });
+    const id = this.client.sendMessage(chat.legacyId, message.body, { replyTo: message.replyTo?.legacyId });
+    fileCommand(this.client, message.body, () => this.contacts.byLegacyId("alice"), this.log);
+    return id;
+  }
+
+  /** A file from the user: echo sends it back (files.ts); the lobby takes it as its link. */
+  override async onFile(
+    chat: DemoContact | DemoRoom,
+    file: IncomingFile,
+    message: OutgoingMessage,
+  ): Promise<string> {
+    if (chat instanceof DemoRoom) return this.onMessage(chat, message);
+    return receiveFile(this.client, chat, file);
   }
 
   override async onCorrect(chat: DemoContact | DemoRoom, legacyId: string, body: string): Promise<void> {

@@ -182,6 +182,7 @@ forEachDriver((driver) => {
       "http://jabber.org/protocol/chatstates",
       "http://jabber.org/protocol/disco#info",
       "http://jabber.org/protocol/pubsub#retrieve-items",
+      "jabber:x:oob",
       "urn:ietf:params:xml:ns:vcard-4.0",
       "urn:xmpp:chat-markers:0",
       "urn:xmpp:idle:1",
@@ -192,6 +193,7 @@ forEachDriver((driver) => {
       "urn:xmpp:reactions:0",
       "urn:xmpp:receipts",
       "urn:xmpp:reply:0",
+      "urn:xmpp:sfs:0",
       "urn:xmpp:sid:0",
       "vcard-temp",
     ]);

@@ -185,6 +185,30 @@ export class DemoClient extends EventEmitter<DemoEvents> {
   }
 
   /**
+   * The user sent a file to `to`; returns its network id and, for echo, the id of
+   * echo's answer (the same file back), mapped like a text's answer: editing, retracting or
+   * reacting to the one reaches the other.
+   */
+  sendFile(to: string): { id: string; replyId?: string } {
+    this.assertContact(to);
+    const id = this.newId();
+    const record: SentMessage = { to };
+    this.sent.set(id, record);
+    this.forgetOldest();
+    if (to !== "echo") return { id };
+    const replyId = this.newId();
+    record.replyId = replyId;
+    this.echoReplies.set(replyId, id);
+    // The demo network keeps no files: echo answers with the bytes the gateway streams to it.
+    return { id, replyId };
+  }
+
+  /** A new network id for a message a contact sends (the files the demo makes up, e.g. `/photo`). */
+  incomingId(): string {
+    return this.newId();
+  }
+
+  /**
    * A message toward the user, logged with the next sequence number (even with nobody listening,
    * as a real network keeps it for the next sync) until the gateway acknowledges it.
    */

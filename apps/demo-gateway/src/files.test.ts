@@ -1,0 +1,169 @@
+import { createHash } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Element } from "@gangway/core";
+import type { Store } from "@gangway/store";
+import { forEachDriver } from "@gangway/store/testing";
+import type { MemoryTransport } from "@gangway/testing";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { demoFileChunks, demoPhoto, PHOTO_CAPTION, PHOTO_SIZE } from "./files.js";
+import type { DemoGateway } from "./gateway.js";
+import { GW, startTestGateway } from "./test-support/gateway.js";
+
+const USER = "romeo@localhost";
+const UPLOAD = "upload.localhost";
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("base64");
+
+/** An upload service's HTTP side on loopback: PUT stores, GET serves. */
+let http: Server;
+let base: string;
+const stored = new Map<string, { type: string; body: Buffer }>();
+beforeAll(async () => {
+  http = createServer((req, res) => {
+    const path = req.url ?? "";
+    if (req.method === "PUT") {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        stored.set(path, { type: req.headers["content-type"] ?? "", body: Buffer.concat(chunks) });
+        res.writeHead(201).end();
+      });
+      return;
+    }
+    const file = stored.get(path);
+    if (!file) return void res.writeHead(404).end();
+    res.writeHead(200, { "Content-Type": file.type, "Content-Length": file.body.length }).end(file.body);
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  http.closeAllConnections();
+  await new Promise((resolve) => http.close(resolve));
+});
+
+forEachDriver((driver) => {
+  let store: Store;
+  let transport: MemoryTransport;
+  let gateway: DemoGateway;
+
+  beforeEach(async () => {
+    stored.clear();
+    store = await driver.openStore();
+    await store.users.create({ jid: USER, registration: { username: "romeo", password: "pw" } });
+    ({ gateway, transport } = await startTestGateway(store, [
+      "--upload-service",
+      UPLOAD,
+      "--allow-file-host",
+      new URL(base).host,
+    ]));
+    await transport.waitForSent((s) => s.getChildText("status") === "Logged in as romeo");
+    while (transport.uncheckedCount > 0) transport.nextSent();
+  });
+  afterEach(async () => {
+    await gateway.stop();
+  });
+
+  /** Answers the gateway's next upload slot request with `path` on the loopback server. */
+  async function answerSlot(path: string): Promise<Element> {
+    const iq = await transport.waitForSent((s) => s.is("iq") && s.attrs.to === UPLOAD);
+    await transport.inject(
+      `<iq type="result" id="${iq.attrs.id}" from="${UPLOAD}" to="${GW}"><slot xmlns="urn:xmpp:http:upload:0">
+        <put url="${base}${path}"/><get url="${base}${path}"/></slot></iq>`,
+    );
+    return iq;
+  }
+  const messageFrom = (from: string, withBody = true) =>
+    transport.waitForSent(
+      (s) =>
+        s.is("message") &&
+        s.attrs.from === `${from}/gangway` &&
+        (!withBody || s.getChild("body") !== undefined),
+    );
+
+  describe("echo sends back any file it gets", () => {
+    it("re-uploads the same bytes with OOB and SFS, then 'echo: <name>'; retracting the file retracts echo's", async () => {
+      const bytes = demoPhoto();
+      stored.set("/mine/cat.png", { type: "image/png", body: bytes });
+      const url = `${base}/mine/cat.png`;
+      const inject = transport.inject(
+        `<message type="chat" id="f1" from="${USER}/pc" to="echo@${GW}"><body>${url}</body>
+          <x xmlns="jabber:x:oob"><url>${url}</url></x><request xmlns="urn:xmpp:receipts"/></message>`,
+      );
+      const slot = await answerSlot("/echo/cat.png");
+      expect(slot.getChild("request")!.attrs).toMatchObject({
+        filename: "cat.png",
+        size: String(bytes.length),
+      });
+      await inject;
+      const file = await messageFrom(`echo@${GW}`);
+      expect(file.getChildText("body")).toBe(`${base}/echo/cat.png`);
+      expect(file.getChild("x", "jabber:x:oob")!.getChildText("url")).toBe(`${base}/echo/cat.png`);
+      const metadata = file.getChild("file-sharing", "urn:xmpp:sfs:0")!.getChild("file")!;
+      expect(metadata.getChildText("hash")).toBe(sha256(bytes));
+      expect(metadata.getChildText("media-type")).toBe("image/png");
+      expect(stored.get("/echo/cat.png")!.body.equals(bytes)).toBe(true);
+      expect((await messageFrom(`echo@${GW}`)).getChildText("body")).toBe("echo: cat.png");
+      // Echo's receipt for the user's file message.
+      const receipt = await messageFrom(`echo@${GW}`, false);
+      expect(receipt.getChild("received", "urn:xmpp:receipts")!.attrs.id).toBe("f1");
+
+      await transport.inject(
+        `<message type="chat" id="r1" from="${USER}/pc" to="echo@${GW}"><retract xmlns="urn:xmpp:message-retract:1" id="f1"/></message>`,
+      );
+      const retraction = await transport.waitForSent((s) => s.getChild("retract") !== undefined);
+      expect(retraction.getChild("retract")!.attrs.id).toBe(file.attrs.id);
+    });
+  });
+
+  describe("/file <MiB>", () => {
+    it("over --max-file-bytes: the user gets a text naming the file and its link, nothing is uploaded", async () => {
+      await gateway.stop();
+      ({ gateway, transport } = await startTestGateway(store, [
+        "--upload-service",
+        UPLOAD,
+        "--max-file-bytes",
+        "1048576",
+      ]));
+      await transport.waitForSent((s) => s.getChildText("status") === "Logged in as romeo");
+      while (transport.uncheckedCount > 0) transport.nextSent();
+      await transport.inject(
+        `<message type="chat" id="b1" from="${USER}/pc" to="alice@${GW}"><body>/file 2</body></message>`,
+      );
+      expect((await messageFrom(`alice@${GW}`)).getChildText("body")).toBe(
+        "data-2MiB.bin (2 MiB) is larger than this gateway passes on (at most 1 MiB): https://demo.invalid/files/data-2MiB.bin",
+      );
+      expect(stored.size).toBe(0);
+    });
+
+    it("streams a made-up file of that size, its hash in the SFS metadata", async () => {
+      await transport.inject(
+        `<message type="chat" id="b2" from="${USER}/pc" to="alice@${GW}"><body>/file 3</body></message>`,
+      );
+      await answerSlot("/alice/data.bin");
+      const file = await messageFrom(`alice@${GW}`);
+      const uploaded = stored.get("/alice/data.bin")!.body;
+      expect(uploaded.length).toBe(3 * 1024 * 1024);
+      expect(uploaded.equals(Buffer.concat([...demoFileChunks(3)]))).toBe(true);
+      const metadata = file.getChild("file-sharing", "urn:xmpp:sfs:0")!.getChild("file")!;
+      expect(metadata.getChildText("hash")).toBe(sha256(uploaded));
+    });
+  });
+
+  describe("/photo", () => {
+    it("makes alice send a PNG with its caption", async () => {
+      await transport.inject(
+        `<message type="chat" id="p1" from="${USER}/pc" to="alice@${GW}"><body>/photo</body></message>`,
+      );
+      await answerSlot("/alice/sky.png");
+      const photo = await messageFrom(`alice@${GW}`);
+      const png = demoPhoto();
+      expect(stored.get("/alice/sky.png")!.body.equals(png)).toBe(true);
+      expect(png.subarray(1, 4).toString("ascii")).toBe("PNG");
+      const metadata = photo.getChild("file-sharing", "urn:xmpp:sfs:0")!.getChild("file")!;
+      expect(metadata.getChildText("width")).toBe(String(PHOTO_SIZE.width));
+      expect(metadata.getChildText("height")).toBe(String(PHOTO_SIZE.height));
+      expect((await messageFrom(`alice@${GW}`)).getChildText("body")).toBe(PHOTO_CAPTION);
+    });
+  });
+});

@@ -1,0 +1,150 @@
+import { Readable } from "node:stream";
+import { deflateSync } from "node:zlib";
+import type { IncomingFile, LegacyChat, Logger } from "@gangway/core";
+import type { DemoClient } from "./network.js";
+
+/**
+ * Files on the demo network: echo sends back every file it gets, re-uploaded ("echo: <name>" as
+ * its caption), and `/photo` to any contact makes alice send a picture. What a network author
+ * writes for a real network: `onFile` streams the user's upload to the network, `sendFile`
+ * shows the network's files.
+ */
+
+/** The text that makes alice send a photo. */
+export const PHOTO_COMMAND = "/photo";
+export const PHOTO_CAPTION = "A picture from Alice: the sky over the demo network";
+export const PHOTO_SIZE = { width: 96, height: 64 } as const;
+/** `/file <MiB>`: alice sends a made-up file that large (large-file tests and benches). */
+export const FILE_COMMAND = /^\/file (\d{1,4})$/;
+const MIB = 1024 * 1024;
+
+/**
+ * The user sent `file` to `chat` (a contact). Echo downloads it and sends the same bytes back as
+ * its answer, mapped as its text answers are (edits, retractions and reactions of the user's file
+ * reach echo's); other contacts just take it. Returns the file message's network id.
+ */
+export async function receiveFile(client: DemoClient, chat: LegacyChat, file: IncomingFile): Promise<string> {
+  const { id, replyId } = client.sendFile(chat.legacyId);
+  if (replyId === undefined) return id;
+  // Streamed through: the download feeds the upload, never the whole file in memory.
+  const body = await file.stream();
+  await chat.sendFile(
+    {
+      name: file.name,
+      type: file.type,
+      ...(file.size !== undefined && { size: file.size }),
+      stream: body,
+      caption: `echo: ${file.name}`,
+    },
+    { id: replyId },
+  );
+  // Echo's receipt, once the gateway has mapped the user's message to `id` (right after this returns).
+  setImmediate(() => void chat.received(id).catch(() => undefined));
+  return id;
+}
+
+/** `/photo` and `/file <MiB>` (to any contact): alice sends a file, after the command went out. */
+export function fileCommand(
+  client: DemoClient,
+  body: string,
+  alice: () => Promise<LegacyChat>,
+  log: Logger,
+): void {
+  const text = body.trim();
+  const size = FILE_COMMAND.exec(text)?.[1];
+  if (text !== PHOTO_COMMAND && size === undefined) return;
+  void alice()
+    .then((chat) =>
+      size === undefined ? sendPhoto(client, chat) : sendMadeUpFile(client, chat, Number(size)),
+    )
+    .catch((err: unknown) => log.error({ err }, "alice could not send her file"));
+}
+
+/** `/photo`: alice sends a picture with a caption (a PNG made here, as a network would serve one). */
+export function sendPhoto(client: DemoClient, alice: LegacyChat): Promise<void> {
+  const png = demoPhoto();
+  return alice.sendFile(
+    {
+      name: "sky.png",
+      type: "image/png",
+      size: png.byteLength,
+      stream: Readable.from([png]),
+      ...PHOTO_SIZE,
+      caption: PHOTO_CAPTION,
+    },
+    { id: client.incomingId() },
+  );
+}
+
+/**
+ * `/file <MiB>`: alice sends `data-<n>MiB.bin`, made as it is read (never whole in memory); its
+ * bytes are `demoFileBytes`. Over `--max-file-bytes`, the user gets the core's text instead.
+ */
+export function sendMadeUpFile(client: DemoClient, alice: LegacyChat, mebibytes: number): Promise<void> {
+  return alice.sendFile(
+    {
+      name: `data-${mebibytes}MiB.bin`,
+      type: "application/octet-stream",
+      size: mebibytes * MIB,
+      stream: Readable.from(demoFileChunks(mebibytes)),
+      link: `https://demo.invalid/files/data-${mebibytes}MiB.bin`,
+    },
+    { id: client.incomingId() },
+  );
+}
+
+/** The bytes of `/file <MiB>`, one MiB at a time: byte i of MiB m is (i + m) mod 251. */
+export function* demoFileChunks(mebibytes: number): Generator<Buffer> {
+  for (let m = 0; m < mebibytes; m++) {
+    const chunk = Buffer.allocUnsafe(MIB);
+    for (let i = 0; i < MIB; i++) chunk[i] = (i + m) % 251;
+    yield chunk;
+  }
+}
+
+/** A sky-to-grass gradient with a sun, as an RGB PNG (a few KiB). */
+export function demoPhoto(): Buffer {
+  const { width, height } = PHOTO_SIZE;
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    rows[row] = 0; // filter: none
+    for (let x = 0; x < width; x++) {
+      const sun = (x - 70) ** 2 + (y - 16) ** 2 < 100;
+      const grass = y > height * 0.7;
+      const rgb = sun ? [255, 220, 60] : grass ? [40, 140 + (y % 8) * 4, 50] : [90 + y, 150 + y, 255];
+      rows.set(rgb, row + 1 + x * 3);
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits per channel, RGB, deflate, no filter method, no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const typed = Buffer.concat([Buffer.from(type, "ascii"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(typed));
+  return Buffer.concat([length, typed, crc]);
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(data: Buffer): number {
+  let c = 0xffffffff;
+  for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
