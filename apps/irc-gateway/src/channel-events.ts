@@ -94,7 +94,11 @@ export function listenToChannels(session: ChannelSession, client: Client, relay:
   });
 }
 
-async function channelTags(rooms: ChannelRooms, event: TagmsgEvent): Promise<void> {
+/** A channel TAGMSG (message-tags): `+typing` as the occupant's chat state, `+draft/react` as its reaction. */
+export async function channelTags(
+  rooms: { of(channel: string): Iterable<IrcRoom> },
+  event: Pick<TagmsgEvent, "target" | "nick" | "tags">,
+): Promise<void> {
   for (const room of rooms.of(event.target)) {
     const participant = room.participantFor(event.nick);
     if (!participant) continue;

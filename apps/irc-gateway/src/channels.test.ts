@@ -156,6 +156,24 @@ forEachDriver((driver) => {
       expect(transport.sent.some((s) => s.attrs.id === "u2" && s.attrs.type === "error")).toBe(false);
     });
 
+    it("keeps the channel's messages in the room archive: a later join gets them as <history/>", async () => {
+      const alice = await bot("alice");
+      await alice.join("#gangway");
+      await join("phone");
+      await selfPresence("phone");
+      await alice.say("#gangway", "said before you came");
+      await transport.waitForSent((s) => s.getChildText("body") === "said before you came");
+      await transport.inject(
+        `<presence id="j-pc" from="${USER}/pc" to="${ROOM}/romeo"><x xmlns="${MUC}"><history maxstanzas="5"/></x></presence>`,
+      );
+      const replayed = await transport.waitForSent(
+        (s) => s.attrs.to === `${USER}/pc` && s.getChildText("body") === "said before you came",
+        5000,
+      );
+      expect(replayed.attrs.from).toBe(`${ROOM}/alice`);
+      expect(replayed.getChild("delay", "urn:xmpp:delay")).toBeDefined();
+    });
+
     it("splits a long message into lines that fit, each a PRIVMSG to the channel", async () => {
       const alice = await bot("alice");
       await alice.join("#gangway");
