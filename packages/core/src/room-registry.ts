@@ -87,9 +87,9 @@ export class LegacyRooms<R extends AnyRoom = AnyRoom> {
 
   /**
    * The user is no longer in the group `legacyId` (they left on the legacy network, were removed,
-   * or it was deleted): every joined resource gets the XEP-0045 §10.9 destruction (110, `reason`),
-   * the bookmark is retracted where the server allows it, and the room is forgotten, so a later
-   * join gets item-not-found. Resolves false when the session has no such room.
+   * or it was deleted): the bookmark is retracted where the server allows it, every joined
+   * resource gets the XEP-0045 §10.9 destruction (110, `reason`), and the room is forgotten, so a
+   * later join gets item-not-found. Resolves false when the session has no such room.
    */
   async remove(legacyId: string, reason?: string): Promise<boolean> {
     const room = this.byId.get(legacyId);
@@ -97,8 +97,9 @@ export class LegacyRooms<R extends AnyRoom = AnyRoom> {
     this.byId.delete(legacyId);
     const local = room.jidLocal.toLowerCase();
     if (this.byLocal.get(local) === room) this.byLocal.delete(local);
-    await destroyRoomFor(room, reason);
+    // The bookmark first: a client that reads its bookmarks on the destruction finds it gone.
     await this.bookmarks.forget(room);
+    await destroyRoomFor(room, reason);
     return true;
   }
 

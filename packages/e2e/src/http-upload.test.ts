@@ -192,7 +192,7 @@ describe("XEP-0363 slots requested as the user through an XEP-0356 privileged IQ
   it("is advertised to the gateway component as an IQ permission for the upload namespace", async () => {
     const privileges = parsePrivilegeAdvertisement(await advertisement) as Privileges;
     expect(privileges).toMatchObject({ namespace: "urn:xmpp:privilege:2", server: prosody.domain });
-    expect(privileges.iq).toEqual({ [NS_HTTP_UPLOAD]: "get" });
+    expect(privileges.iq).toEqual({ [NS_HTTP_UPLOAD]: "get", "http://jabber.org/protocol/pubsub": "both" });
   });
 
   it("gets a slot issued to alice@localhost, PUTs a PNG and the GET URL serves the same bytes", async () => {
