@@ -118,6 +118,13 @@ forEachDriver((driver) => {
       await transport.waitForSent((s) => s.attrs.from === `#gangway%127.0.0.1@${GW}/alice`, 10_000);
       await selfPresence("phone", `#gangway%127.0.0.1@${GW}`);
 
+      // A chat message to a channel it has not joined: said to be a room, not a contact.
+      await transport.inject(
+        `<message type="chat" id="c1" from="${USER}/phone" to="#elsewhere@${GW}"><body>hi</body></message>`,
+      );
+      const notContact = await transport.waitForSent((s) => s.attrs.id === "c1" && s.attrs.type === "error");
+      expect(notContact.getChild("error")!.getChildText("text", STANZAS)).toMatch(/join it as a group chat/);
+
       await join("phone", `#gangway%irc.elsewhere.net@${GW}`);
       const other = await transport.waitForSent((s) => s.attrs.type === "error", 5000);
       expect(other.getChild("error")!.getChild("item-not-found", STANZAS)).toBeDefined();

@@ -43,6 +43,13 @@ export class IrcContact extends LegacyContact<IrcSession> {
   nick: string | undefined;
 
   override async updateInfo(): Promise<void> {
+    // A message (or subscription) to #chan@gateway: channels are rooms, not contacts.
+    if (/^[#&]/.test(this.legacyId)) {
+      throw new XmppError(
+        "item-not-found",
+        "This is an IRC channel: join it as a group chat (MUC) to talk there.",
+      );
+    }
     if (!isValidNick(this.legacyId)) {
       throw new XmppError("item-not-found", `"${this.legacyId}" is not a valid IRC nickname.`);
     }
