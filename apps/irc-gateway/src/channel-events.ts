@@ -1,5 +1,5 @@
 import type { Client, MessageEvent, TagmsgEvent } from "irc-framework";
-import type { ChannelRooms, ChannelSession, IrcRoom } from "./channel-room.js";
+import type { ChannelSession, IrcRoom } from "./channel-room.js";
 import { ircToXmpp } from "./formatting.js";
 
 type Relay = (what: string, work: () => Promise<void>) => void;

@@ -17,8 +17,8 @@ import { type ChannelAddress, channelFromLocalpart, channelRulesOf } from "./cha
 import { listenToChannels } from "./channel-events.js";
 import { ChannelRooms, IrcRoom } from "./channel-room.js";
 import { answerCtcp, ctcpVersionText, parseCtcp } from "./ctcp.js";
-import { ircToXmpp, xmppToIrc } from "./formatting.js";
-import { batchWritesThisTurn, connectIrc } from "./irc-connection.js";
+import { ircToXmpp } from "./formatting.js";
+import { connectIrc } from "./irc-connection.js";
 import {
   type CaseMapping,
   caseMappingFromIsupport,
@@ -27,15 +27,13 @@ import {
   normalizeNick,
 } from "./nicks.js";
 import { IRC_OPTIONS } from "./options.js";
+import { sendPrivmsgs } from "./privmsg.js";
 import { type IrcAccount, ircAccountFromForm, registrationFields } from "./registration-fields.js";
-import { ircPayloadBudget, splitForIrc } from "./split.js";
 import { whois, whoisResult } from "./whois.js";
 
 export const VERSION = "0.0.0";
 /** What we ask servers for; each is used only when the server grants it. */
 const CAPABILITIES = ["message-tags", "server-time", "away-notify"];
-/** A worst-case host part of our own prefix before the server told us ours (RFC 1123). */
-const UNKNOWN_HOST = "x".repeat(63);
 
 /** One IRC user as a contact: `<nick>@gateway`, the legacy id being the case-folded nick. */
 export class IrcContact extends LegacyContact<IrcSession> {
@@ -214,22 +212,7 @@ export class IrcSession extends BaseSession<IrcGateway, IrcContact> {
 
   /** Sends a text as PRIVMSGs: IRC formatting from XEP-0393, `/me` as an ACTION, lines split safely. */
   sendText(nick: string, body: string): void {
-    const client = this.requireClient();
-    const action = body.startsWith("/me ");
-    const text = xmppToIrc(action ? body.slice(4) : body);
-    const maxBytes = ircPayloadBudget({
-      nick: client.user.nick,
-      user: client.user.username,
-      host: client.user.host || UNKNOWN_HOST,
-      target: nick,
-      command: "PRIVMSG",
-      action,
-    });
-    // Lines already fit (split above): raw PRIVMSGs skip irc-framework's own splitting.
-    batchWritesThisTurn(client);
-    for (const line of splitForIrc(text, { maxBytes })) {
-      client.raw("PRIVMSG", nick, action ? `\x01ACTION ${line}\x01` : line);
-    }
+    sendPrivmsgs(this.requireClient(), nick, body);
   }
 
   sendTags(nick: string, tags: Record<string, string>): void {
