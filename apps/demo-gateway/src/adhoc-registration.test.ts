@@ -134,6 +134,7 @@ forEachDriver((driver) => {
       "Unregister from this gateway",
       "Preferences",
       "Search for legacy contacts",
+      "Leave the lobby",
     ]);
     const again = await command(`node="jabber:iq:register" action="execute"`);
     expect(canonicalXml(again.getChild("error")!)).toBe(

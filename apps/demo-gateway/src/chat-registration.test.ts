@@ -77,6 +77,7 @@ forEachDriver((driver) => {
         "unregister — stop using this gateway and delete your data",
         "preferences — change how the gateway behaves for you",
         "find — search the legacy network for contacts",
+        "leave-lobby — leave the group lobby until your next login",
         "help — this list",
       ].join("\n"),
     ]);

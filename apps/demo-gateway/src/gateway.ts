@@ -18,6 +18,7 @@ import {
 } from "@gangway/core";
 import { fileCommand, receiveFile } from "./files.js";
 import { DemoLobby, LOBBY_ID, LOBBY_NAME, LOBBY_TOPIC } from "./lobby.js";
+import { leaveLobbyCommand } from "./lobby-removal.js";
 import {
   DEMO_STATE_FILE,
   DemoAuthError,
@@ -244,6 +245,11 @@ export class DemoGateway extends BaseGateway<DemoSession, typeof DEMO_OPTIONS> {
       onSaveError: (err) => this.log.error({ err }, "could not save the demo network's state"),
     }),
   );
+
+  /** `leave-lobby`: the user leaves the group, to see a room destroyed for them (lobby-removal.ts). */
+  protected override extraCommands() {
+    return [leaveLobbyCommand(this)];
+  }
 
   /** `--registration 2fa` asks for the code 123456 after the password; `qr` shows a QR code the network scans. */
   protected override registrationType(): RegistrationType {

@@ -1,4 +1,4 @@
-export type { LegacyData } from "@gangway/registration";
+export type { Command, CommandPage, LegacyData } from "@gangway/registration";
 export { RegistrationType, TwoFactorNotRequired } from "@gangway/registration";
 // What apps need of the protocol layer, so that an app imports @gangway/core alone.
 export {
