@@ -51,6 +51,8 @@ class TestGateway extends BaseGateway<Session> {
 class ServerTransport extends MemoryTransport {
   /** Item id → `<item/>` of the user's bookmarks node; undefined: the node does not exist. */
   node: Map<string, Element> | undefined;
+  /** Answers every pubsub IQ service-unavailable, as Prosody does with mod_privilege but no mod_pep. */
+  noPep = false;
 
   override send(stanza: Element): Promise<void> {
     const written = super.send(stanza);
@@ -66,6 +68,8 @@ class ServerTransport extends MemoryTransport {
   private answer(iq: Element): string {
     const head = `<iq xmlns="jabber:client" id="${iq.attrs.id}" from="${USER}" to="${USER}"`;
     const notFound = `${head} type="error"><error type="cancel"><item-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
+    if (this.noPep)
+      return `${head} type="error"><error type="cancel"><service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
     const pubsub = iq.getChild("pubsub", PUBSUB)!;
     const items = pubsub.getChild("items");
     if (items) {
@@ -107,10 +111,11 @@ forEachDriver((driver) => {
   let mark = 0;
 
   /** A gateway (re)start on the same store; `privileged`: the server grants the pubsub IQ privilege. */
-  async function start(privileged: boolean) {
+  async function start(privileged: boolean, options: { noPep?: boolean } = {}) {
     await gateway?.stop();
     transport = new ServerTransport({ domain: GW });
     transport.node = node;
+    transport.noPep = options.noPep ?? false;
     mark = 0;
     gateway = new TestGateway({
       ...testGatewayDependencies(TestGateway, store, transport, { domain: GW }),
@@ -221,6 +226,24 @@ forEachDriver((driver) => {
         new Map([
           ["lobby", "pep"],
           ["garden", "pep"],
+        ]),
+      );
+    });
+  });
+
+  describe("with the privilege but no PEP on the server", () => {
+    it("invites the user instead, once, and tries the bookmarks again at the next login", async () => {
+      await start(true, { noPep: true });
+      expect(pubsubIqs()).toEqual(["items"]);
+      expect(invitations()).toEqual([`${GW} → ${USER}: lobby@${GW}`, `${GW} → ${USER}: garden@${GW}`]);
+
+      await start(true, { noPep: true });
+      expect(pubsubIqs()).toEqual(["items"]);
+      expect(invitations()).toEqual([]);
+      expect(await stored()).toEqual(
+        new Map([
+          ["lobby", "invitation"],
+          ["garden", "invitation"],
         ]),
       );
     });

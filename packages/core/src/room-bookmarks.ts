@@ -18,6 +18,8 @@ import type { AnyRoom } from "./room.js";
 
 /** Gateways whose operator was told that rooms are offered by invitation (once per gateway). */
 const fallbackReported = new WeakSet<GatewayHost>();
+/** Gateways whose operator was told that a granted pubsub privilege did not work (once per gateway). */
+const publishFailureReported = new WeakSet<GatewayHost>();
 
 /**
  * Tells the user about their rooms, once per room: as an XEP-0402 bookmark (autojoin, the room's
@@ -37,7 +39,6 @@ export class RoomBookmarks {
   /** Legacy id → how the user was told, as stored; undefined until `load` read it. */
   #told: Map<string, RoomBookmarkVia> | undefined;
   readonly #steps = new SerialQueue();
-  #publishFailureLogged = false;
 
   constructor(private readonly session: ChatSession) {}
 
@@ -195,11 +196,11 @@ export class RoomBookmarks {
   }
 
   #reportPublishFailure(what: string, err?: unknown, room?: AnyRoom): void {
-    if (this.#publishFailureLogged) return;
-    this.#publishFailureLogged = true;
+    if (publishFailureReported.has(this.gateway)) return;
+    publishFailureReported.add(this.gateway);
     this.session.log.warn(
       { err, ...(room && { room: room.legacyId }) },
-      `${what} although the server grants the pubsub IQ privilege; rooms never told are sent as invitations`,
+      `${what} although the server grants the pubsub IQ privilege (is PEP enabled on it, e.g. Prosody's mod_pep?); rooms never told are sent as invitations`,
     );
   }
 }
