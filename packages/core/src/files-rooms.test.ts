@@ -89,18 +89,16 @@ forEachDriver((driver) => {
     await join("pc");
     const room = gateway.sessionFor(USER)!.rooms.known("lobby")!;
     const bytes = Buffer.from("not really a png");
-    const sent = room.participants
-      .get("alice")!
-      .sendFile(
-        {
-          name: "dot.png",
-          type: "image/png",
-          size: bytes.length,
-          stream: Readable.from([bytes]),
-          caption: "look",
-        },
-        { id: "L1" },
-      );
+    const sent = room.participants.get("alice")!.sendFile(
+      {
+        name: "dot.png",
+        type: "image/png",
+        size: bytes.length,
+        stream: Readable.from([bytes]),
+        caption: "look",
+      },
+      { id: "L1" },
+    );
     const iq = await transport.waitForSent((s) => s.is("iq") && s.attrs.to === UPLOAD);
     const url = `${base}/f/dot.png`;
     await transport.inject(
