@@ -1,6 +1,6 @@
 import type { Client } from "irc-framework";
 import { xmppToIrc } from "./formatting.js";
-import { batchWritesThisTurn } from "./irc-connection.js";
+import { batchWrites } from "./irc-connection.js";
 import { ircPayloadBudget, splitForIrc } from "./split.js";
 
 /** A worst-case host part of our own prefix before the server told us ours (RFC 1123). */
@@ -10,7 +10,7 @@ const UNKNOWN_HOST = "x".repeat(63);
  * Sends an XMPP body to `target` (a nick or a channel) as PRIVMSGs: IRC formatting from
  * XEP-0393, `/me` as a CTCP ACTION, lines split to what the server relays with our prefix in
  * front (split.ts). The lines already fit, so they go out raw, skipping irc-framework's own
- * splitting, and the lines of one event-loop turn leave in one socket write.
+ * splitting, and leave in one socket write.
  */
 export function sendPrivmsgs(client: Client, target: string, body: string): void {
   const action = body.startsWith("/me ");
@@ -23,7 +23,7 @@ export function sendPrivmsgs(client: Client, target: string, body: string): void
     command: "PRIVMSG",
     action,
   });
-  batchWritesThisTurn(client);
+  batchWrites(client);
   for (const line of splitForIrc(text, { maxBytes })) {
     client.raw("PRIVMSG", target, action ? `\x01ACTION ${line}\x01` : line);
   }

@@ -10,7 +10,7 @@ import {
   type TestClient,
 } from "@gangway/testing";
 import { bench, describe } from "vitest";
-import { benchSize, QUICK, StanzaTap } from "./bench-support.js";
+import { benchSize, envInt, QUICK, StanzaTap } from "./bench-support.js";
 import {
   bareChannel,
   biboumiChannel,
@@ -40,7 +40,8 @@ import { reportIrcChannels } from "./irc-report.js";
  */
 
 const N = benchSize(5000, 500);
-const WINDOW = 50;
+/** Messages in flight at most (GANGWAY_BENCH_IRC_WINDOW overrides: is a figure latency-bound?). */
+const WINDOW = envInt("GANGWAY_BENCH_IRC_WINDOW", 50);
 const ROUNDS = benchSize(3, 1);
 const WARMUP = benchSize(200, 50);
 const PASSWORD = "pw";
