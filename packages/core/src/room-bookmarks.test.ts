@@ -2,7 +2,7 @@ import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import { MemoryTransport } from "@gangway/testing";
 import { type Element, type FormValues, parseBookmarks, parseXml } from "@gangway/xmpp";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LegacyContact } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
 import { LegacyRoom } from "./room.js";
@@ -228,6 +228,24 @@ forEachDriver((driver) => {
           ["garden", "pep"],
         ]),
       );
+    });
+  });
+
+  describe("with the store down", () => {
+    it("tells nothing rather than everything again, and catches up at the next login", async () => {
+      await start(false);
+      expect(invitations()).toHaveLength(2);
+      groups.attic = "Attic";
+      const listing = vi
+        .spyOn(store.roomBookmarks, "listForUser")
+        .mockRejectedValue(new Error("database unavailable"));
+      await start(false);
+      expect(listing).toHaveBeenCalled();
+      expect(invitations()).toEqual([]);
+
+      listing.mockRestore();
+      await start(false);
+      expect(invitations()).toEqual([`${GW} → ${USER}: attic@${GW}`]);
     });
   });
 

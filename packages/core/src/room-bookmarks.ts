@@ -46,13 +46,16 @@ export class RoomBookmarks {
     return this.session.gateway;
   }
 
-  /** Reads which rooms the user was told about (one query). A failure is logged: nothing is known. */
+  /**
+   * Reads which rooms the user was told about (one query). A failure is logged and nothing is told
+   * until a later step reads it: telling every room again would repeat invitations.
+   */
   async load(): Promise<void> {
     try {
       this.#told = await this.gateway.store.roomBookmarks.listForUser(this.session.user.id);
     } catch (err) {
-      this.session.log.warn({ err }, "could not read which rooms were bookmarked; trying them all");
-      this.#told = new Map();
+      this.session.log.warn({ err }, "could not read which rooms were bookmarked; not bookmarking now");
+      this.#told = undefined;
     }
   }
 
@@ -69,9 +72,8 @@ export class RoomBookmarks {
   forget(room: AnyRoom): Promise<void> {
     return this.#steps
       .run(async () => {
-        const told = this.#told ?? new Map();
         if (this.#canPublish()) await this.#retract(room);
-        told.delete(room.legacyId);
+        this.#told?.delete(room.legacyId);
         await this.gateway.store.roomBookmarks.forget(this.session.user.id, room.legacyId);
       })
       .catch((err: unknown) => {
@@ -81,7 +83,8 @@ export class RoomBookmarks {
 
   async #tell(rooms: readonly AnyRoom[]): Promise<void> {
     if (!this.#told) await this.load();
-    const told = this.#told!;
+    const told = this.#told;
+    if (!told) return;
     const privileged = this.#canPublish();
     // What is left to do: rooms never told, and (once the privilege is there) rooms only invited to.
     const pending = rooms.filter((room) => {
