@@ -48,9 +48,27 @@ try {
   });
   const component = new XmppComponent(transport, { logger });
   // ComponentTransport queues sends in call order and flushes them in batches: no await per stanza.
+  let ids = 0;
+  // With spec.mucStanzas, a groupchat message carries what a MUC's does (and ours sends): an id,
+  // a chat marker request, origin-id, the room's stanza-id and an occupant-id.
+  const extras = (from) => {
+    const id = "bare-" + ++ids;
+    return [
+      { id },
+      xml("markable", { xmlns: "urn:xmpp:chat-markers:0" }),
+      xml("origin-id", { xmlns: "urn:xmpp:sid:0", id }),
+      xml("stanza-id", { xmlns: "urn:xmpp:sid:0", id, by: from.split("/")[0] }),
+      xml("occupant-id", { xmlns: "urn:xmpp:occupant-id:0", id: "occ-1" }),
+    ];
+  };
+  const message = (to, from, body, type) => {
+    if (type !== "groupchat" || !spec.mucStanzas) return xml("message", { to, from, type }, xml("body", {}, body));
+    const [attrs, ...children] = extras(from);
+    return xml("message", { to, from, type, ...attrs }, xml("body", {}, body), ...children);
+  };
   const write = (to, from, body, type = "chat") => {
     chain = component
-      .send(xml("message", { to, from, type }, xml("body", {}, body)))
+      .send(message(to, from, body, type))
       .catch((err) => process.send?.({ error: String(err?.stack ?? err) }));
   };
   component.onMessage((stanza) => {
@@ -201,19 +219,38 @@ class ChildHost {
 
 /** The bare echo component in its own process: the XMPP server's pipe without any gateway. */
 export class BareTarget implements GatewayUnderTest, FarEnd {
-  readonly name = "bare component";
+  readonly name: string;
   readonly notes: string[] = [];
   private readonly handlers = new Map<string, (text: string) => void>();
   private host!: ChildHost;
 
-  private constructor(readonly domain: string) {}
+  private constructor(
+    readonly domain: string,
+    name: string,
+  ) {
+    this.name = name;
+  }
 
-  static async start(prosody: ProsodyServer, domain: string): Promise<BareTarget> {
+  /** `mucStanzas`: groupchat messages shaped as a MUC's (see BARE_SCRIPT), not just a body. */
+  static async start(
+    prosody: ProsodyServer,
+    domain: string,
+    options: { mucStanzas?: boolean } = {},
+  ): Promise<BareTarget> {
     const component = prosody.components.find((c) => c.domain === domain);
     if (!component) throw new Error(`no component ${domain} on this Prosody`);
     // The nick the bare "room" reflects a groupchat message from (the channel fan-out's user).
-    const spec = { domain, secret: component.secret, port: prosody.componentPort, userNick: "user" };
-    const target = new BareTarget(domain);
+    const spec = {
+      domain,
+      secret: component.secret,
+      port: prosody.componentPort,
+      userNick: "user",
+      mucStanzas: options.mucStanzas ?? false,
+    };
+    const target = new BareTarget(
+      domain,
+      options.mucStanzas ? "bare component (MUC stanzas)" : "bare component",
+    );
     target.host = await ChildHost.start(
       `bare component ${domain}`,
       { GANGWAY_IRC_BENCH_BARE: JSON.stringify(spec) },

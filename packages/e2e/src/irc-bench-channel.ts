@@ -190,15 +190,20 @@ export async function bareChannel(
   prosody: ProsodyServer,
   domain: string,
   client: TestClient,
+  options: { mucStanzas?: boolean } = {},
 ): Promise<ChannelUnderTest> {
-  const target = await BareTarget.start(prosody, domain);
+  const target = await BareTarget.start(prosody, domain, options);
   const roomJid = `${CHANNEL}@${domain}`;
   const farNick = "far";
   return {
     name: target.name,
     roomJid,
     farNick,
-    notes: ["no IRC, no join: the component sends and reflects groupchat messages itself"],
+    notes: [
+      options.mucStanzas
+        ? "no IRC, no join; its groupchat messages carry what a MUC's do (id, markable, origin-id, stanza-id, occupant-id)"
+        : "no IRC, no join: the component sends and reflects groupchat messages (a body only) itself",
+    ],
     say: (texts) => target.sendGroupchat(`${roomJid}/${farNick}`, client.jid, texts),
     listen: (handler) => target.listen({ nick: "user", bareJid: client.bareJid }, handler),
     cpuMs: () => target.cpuMs(),

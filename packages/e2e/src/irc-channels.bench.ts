@@ -27,7 +27,9 @@ import { reportIrcChannels } from "./irc-report.js";
  * Needs Prosody, ngircd, biboumi and the workspace built (`pnpm build`: ours runs from dist).
  *
  * For each target — biboumi (history on, its default; throttling off as in the 1:1 bench), the
- * bare component (the XMPP server's pipe: it sends and reflects groupchat messages itself) and
+ * bare component (the XMPP server's pipe: it sends and reflects groupchat messages itself, with a
+ * body only, and again with what a MUC's messages carry: id, markable, origin-id, stanza-id,
+ * occupant-id — Prosody's cost per stanza grows with them) and
  * ours (@gangway/irc-gateway in its own Node process on a new SQLite file, `--irc-server` pinned
  * to ngircd) — a fresh XMPP user (xmpp.js) joins the channel #fanout as a room, where a raw IRC
  * bot already is. Then, alternating, ROUNDS times each: N channel PRIVMSGs from the bot to the
@@ -48,6 +50,7 @@ const PASSWORD = "pw";
 
 const BIBOUMI = "biboumi.localhost";
 const BARE = "echo-irc.localhost";
+const BARE_MUC = "echo-muc.localhost";
 const OURS = "gangway-irc.localhost";
 
 interface ChannelSpec {
@@ -70,6 +73,7 @@ async function scenario(): Promise<void> {
       upload: false,
       extraComponents: [
         { domain: BARE, privileges: false },
+        { domain: BARE_MUC, privileges: false },
         { domain: OURS, privileges: FULL_PRIVILEGES },
       ],
     });
@@ -89,6 +93,11 @@ async function scenario(): Promise<void> {
       skipped.push("biboumi: skipped (not installed: apt-get install biboumi)");
     }
     specs.push({ short: "e", label: "bare", start: (p, _i, c) => bareChannel(p, BARE, c) });
+    specs.push({
+      short: "m",
+      label: "bare-muc",
+      start: (p, _i, c) => bareChannel(p, BARE_MUC, c, { mucStanzas: true }),
+    });
     specs.push({ short: "o", label: "ours", start: (p, i, c, nick) => oursChannel(p, i, OURS, c, nick) });
 
     // GANGWAY_BENCH_IRC_TARGETS=ours,bare (say) runs only those: to profile one without the others.

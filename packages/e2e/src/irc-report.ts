@@ -242,6 +242,7 @@ export function reportIrcChannels(
   size: { n: number; window: number; rounds: number; quick: boolean },
 ): void {
   const bare = results.find((r) => r.name === BARE);
+  const bareMuc = results.find((r) => r.name === `${BARE} (MUC stanzas)`);
   const biboumi = results.find((r) => r.name === "biboumi");
   const quick = size.quick ? " — QUICK MODE (GANGWAY_BENCH_QUICK): reduced sizes, not the figures" : "";
   console.info(
@@ -254,6 +255,7 @@ export function reportIrcChannels(
           "target",
           "msg/s IRC→XMPP",
           "% of bare",
+          "% of bare (MUC stanzas)",
           "× biboumi",
           "msg/s XMPP→IRC",
           "% of bare",
@@ -264,6 +266,7 @@ export function reportIrcChannels(
           r.name,
           r.ircToXmpp.msgPerSec.toFixed(0),
           pct(r.ircToXmpp.msgPerSec, bare?.ircToXmpp.msgPerSec),
+          pct(r.ircToXmpp.msgPerSec, bareMuc?.ircToXmpp.msgPerSec),
           r === biboumi ? "-" : times(r.ircToXmpp.msgPerSec, biboumi?.ircToXmpp.msgPerSec),
           r.xmppToIrc.msgPerSec.toFixed(0),
           pct(r.xmppToIrc.msgPerSec, bare?.xmppToIrc.msgPerSec),
@@ -319,6 +322,10 @@ export function reportIrcChannels(
       vsBare: bare && {
         ircToXmpp: fixed(r.ircToXmpp.msgPerSec / bare.ircToXmpp.msgPerSec, 3),
         xmppToIrc: fixed(r.xmppToIrc.msgPerSec / bare.xmppToIrc.msgPerSec, 3),
+      },
+      vsBareMucStanzas: bareMuc && {
+        ircToXmpp: fixed(r.ircToXmpp.msgPerSec / bareMuc.ircToXmpp.msgPerSec, 3),
+        xmppToIrc: fixed(r.xmppToIrc.msgPerSec / bareMuc.xmppToIrc.msgPerSec, 3),
       },
       vsBiboumi: biboumi && {
         ircToXmpp: fixed(r.ircToXmpp.msgPerSec / biboumi.ircToXmpp.msgPerSec, 2),
