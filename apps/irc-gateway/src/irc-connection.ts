@@ -124,17 +124,17 @@ interface ClientInternals {
 const corked = new WeakSet<object>();
 
 /**
- * Holds the client's socket writes until the code now running is done (process.nextTick), so
- * the lines of one message (a long or multi-line body is several PRIVMSGs) leave in one write
- * instead of one system call each, without waiting for the event loop's next turn (that costs
- * latency, which bounds a conversation's throughput). A no-op when the socket is not reachable.
+ * Holds the client's socket writes until this turn of the event loop has handled its I/O
+ * (setImmediate: the check phase right after it), so the lines written meanwhile — a long
+ * message's several PRIVMSGs, a burst of the user's messages read in one go — leave in one write
+ * instead of one system call each. A no-op when the socket is not reachable.
  */
 export function batchWrites(client: Client): void {
   const socket = (client as unknown as ClientInternals).connection?.transport?.socket;
   if (!socket || corked.has(socket)) return;
   corked.add(socket);
   socket.cork();
-  process.nextTick(() => {
+  setImmediate(() => {
     corked.delete(socket);
     socket.uncork();
   });

@@ -10,7 +10,7 @@ const UNKNOWN_HOST = "x".repeat(63);
  * Sends an XMPP body to `target` (a nick or a channel) as PRIVMSGs: IRC formatting from
  * XEP-0393, `/me` as a CTCP ACTION, lines split to what the server relays with our prefix in
  * front (split.ts). The lines already fit, so they go out raw, skipping irc-framework's own
- * splitting, and leave in one socket write.
+ * splitting, and what this turn of the event loop writes leaves in one socket write.
  */
 export function sendPrivmsgs(client: Client, target: string, body: string): void {
   const action = body.startsWith("/me ");
