@@ -135,7 +135,7 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     });
     this.sessions = new Sessions((user) => new this.Session(this, user));
     this.#privilegeWatch = new PrivilegeWatch(this.log, deps.privilegeWaitMs ?? 1000, () =>
-      this.#resyncRosters(),
+      this.#resyncAfterPrivileges(),
     );
     this.#carbons = new Carbons(
       () => this.domain,
@@ -381,11 +381,16 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
 
   // ---- internals ----
 
-  /** Sessions that logged in before the server's privileges were known synced by subscription requests. */
-  #resyncRosters(): void {
+  /**
+   * Sessions that logged in before the server's privileges were known synced their roster by
+   * subscription requests and invited the user to their rooms: both are done again, privileged.
+   */
+  #resyncAfterPrivileges(): void {
     for (const session of this.sessions.values()) {
       if (session.isLoggedIn) {
-        void session.resyncRoster().catch((err) => session.log.warn({ err }, "roster re-sync failed"));
+        void session
+          .resyncAfterPrivileges()
+          .catch((err) => session.log.warn({ err }, "re-sync after the privileges failed"));
       }
     }
   }

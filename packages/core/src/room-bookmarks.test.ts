@@ -231,6 +231,25 @@ forEachDriver((driver) => {
     });
   });
 
+  describe("privileges advertised after the login", () => {
+    it("invites at the login, then publishes the bookmarks once the grant arrives", async () => {
+      transport = new ServerTransport({ domain: GW });
+      gateway = new TestGateway({
+        ...testGatewayDependencies(TestGateway, store, transport, { domain: GW }),
+        privilegeWaitMs: 0,
+      });
+      await gateway.start();
+      await session().rooms.bookmarked;
+      expect(invitations()).toEqual([`${GW} → ${USER}: lobby@${GW}`, `${GW} → ${USER}: garden@${GW}`]);
+      mark = transport.sent.length;
+      await transport.inject(advertisement(PUBSUB_GRANT));
+      await vi.waitFor(() =>
+        expect(pubsubIqs()).toEqual(["items", `publish lobby@${GW}`, `publish garden@${GW}`]),
+      );
+      expect(invitations()).toEqual([]);
+    });
+  });
+
   describe("with the store down", () => {
     it("tells nothing rather than everything again, and catches up at the next login", async () => {
       await start(false);

@@ -377,11 +377,13 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
   }
 
   /**
-   * Syncs the roster again (the server's privileges became known after this session logged in),
-   * in full whatever the roster hash says: the login's sync was not a privileged one.
+   * The server's privileges became known after this session logged in: the roster is synced again
+   * in full (the login's sync was not a privileged one), and rooms only invited to get their
+   * bookmarks now that they can be published.
    */
-  async resyncRoster(): Promise<void> {
+  async resyncAfterPrivileges(): Promise<void> {
     await syncRoster(this, [...this.contacts], { full: true });
+    if (this.gateway.meta.GROUPS) await this.rooms.bookmarks.tell([...this.rooms]);
   }
 
   /** Logs out and shows everything as offline (shutdown or unregistration). */
