@@ -1,5 +1,4 @@
-import type { Command } from "@gangway/core";
-import type { DemoGateway } from "./gateway.js";
+import type { AnyGateway, Command } from "@gangway/core";
 import { LOBBY_ID } from "./lobby.js";
 
 /** What the destroyed lobby tells the user's clients (XEP-0045 `<destroy><reason/>`). */
@@ -10,7 +9,7 @@ export const LEFT_LOBBY_REASON = "You left the lobby with leave-lobby. It comes 
  * on the network, to try what a gateway does then (`session.rooms.remove`): the lobby is destroyed
  * under their joined clients and its bookmark retracted. The next login lists it again.
  */
-export function leaveLobbyCommand(gateway: DemoGateway): Command {
+export function leaveLobbyCommand(gateway: Pick<AnyGateway, "requireSession">): Command {
   return {
     node: "leave-lobby",
     name: "Leave the lobby",
