@@ -20,7 +20,7 @@ export function listenToChannels(session: ChannelSession, client: Client, relay:
 
   client.on("userlist", (event) => forEach(event.channel, (room) => room.namesReceived(event.users)));
   client.on("irc error", (event) => {
-    if (event.channel) forEach(event.channel, (room) => room.joinRefused(event.error));
+    if (event.channel) forEach(event.channel, (room) => room.serverRefused(event.error, event.reason));
   });
   client.on("join", (event) => {
     if (!isSelf(event.nick)) forEach(event.channel, (room) => room.memberJoined(event.nick));

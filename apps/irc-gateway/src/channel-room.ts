@@ -42,6 +42,9 @@ const JOIN_REFUSALS: Readonly<Record<string, [XmppError["condition"], string]>> 
   too_many_channels: ["policy-violation", "You are in as many IRC channels as the server allows."],
 };
 
+/** Refusals of what the user did in a channel, said in the room (the rest concern joins or nothing). */
+const REFUSALS_SAID = new Set(["cannot_send_to_channel", "chanop_privs_needed", "user_not_in_channel"]);
+
 /**
  * An IRC channel as a room (type `channel`: open, semi-anonymous). The first of the user's
  * resources to join makes the session JOIN the channel; the names the server answers with are
@@ -115,6 +118,7 @@ export class IrcRoom extends LegacyRoom<ChannelSession> {
       () => this.joinRefused(undefined, "The IRC server did not answer the join in time."),
       JOIN_TIMEOUT_MS,
     );
+    timer.unref();
     const entering = {
       promise: promise.finally(() => clearTimeout(timer)),
       resolve,
@@ -123,6 +127,18 @@ export class IrcRoom extends LegacyRoom<ChannelSession> {
     this.#entering = entering;
     client.join(this.channel);
     return entering.promise;
+  }
+
+  /**
+   * The server refused something in this channel (`error`: irc-framework's name for it): our JOIN
+   * while one is under way (the join's error), else what the user did — a message to a moderated
+   * channel, a KICK or TOPIC without op — said by the room in the server's words.
+   */
+  serverRefused(error: string, reason: string | undefined): void {
+    if (this.#entering) return this.joinRefused(error);
+    if (!REFUSALS_SAID.has(error)) return;
+    const said = `The IRC server refused this${reason ? `: ${oneLine(reason)}` : "."}`;
+    void this.sendText(said).catch(this.#failed);
   }
 
   /** The server refused our JOIN (`error`: irc-framework's name for it) or did not answer. */

@@ -181,6 +181,33 @@ forEachDriver((driver) => {
       expect(replayed.getChild("delay", "urn:xmpp:delay")).toBeDefined();
     });
 
+    it("says in the room what the server refused: a message to a moderated channel, a TOPIC without op", async () => {
+      const alice = await bot("alice");
+      await alice.join("#gangway");
+      alice.raw("MODE #gangway +mt");
+      await alice.waitForLine((line) => line.command === "MODE" && line.params.includes("+mt"));
+      await join();
+      await selfPresence();
+      await transport.inject(
+        `<message type="groupchat" id="m1" from="${USER}/phone" to="${ROOM}"><body>can anyone hear me</body></message>`,
+      );
+      const refused = await transport.waitForSent(
+        (s) => s.attrs.from === ROOM && /The IRC server refused this: /.test(s.getChildText("body") ?? ""),
+        5000,
+      );
+      expect(refused.attrs.type).toBe("groupchat");
+      await transport.inject(
+        `<message type="groupchat" id="t1" from="${USER}/phone" to="${ROOM}"><subject>mine now</subject></message>`,
+      );
+      // Not an op on a +t channel: the TOPIC is refused, and the room says so (the subject stays).
+      const topicRefused = await transport.waitForSent(
+        (s) => s.attrs.from === ROOM && /The IRC server refused this: /.test(s.getChildText("body") ?? ""),
+        5000,
+      );
+      expect(topicRefused.getChildText("body")).toMatch(/operator/);
+      expect(transport.sent.some((s) => s.getChildText("subject") === "mine now")).toBe(false);
+    });
+
     it("splits a long message into lines that fit, each a PRIVMSG to the channel", async () => {
       const alice = await bot("alice");
       await alice.join("#gangway");
