@@ -135,7 +135,10 @@ export class IrcRoom extends LegacyRoom<ChannelSession> {
    * channel, a KICK or TOPIC without op — said by the room in the server's words.
    */
   serverRefused(error: string, reason: string | undefined): void {
-    if (this.#entering) return this.joinRefused(error);
+    if (this.#entering) {
+      this.joinRefused(error);
+      return;
+    }
     if (!REFUSALS_SAID.has(error)) return;
     const said = `The IRC server refused this${reason ? `: ${oneLine(reason)}` : "."}`;
     void this.sendText(said).catch(this.#failed);

@@ -18,7 +18,6 @@ import {
   measureWindowed,
   median,
   percentiles,
-  procCpuMs,
   QUICK,
   runPool,
   StanzaTap,
