@@ -10,7 +10,8 @@ import {
 } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { ChatHook } from "./chat-hooks.js";
-import { type LegacyFile, shareFile } from "./file-share.js";
+import { fileMessageParts } from "./file-album.js";
+import type { LegacyFile } from "./file-share.js";
 import type { GatewayHost } from "./host.js";
 import type { TextMention } from "./mentions.js";
 import { Outbox, type Send, SerialQueue } from "./outbox.js";
@@ -63,6 +64,11 @@ export interface SendTextOptions extends CarbonOption {
 
 /** Options of `sendFile`: as sendText's (`id` maps the file message first, then its caption). */
 export type SendFileOptions = Pick<SendTextOptions, "id" | "replyTo" | "carbon" | "when">;
+
+/** Options of `sendFiles`: as sendFile's, and the album's caption, sent once after its files. */
+export interface SendFilesOptions extends SendFileOptions {
+  caption?: string;
+}
 
 /** What an action hands to `LegacyChat.outgoing`: a message without its addresses (mentions: rooms only). */
 export type OutgoingOptions = Omit<ChatMessageOptions, "from" | "to"> & {
@@ -189,19 +195,27 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
    * Later actions of this chat wait for the upload: they stay in order.
    */
   async sendFile(file: LegacyFile, options: SendFileOptions = {}): Promise<void> {
+    return this.sendFiles([file], options);
+  }
+
+  /**
+   * Shows one legacy message that carries several files (an album) as one XMPP message per file
+   * (each with its own caption after it, if it has one), then `options.caption` once. All are
+   * mapped to `options.id` in order: a reply or reaction to it goes to the first file, its
+   * retraction retracts every part.
+   */
+  async sendFiles(files: readonly LegacyFile[], options: SendFilesOptions = {}): Promise<void> {
     const sender = this.senderJid;
     return this.act(async () => {
       const { gateway, userJid } = this.session;
-      const outcome = await shareFile(gateway, userJid, file);
+      const parts = await fileMessageParts(gateway, userJid, files, options.caption);
       const replyTo = options.replyTo === undefined ? undefined : await this.#referenceTo(options.replyTo);
-      const first = "shared" in outcome ? outcome.shared.url : outcome.notice;
-      const bodies = [first, ...("shared" in outcome && file.caption ? [file.caption] : [])];
-      const messages = bodies.map((body) => ({ body, xmppId: gateway.newStanzaId() }));
+      const messages = parts.map((part) => ({ ...part, xmppId: gateway.newStanzaId() }));
       if (options.id !== undefined) {
         for (const { xmppId } of messages) this.mapMessage(options.id, xmppId, options.carbon ? "out" : "in");
         if (!options.carbon) this.unreadLegacyIds.push(options.id);
       }
-      const sends = messages.map(({ body, xmppId }, index) =>
+      const sends = messages.map(({ body, attachment, xmppId }, index) =>
         this.outgoing(
           sender,
           {
@@ -209,7 +223,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
             body,
             originId: true,
             markable: !options.carbon,
-            ...(index === 0 && "shared" in outcome && { attachment: outcome.shared }),
+            ...(attachment && { attachment }),
             // No quoted fallback: the body must stay the bare URL for clients to show the file.
             ...(index === 0 &&
               replyTo && {
@@ -244,12 +258,22 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
     });
   }
 
-  /** The message `legacyId` was deleted for everyone (XEP-0424). */
+  /**
+   * The message `legacyId` was deleted for everyone (XEP-0424): each of its XMPP messages is
+   * retracted (a long text's parts, a file's caption, an album's files).
+   */
   async retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
     const sender = this.senderJid;
     return this.act(async () => {
-      const target = await this.#requireXmppId(legacyId);
-      return this.outgoing(sender, { id: this.#newId(), retractionOf: target }, options.carbon);
+      const first = await this.#requireXmppId(legacyId);
+      const { gateway, user } = this.session;
+      const all = await gateway.store.messageIds.xmppIds(user.id, this.idMapKey, legacyId);
+      const targets = all.includes(first) ? all : [first, ...all];
+      return inSequence(
+        targets.map((target) =>
+          this.outgoing(sender, { id: this.#newId(), retractionOf: target }, options.carbon),
+        ),
+      );
     });
   }
 

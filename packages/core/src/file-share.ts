@@ -16,6 +16,7 @@ import {
   XmppError,
 } from "@gangway/xmpp";
 import { openDownload } from "./file-download.js";
+import { FileTooLargeError, type GatewayFileServer } from "./file-server.js";
 import type { GatewayHost } from "./host.js";
 import { canSendIqAs } from "./privileges.js";
 
@@ -39,6 +40,41 @@ export interface LegacyFile {
   duration?: number;
   /** Text that goes with the file: sent as its own message right after it. */
   caption?: string;
+  /**
+   * What the network calls it, when more than a file: a voice note (sent as audio/ogg unless its
+   * type is another audio type; give its `duration`), a sticker (an image; its emoji or words as
+   * `description`), a GIF (image/gif, or a looping video/mp4 as the network has it).
+   */
+  kind?: FileKind;
+  /** What the file shows, e.g. a sticker's emoji: the XEP-0446 `<desc/>` clients may show. */
+  description?: string;
+}
+
+/** The kinds of files networks treat apart from documents (see `LegacyFile.kind`). */
+export type FileKind = "voice" | "sticker" | "gif";
+
+/** Extensions clients recognise a voice note or a GIF by (many look at the URL, not the metadata). */
+const KIND_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  voice: {
+    "audio/ogg": "ogg",
+    "audio/opus": "opus",
+    "audio/mp4": "m4a",
+    "audio/mpeg": "mp3",
+    "audio/aac": "aac",
+  },
+  gif: { "image/gif": "gif", "video/mp4": "mp4", "video/webm": "webm" },
+  sticker: { "image/webp": "webp", "image/png": "png", "image/gif": "gif", "video/webm": "webm" },
+};
+
+/** The name and type a file goes under: a voice note is audio, and each kind ends in its extension. */
+export function asSent(file: LegacyFile): { name: string; type: string } {
+  let type = file.type;
+  if (file.kind === "voice" && !type.startsWith("audio/")) type = "audio/ogg";
+  if (file.kind === "gif" && !/^(image|video)\//.test(type)) type = "image/gif";
+  const extension = file.kind ? KIND_EXTENSIONS[file.kind]?.[type.split(";")[0]!.trim()] : undefined;
+  const name =
+    extension && !file.name.toLowerCase().endsWith(`.${extension}`) ? `${file.name}.${extension}` : file.name;
+  return { name, type };
 }
 
 /** What is left when a file cannot go: the text the user gets instead. */
@@ -52,6 +88,8 @@ class FileServices {
   #discovered: { at: number; service: Promise<UploadService | undefined> } | undefined;
   /** `host:port` of the GET URLs the service gave: files there may be fetched on private addresses. */
   readonly #learnedHosts = new Set<string>();
+  /** The gateway's own file endpoint (--file-http-port), for a server without an upload service. */
+  endpoint: GatewayFileServer | undefined;
 
   constructor(private readonly host: GatewayHost) {}
 
@@ -90,6 +128,12 @@ class FileServices {
       if (found) hosts.add(found.jid.toLowerCase());
     }
     return hosts;
+  }
+
+  /** Files go to `server` when there is no upload service; its own links may be fetched back. */
+  serveWith(server: GatewayFileServer): void {
+    this.endpoint = server;
+    this.learn(server.publicUrl);
   }
 
   learn(getUrl: string): void {
@@ -148,6 +192,20 @@ export async function shareFile(host: GatewayHost, userJid: string, file: Legacy
   const files = filesOf(host);
   const { fileBytes: maxBytes, fileIdleMs: idleMs } = host.config.limits;
   const link = file.link ?? file.url;
+  const { name, type } = asSent(file);
+  const describe = (url: string, size: number, sha256: string): ShareOutcome => ({
+    shared: {
+      url,
+      name,
+      mediaType: type,
+      size,
+      hashes: { "sha-256": sha256 },
+      ...(file.width !== undefined && { width: file.width }),
+      ...(file.height !== undefined && { height: file.height }),
+      ...(file.duration !== undefined && { durationMs: Math.round(file.duration * 1000) }),
+      ...(file.description !== undefined && { desc: file.description }),
+    },
+  });
   const label = (size: number | undefined) =>
     size === undefined ? file.name : `${file.name} (${formatSize(size)})`;
   const tail = link ? `: ${link}` : ".";
@@ -160,9 +218,11 @@ export async function shareFile(host: GatewayHost, userJid: string, file: Legacy
   try {
     if (file.size !== undefined && file.size > maxBytes) return tooLarge(file.size, maxBytes);
     const service = await files.uploadService().catch(() => undefined);
-    if (!service)
+    // Without an upload service, the gateway's own endpoint when the operator turned it on.
+    const endpoint = service ? undefined : files.endpoint;
+    if (!service && !endpoint)
       return { notice: `${label(file.size)}: this gateway cannot pass files on${link ? `; ${link}` : "."}` };
-    const limit = Math.min(maxBytes, service.maxFileSize ?? Number.POSITIVE_INFINITY);
+    const limit = Math.min(maxBytes, service?.maxFileSize ?? Number.POSITIVE_INFINITY);
     if (file.size !== undefined && file.size > limit) return tooLarge(file.size, limit);
 
     let size = file.size;
@@ -177,6 +237,16 @@ export async function shareFile(host: GatewayHost, userJid: string, file: Legacy
       size ??= download.size;
     } else throw new RangeError("A file to send needs a stream or a url.");
     if (size !== undefined && size > limit) return tooLarge(size, limit);
+    if (!service) {
+      if (!endpoint) throw new Error("no place for the file"); // ruled out above
+      try {
+        const served = await endpoint.put(source, { name, type, maxBytes: limit });
+        return describe(served.url, served.size, served.sha256);
+      } catch (error) {
+        if (error instanceof FileTooLargeError) return tooLarge(undefined, limit);
+        throw error;
+      }
+    }
     if (size === undefined) {
       // The slot needs the size first: learn it on disk, bounded, rather than in memory.
       spoolDir = await mkdtemp(join(tmpdir(), "gangway-file-"));
@@ -201,9 +271,9 @@ export async function shareFile(host: GatewayHost, userJid: string, file: Legacy
         service: service.jid,
         from: host.domain,
         asUser,
-        filename: file.name,
+        filename: name,
         size,
-        contentType: file.type,
+        contentType: type,
       });
     } catch (error) {
       const refusal =
@@ -222,20 +292,9 @@ export async function shareFile(host: GatewayHost, userJid: string, file: Legacy
       },
     });
     const hashed = pipeline(source, hashing, () => {});
-    const url = await uploadStreamToSlot(slot, hashed, size, file.type, { idleMs });
+    const url = await uploadStreamToSlot(slot, hashed, size, type, { idleMs });
     files.learn(url);
-    return {
-      shared: {
-        url,
-        name: file.name,
-        mediaType: file.type,
-        size,
-        hashes: { "sha-256": hash.digest("base64") },
-        ...(file.width !== undefined && { width: file.width }),
-        ...(file.height !== undefined && { height: file.height }),
-        ...(file.duration !== undefined && { durationMs: Math.round(file.duration * 1000) }),
-      },
-    };
+    return describe(url, size, hash.digest("base64"));
   } catch (err) {
     host.log.warn(
       { err: err instanceof Error ? err.message : String(err), file: file.name },

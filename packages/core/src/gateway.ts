@@ -29,6 +29,7 @@ import { type Closable, Closables } from "./closables.js";
 import type { AppOptions, AppOptionValues } from "./config/app-options.js";
 import type { GatewayConfig } from "./config/config.js";
 import { serveDisco } from "./disco.js";
+import { startFileEndpoint } from "./file-endpoint.js";
 import { commandFrontEnds, describeRequester } from "./front-ends.js";
 import { GatewayDescription } from "./gateway-description.js";
 import type { GatewayHost, GatewayMeta } from "./host.js";
@@ -270,6 +271,9 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     // Before the logins: the user learns what to resend before the chats come back.
     await this.#journal.answer(leftovers, (stanza) => this.send(stanza));
     await this.#privilegeWatch.untilAdvertised();
+    // --file-http-port: the links of files sent before a restart are served again from here on.
+    const fileEndpoint = await startFileEndpoint(this);
+    if (fileEndpoint) this.closeOnStop(fileEndpoint);
     await sweepPendingRegistrations(this);
     this.#pendingSweep = setInterval(() => void sweepPendingRegistrations(this), PENDING_SWEEP_MS);
     this.#pendingSweep.unref();

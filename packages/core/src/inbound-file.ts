@@ -15,6 +15,11 @@ export interface IncomingFile {
   /** Where the user's client uploaded it (for networks that take links). */
   url: string;
   /**
+   * `"voice"` for Ogg/Opus audio (audio/ogg, audio/opus): what Conversations and other clients
+   * record voice messages as, so a network can send it as its voice note type. Else undefined.
+   */
+  kind: "voice" | undefined;
+  /**
    * Downloads it: resolves once the server answered, with the body as a stream bounded by
    * `--max-file-bytes` and `--file-timeout`. Rejects (and the stream fails) with an XmppError the
    * user sees as the error of their message: unreachable, too large, not the declared type, on a
@@ -61,9 +66,11 @@ export function incomingFileOf(
   const { fileBytes, fileIdleMs } = host.config.limits;
   const name = declared.name ?? nameIn(declared.url);
   const extension = /\.([a-z0-9]{1,5})$/i.exec(name)?.[1]?.toLowerCase();
+  const type = declared.mediaType ?? (extension && BY_EXTENSION[extension]) ?? "application/octet-stream";
   const file: IncomingFile = {
     name,
-    type: declared.mediaType ?? (extension && BY_EXTENSION[extension]) ?? "application/octet-stream",
+    type,
+    kind: kindOf(type),
     size: declared.size,
     url: declared.url,
     async stream() {
@@ -79,12 +86,20 @@ export function incomingFileOf(
         allowedHosts: await filesOf(host).allowedHosts(),
         expectedType: declared.mediaType,
       });
-      if (declared.mediaType === undefined && download.type) file.type = download.type;
+      if (declared.mediaType === undefined && download.type) {
+        file.type = download.type;
+        file.kind = kindOf(download.type);
+      }
       file.size ??= download.size;
       return download.body;
     },
   };
   return file;
+}
+
+/** Voice messages as XMPP clients record them: Ogg (Opus) audio. */
+export function kindOf(type: string): IncomingFile["kind"] {
+  return /^audio\/(ogg|opus)$/.test(type.split(";")[0]!.trim().toLowerCase()) ? "voice" : undefined;
 }
 
 /** The URL's last path segment, decoded, or `file`. */

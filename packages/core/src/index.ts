@@ -24,6 +24,7 @@ export {
   LegacyChat,
   type OutgoingMessage,
   type SendFileOptions,
+  type SendFilesOptions,
   type SendTextOptions,
 } from "./chat.js";
 export { CHAT_HOOKS, type ChatHook } from "./chat-hooks.js";
@@ -67,7 +68,7 @@ export {
   LegacyContact,
   type PresenceOptions,
 } from "./contact.js";
-export { formatSize, type LegacyFile } from "./file-share.js";
+export { type FileKind, formatSize, type LegacyFile } from "./file-share.js";
 export { type AnyGateway, BaseGateway, type GatewayDependencies, type SessionClass } from "./gateway.js";
 export type { GatewayHost, GatewayMeta } from "./host.js";
 export { UNKNOWN_MESSAGE_TEXT } from "./inbound-chat.js";

@@ -1,5 +1,5 @@
 import type { ChatState, MucAffiliation, MucRole } from "@gangway/xmpp";
-import type { CarbonOption, SendFileOptions, SendTextOptions } from "./chat.js";
+import type { CarbonOption, SendFileOptions, SendFilesOptions, SendTextOptions } from "./chat.js";
 import type { AnyContact } from "./contact.js";
 import type { LegacyFile } from "./file-share.js";
 
@@ -12,6 +12,7 @@ export interface ParticipantRoom {
   speaking<T>(participant: LegacyParticipant, action: () => T): T;
   sendText(body: string, options?: SendTextOptions): Promise<void>;
   sendFile(file: LegacyFile, options?: SendFileOptions): Promise<void>;
+  sendFiles(files: readonly LegacyFile[], options?: SendFilesOptions): Promise<void>;
   correct(legacyId: string, body: string, options?: CarbonOption): Promise<void>;
   retract(legacyId: string, options?: CarbonOption): Promise<void>;
   react(legacyId: string, emojis: readonly string[], options?: CarbonOption): Promise<void>;
@@ -58,6 +59,11 @@ export class LegacyParticipant {
   /** A file from this participant (see `LegacyChat.sendFile`). */
   sendFile(file: LegacyFile, options: SendFileOptions = {}): Promise<void> {
     return this.room.speaking(this, () => this.room.sendFile(file, options));
+  }
+
+  /** Several files in one message, an album (see `LegacyChat.sendFiles`). */
+  sendFiles(files: readonly LegacyFile[], options: SendFilesOptions = {}): Promise<void> {
+    return this.room.speaking(this, () => this.room.sendFiles(files, options));
   }
 
   correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {

@@ -15,6 +15,11 @@ export interface AppOptionSpec<T = unknown> {
   choices?: readonly string[];
   /** Shown in `--help`; derived from a `.default()` / `.prefault()` in the schema by `option()`. */
   default?: string;
+  /**
+   * A list: the flag may be given several times and the schema gets the values joined by commas
+   * (as the comma form, an env var and a TOML array give them).
+   */
+  repeatable?: boolean;
 }
 
 /** By kebab-case name: `irc-server` → `--irc-server`, `GANGWAY_IRC_SERVER`, key `irc-server` (or `irc_server`). */
@@ -26,11 +31,16 @@ export type AppOptionValues<O extends AppOptions> = {
 };
 
 /** One app option; what `--help` shows of its choices and default is read off the schema. */
-export function option<T>(schema: z.ZodType<T, string | undefined>, description: string): AppOptionSpec<T> {
+export function option<T>(
+  schema: z.ZodType<T, string | undefined>,
+  description: string,
+  extra: { repeatable?: boolean } = {},
+): AppOptionSpec<T> {
   const { choices, defaultValue } = inspectSchema(schema);
   return {
     description,
     schema,
+    ...(extra.repeatable && { repeatable: true }),
     ...(choices && { choices }),
     ...(defaultValue !== undefined && { default: defaultValue }),
   };

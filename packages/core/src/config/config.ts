@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from "commander";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { type AppOptions, appOptionHelpSuffix, checkAppOptionNames } from "./app-options.js";
+import { FILE_HTTP_OPTIONS, type FileHttpConfig, fileHttpFrom, fileHttpSchema } from "./file-http.js";
 import { type GatewayLimits, LIMIT_DEFAULTS, LIMIT_OPTIONS, limitsFrom, limitsSchema } from "./limits.js";
 
 /**
@@ -42,6 +43,8 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   /** Bounds on input, output and retries (see limits.ts). */
   limits: GatewayLimits;
+  /** The gateway's own file endpoint (see file-http.ts); undefined when `--file-http-port` is off. */
+  fileHttp: FileHttpConfig | undefined;
   configFile: string | undefined;
   /** The app's own options (see `defineOptions`) by name, parsed by their schemas. */
   app: Readonly<Record<string, unknown>>;
@@ -56,6 +59,8 @@ interface CoreOptionSpec {
   name: string;
   description: string;
   default?: string;
+  /** A list: the flag may be given several times, each value (or comma-separated values) added. */
+  repeatable?: boolean;
 }
 
 const CORE_OPTIONS: readonly CoreOptionSpec[] = [
@@ -65,7 +70,11 @@ const CORE_OPTIONS: readonly CoreOptionSpec[] = [
   { name: "port", description: "the XMPP server's component port", default: "5347" },
   { name: "home-dir", description: "where the gateway keeps its files (embedded database, keys)" },
   { name: "db-url", description: "PostgreSQL URL (postgres://…); default: embedded database in --home-dir" },
-  { name: "admins", description: "comma-separated bare JIDs of the gateway's administrators" },
+  {
+    name: "admins",
+    description: "bare JIDs of the gateway's administrators (comma-separated, or the flag repeated)",
+    repeatable: true,
+  },
   {
     name: "user-jid-validator",
     description:
@@ -79,7 +88,8 @@ const CORE_OPTIONS: readonly CoreOptionSpec[] = [
   {
     name: "previous-secret-keys",
     description:
-      "comma-separated keys that only open data (key rotation: the data is resealed with --secret-key at startup)",
+      "keys that only open data, comma-separated or the flag repeated (key rotation: the data is resealed with --secret-key at startup)",
+    repeatable: true,
   },
   {
     name: "upload-service",
@@ -92,6 +102,7 @@ const CORE_OPTIONS: readonly CoreOptionSpec[] = [
     default: "3600",
   },
   ...LIMIT_OPTIONS.map((spec) => ({ ...spec, default: LIMIT_DEFAULTS[spec.name] })),
+  ...FILE_HTTP_OPTIONS,
   { name: "log-level", description: `one of ${LOG_LEVELS.join(", ")}`, default: "info" },
   { name: "config", description: "path of a TOML config file whose keys are these option names" },
 ];
@@ -200,6 +211,7 @@ const configSchema = z.object({
   qrTimeout: seconds,
   partialRegistrationTimeout: seconds,
   ...limitsSchema,
+  ...fileHttpSchema,
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
 });
 
@@ -237,6 +249,17 @@ function parseAppOption(
   return { problem: `${where} ${result.error.issues.map((i) => i.message).join("; ")}` };
 }
 
+/**
+ * A list flag given several times (`--admins a@x --admins b@x`) adds up, as the comma form
+ * (`--admins a@x,b@x`) does; the schema splits the joined text. Without this commander would keep
+ * only the last one, silently.
+ */
+function repeatable(flag: Option): Option {
+  return flag.argParser((value: string, previous: string | undefined) =>
+    previous === undefined ? value : `${previous},${value}`,
+  );
+}
+
 export interface LoadConfigOptions {
   /** Short app name, e.g. `demo`: used for the default home dir and the help text. */
   appName: string;
@@ -267,15 +290,18 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
   if (options.version) program.version(options.version);
   for (const spec of CORE_OPTIONS) {
     const defaultText = spec.default ? ` (default: ${spec.default})` : "";
-    program.addOption(
-      new Option(`--${spec.name} <value>`, `${spec.description}${defaultText} [${envVarName(spec.name)}]`),
+    const flag = new Option(
+      `--${spec.name} <value>`,
+      `${spec.description}${defaultText} [${envVarName(spec.name)}]`,
     );
+    program.addOption(spec.repeatable ? repeatable(flag) : flag);
   }
   // Choices and default go in the text only: given to commander, it would check the flag alone
   // (not env or file) and with its own wording; the schema checks every source the same way.
   for (const [name, spec] of appSpecs) {
     const help = `${spec.description}${appOptionHelpSuffix(spec)} [${envVarName(name)}]`;
-    program.addOption(new Option(`--${name} <value>`, help));
+    const flag = new Option(`--${name} <value>`, help);
+    program.addOption(spec.repeatable ? repeatable(flag) : flag);
   }
 
   try {
@@ -348,6 +374,7 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
     partialRegistrationTimeoutMs: data.partialRegistrationTimeout * 1000,
     logLevel: data.logLevel,
     limits: limitsFrom(data),
+    fileHttp: fileHttpFrom(data, data.jid, resolve(data.homeDir)),
     configFile,
     app,
   };

@@ -77,7 +77,8 @@ export const LIMIT_OPTIONS = [
   {
     name: "allow-file-host",
     description:
-      "comma-separated hosts (host or host:port) files may be fetched from even on private addresses, e.g. an internal upload service",
+      "hosts (host or host:port) files may be fetched from even on private addresses, e.g. an internal upload service (comma-separated, or the flag repeated)",
+    repeatable: true,
   },
 ] as const;
 
