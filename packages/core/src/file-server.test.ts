@@ -47,7 +47,11 @@ describe("signed file links", () => {
     expect(verifiedFileId(key, path.replace("2000000000", "2000000001"), 0)).toBeUndefined();
     expect(verifiedFileId(key, path.replace(id, newFileId()), 0)).toBeUndefined();
     const [, , , sig] = path.split("/");
-    const flipped = `${sig!.slice(0, -1)}${sig!.endsWith("A") ? "B" : "A"}`;
+    const flipped = `${sig!.startsWith("A") ? "B" : "A"}${sig!.slice(1)}`;
+    // The last character has two spare bits: another spelling of the same bytes is refused too.
+    const last = sig!.at(-1)!;
+    const respelled = `${sig!.slice(0, -1)}${String.fromCharCode(last.charCodeAt(0) ^ 1)}`;
+    expect(verifiedFileId(key, path.replace(sig!, respelled), 0)).toBeUndefined();
     expect(verifiedFileId(key, path.replace(sig!, flipped), 0)).toBeUndefined();
     expect(verifiedFileId(fileLinkKey(randomBytes(32)), path, 0)).toBeUndefined();
   });
