@@ -9,7 +9,7 @@ import * as pgTables from "../schema/postgres.js";
 import * as sqliteTables from "../schema/sqlite.js";
 import { openStore } from "../store.js";
 import { forEachDriver } from "../test-support/drivers.js";
-import { pageStatement, type RoomArchiveQuery, trimStatement } from "./room-archive.js";
+import { pageStatement, type RoomArchiveQuery, trimSlack, trimStatement } from "./room-archive.js";
 
 /**
  * The archive's trim (on every write batch) and its pages (every join, every MAM query) must read
@@ -39,9 +39,10 @@ forEachDriver((driver) => {
       appended.push(store.roomArchive.append(user.id, `room${n % ROOMS}`, entry, { keep: KEEP }));
     }
     await Promise.all(appended);
-    // The bound held: each room kept its newest KEEP.
+    // The bound held: each room kept its newest KEEP, and at most a tenth more between trims.
     const page = await store.roomArchive.query(user.id, "room3", { max: 1000 });
-    expect(page?.entries).toHaveLength(KEEP);
+    expect(page?.entries.length).toBeGreaterThanOrEqual(KEEP);
+    expect(page?.entries.length).toBeLessThan(KEEP + trimSlack(KEEP));
     expect(page?.entries.at(-1)?.archiveId).toBe(`S${(PER_ROOM - 1) * ROOMS + 3}`);
     await store.close();
 

@@ -147,6 +147,21 @@ forEachDriver((driver) => {
       expect(await store.roomArchive.query(userId, "lobby", { max: 5, afterIds: ["S3"] })).toBeUndefined();
     });
 
+    it("trims a room once it has grown a tenth past its bound, back to the bound", async () => {
+      const { store, userId } = await storeWithUser(driver.openStore);
+      const count = async () =>
+        (await store.roomArchive.query(userId, "lobby", { max: 1000 }))!.entries.length;
+      // The first append in a process trims (what the room holds is not known), then every
+      // second append (a tenth of 20): the room holds 20, or 21 between two trims.
+      for (let n = 1; n <= 21; n++) await store.roomArchive.append(userId, "lobby", entry(n), { keep: 20 });
+      expect(await count()).toBe(20);
+      await store.roomArchive.append(userId, "lobby", entry(22), { keep: 20 });
+      expect(await count()).toBe(21);
+      await store.roomArchive.append(userId, "lobby", entry(23), { keep: 20 });
+      expect(await count()).toBe(20);
+      expect(ids(await store.roomArchive.query(userId, "lobby", { max: 1 }))).toEqual(["S4"]);
+    });
+
     it("ignores an archive id the room has already, and keeps users apart", async () => {
       const { store, userId } = await storeWithUser(driver.openStore);
       const other = await store.users.create({ jid: "other@example.org", registration: {} });

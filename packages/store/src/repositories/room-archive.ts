@@ -51,8 +51,9 @@ export interface RoomArchivePage {
 
 export interface RoomArchiveRepository {
   /**
-   * Archives a message of `room`, keeping the room's `keep` newest messages (older ones are
-   * deleted with the same batch). Written with the next batch, retried through outages; the
+   * Archives a message of `room`, keeping about the room's `keep` newest messages: older ones are
+   * deleted with a batch once the room has grown by a tenth of `keep` since its last trim (and at
+   * its first append in this process), so a room holds at most `keep` plus a tenth. Written with the next batch, retried through outages; the
    * promise settles when it is committed or has failed, and nobody needs to wait for it: queries
    * wait for the appends made before them. Appending an archive id the room has is a no-op.
    */
@@ -79,6 +80,15 @@ interface ArchiveRow extends RoomArchiveEntry {
 /** Rows per insert: 7 parameters each, far below SQLite's limit of 32,766. */
 const CHUNK = 500;
 
+/**
+ * How far past its bound a room grows before it is trimmed: a trim walks `keep` index entries to
+ * find its cut-off, so trimming at every batch cost a room's whole bound per batch (it was most of
+ * the gateway's CPU in a busy channel); every tenth of the bound, it costs ten entries per append.
+ */
+export function trimSlack(keep: number): number {
+  return Math.max(1, Math.ceil(keep / 10));
+}
+
 export function createRoomArchiveRepository(
   db: Database,
   tables: Tables,
@@ -88,6 +98,8 @@ export function createRoomArchiveRepository(
   const inRoom = (userId: number, room: string) =>
     and(eq(roomArchive.userId, userId), eq(roomArchive.room, room));
   const columns = archivedColumns(roomArchive);
+  /** Appends per room (key `userId room`) since its last trim in this process. */
+  const sinceTrim = new Map<string, number>();
 
   const writer = new WriteBatcher<ArchiveRow>(
     async (rows) => {
@@ -96,11 +108,23 @@ export function createRoomArchiveRepository(
         // A retried batch may find its rows written already.
         await db.insert(roomArchive).values(chunk).onConflictDoNothing();
       }
-      // Each room once, with the bound its latest append gave.
-      const bounds = new Map<string, ArchiveRow>();
-      for (const row of rows) bounds.set(JSON.stringify([row.userId, row.room]), row);
-      for (const { userId, room, keep } of bounds.values())
-        await trimStatement(db, tables, userId, room, keep);
+      // Each room once, with the bound its latest append gave, when it has grown enough.
+      const touched = new Map<string, { row: ArchiveRow; appended: number }>();
+      for (const row of rows) {
+        const key = `${row.userId} ${row.room}`;
+        touched.set(key, { row, appended: (touched.get(key)?.appended ?? 0) + 1 });
+      }
+      for (const [key, { row, appended }] of touched) {
+        const grown = sinceTrim.get(key);
+        const total = (grown ?? 0) + appended;
+        // A room first seen in this process is trimmed at once: what it holds is not known.
+        if (grown !== undefined && total < trimSlack(row.keep)) {
+          sinceTrim.set(key, total);
+          continue;
+        }
+        await trimStatement(db, tables, row.userId, row.room, row.keep);
+        sinceTrim.set(key, 0);
+      }
     },
     options.maxBatch,
     options.translate,
