@@ -6,7 +6,7 @@ import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import type { MemoryTransport } from "@gangway/testing";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { demoFileChunks, demoPhoto, PHOTO_CAPTION, PHOTO_SIZE } from "./files.js";
+import { ALBUM_CAPTION, demoFileChunks, demoPhoto, PHOTO_CAPTION, PHOTO_SIZE } from "./files.js";
 import type { DemoGateway } from "./gateway.js";
 import { GW, startTestGateway } from "./test-support/gateway.js";
 
@@ -113,6 +113,49 @@ forEachDriver((driver) => {
       );
       const retraction = await transport.waitForSent((s) => s.getChild("retract") !== undefined);
       expect(retraction.getChild("retract")!.attrs.id).toBe(file.attrs.id);
+    });
+  });
+
+  describe("voice messages", () => {
+    it("a voice message (Ogg, .oga) comes back from echo as a voice note: audio/ogg under its own name", async () => {
+      const ogg = Buffer.concat([Buffer.from("OggS"), Buffer.alloc(60, 1)]);
+      stored.set("/mine/voice.oga", { type: "audio/ogg", body: ogg });
+      const url = `${base}/mine/voice.oga`;
+      const inject = transport.inject(
+        `<message type="chat" id="v1" from="${USER}/pc" to="echo@${GW}"><body>${url}</body><x xmlns="jabber:x:oob"><url>${url}</url></x></message>`,
+      );
+      const slot = await answerSlot("/echo/voice.oga");
+      expect(slot.getChild("request")!.attrs).toMatchObject({
+        filename: "voice.oga",
+        "content-type": "audio/ogg",
+      });
+      await inject;
+      const file = await messageFrom(`echo@${GW}`);
+      expect(
+        file.getChild("file-sharing", "urn:xmpp:sfs:0")!.getChild("file")!.getChildText("media-type"),
+      ).toBe("audio/ogg");
+      expect(stored.get("/echo/voice.oga")!.body.equals(ogg)).toBe(true);
+    });
+  });
+
+  describe("/album", () => {
+    it("makes alice send two pictures, one message each, and one caption after them", async () => {
+      await transport.inject(
+        `<message type="chat" id="a1" from="${USER}/pc" to="alice@${GW}"><body>/album</body></message>`,
+      );
+      await answerSlot("/alice/day.png");
+      await answerSlot("/alice/night.png");
+      const day = await messageFrom(`alice@${GW}`);
+      const night = await messageFrom(`alice@${GW}`);
+      const caption = await messageFrom(`alice@${GW}`);
+      expect([day, night, caption].map((m) => m.getChildText("body"))).toEqual([
+        `${base}/alice/day.png`,
+        `${base}/alice/night.png`,
+        ALBUM_CAPTION,
+      ]);
+      expect(stored.get("/alice/day.png")!.body.equals(demoPhoto())).toBe(true);
+      expect(stored.get("/alice/night.png")!.body.equals(demoPhoto({ night: true }))).toBe(true);
+      expect(demoPhoto({ night: true }).equals(demoPhoto())).toBe(false);
     });
   });
 

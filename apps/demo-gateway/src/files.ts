@@ -5,7 +5,8 @@ import type { DemoClient } from "./network.js";
 
 /**
  * Files on the demo network: echo sends back every file it gets, re-uploaded ("echo: <name>" as
- * its caption), and `/photo` to any contact makes alice send a picture. What a network author
+ * its caption), `/photo` to any contact makes alice send a picture, `/album` two pictures in one
+ * message (an album, one caption). What a network author
  * writes for a real network: `onFile` streams the user's upload to the network, `sendFile`
  * shows the network's files.
  */
@@ -14,6 +15,9 @@ import type { DemoClient } from "./network.js";
 export const PHOTO_COMMAND = "/photo";
 export const PHOTO_CAPTION = "A picture from Alice: the sky over the demo network";
 export const PHOTO_SIZE = { width: 96, height: 64 } as const;
+/** The text that makes alice send an album: two pictures in one message, with one caption. */
+export const ALBUM_COMMAND = "/album";
+export const ALBUM_CAPTION = "Day and night over the demo network";
 /** `/file <MiB>`: alice sends a made-up file that large (large-file tests and benches). */
 export const FILE_COMMAND = /^\/file (\d{1,4})$/;
 const MIB = 1024 * 1024;
@@ -34,6 +38,8 @@ export async function receiveFile(client: DemoClient, chat: LegacyChat, file: In
       type: file.type,
       ...(file.size !== undefined && { size: file.size }),
       stream: body,
+      // A voice message comes back as one: the network's voice type, then the user's again.
+      ...(file.kind && { kind: file.kind }),
       caption: `echo: ${file.name}`,
     },
     { id: replyId },
@@ -43,7 +49,7 @@ export async function receiveFile(client: DemoClient, chat: LegacyChat, file: In
   return id;
 }
 
-/** `/photo` and `/file <MiB>` (to any contact): alice sends a file, after the command went out. */
+/** `/photo`, `/album` and `/file <MiB>` (to any contact): alice sends files, after the command went out. */
 export function fileCommand(
   client: DemoClient,
   body: string,
@@ -52,10 +58,14 @@ export function fileCommand(
 ): void {
   const text = body.trim();
   const size = FILE_COMMAND.exec(text)?.[1];
-  if (text !== PHOTO_COMMAND && size === undefined) return;
+  if (text !== PHOTO_COMMAND && text !== ALBUM_COMMAND && size === undefined) return;
   void alice()
     .then((chat) =>
-      size === undefined ? sendPhoto(client, chat) : sendMadeUpFile(client, chat, Number(size)),
+      size !== undefined
+        ? sendMadeUpFile(client, chat, Number(size))
+        : text === ALBUM_COMMAND
+          ? sendAlbum(client, chat)
+          : sendPhoto(client, chat),
     )
     .catch((err: unknown) => log.error({ err }, "alice could not send her file"));
 }
@@ -73,6 +83,24 @@ export function sendPhoto(client: DemoClient, alice: LegacyChat): Promise<void> 
       caption: PHOTO_CAPTION,
     },
     { id: client.incomingId() },
+  );
+}
+
+/** `/album`: alice sends two pictures in one message (day, then night) with one caption. */
+export function sendAlbum(client: DemoClient, alice: LegacyChat): Promise<void> {
+  const picture = (name: string, png: Buffer) => ({
+    name,
+    type: "image/png",
+    size: png.byteLength,
+    stream: Readable.from([png]),
+    ...PHOTO_SIZE,
+  });
+  return alice.sendFiles(
+    [picture("day.png", demoPhoto()), picture("night.png", demoPhoto({ night: true }))],
+    {
+      id: client.incomingId(),
+      caption: ALBUM_CAPTION,
+    },
   );
 }
 
@@ -102,8 +130,8 @@ export function* demoFileChunks(mebibytes: number): Generator<Buffer> {
   }
 }
 
-/** A sky-to-grass gradient with a sun, as an RGB PNG (a few KiB). */
-export function demoPhoto(): Buffer {
+/** A sky-to-grass gradient with a sun (or a night sky with a moon), as an RGB PNG (a few KiB). */
+export function demoPhoto({ night = false } = {}): Buffer {
   const { width, height } = PHOTO_SIZE;
   const rows = Buffer.alloc((width * 3 + 1) * height);
   for (let y = 0; y < height; y++) {
@@ -112,7 +140,9 @@ export function demoPhoto(): Buffer {
     for (let x = 0; x < width; x++) {
       const sun = (x - 70) ** 2 + (y - 16) ** 2 < 100;
       const grass = y > height * 0.7;
-      const rgb = sun ? [255, 220, 60] : grass ? [40, 140 + (y % 8) * 4, 50] : [90 + y, 150 + y, 255];
+      const sky = night ? [10, 20, 60 + y] : [90 + y, 150 + y, 255];
+      const ground = night ? [10, 40 + (y % 8) * 2, 20] : [40, 140 + (y % 8) * 4, 50];
+      const rgb = sun ? (night ? [235, 235, 220] : [255, 220, 60]) : grass ? ground : sky;
       rows.set(rgb, row + 1 + x * 3);
     }
   }

@@ -54,16 +54,17 @@ export interface LegacyFile {
 export type FileKind = "voice" | "sticker" | "gif";
 
 /** Extensions clients recognise a voice note or a GIF by (many look at the URL, not the metadata). */
-const KIND_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+/** By kind and type, the extensions clients know it by, the first added when the name has none of them. */
+const KIND_EXTENSIONS: Readonly<Record<FileKind, Readonly<Record<string, readonly string[]>>>> = {
   voice: {
-    "audio/ogg": "ogg",
-    "audio/opus": "opus",
-    "audio/mp4": "m4a",
-    "audio/mpeg": "mp3",
-    "audio/aac": "aac",
+    "audio/ogg": ["ogg", "oga", "opus"],
+    "audio/opus": ["opus", "ogg", "oga"],
+    "audio/mp4": ["m4a", "mp4"],
+    "audio/mpeg": ["mp3"],
+    "audio/aac": ["aac", "m4a"],
   },
-  gif: { "image/gif": "gif", "video/mp4": "mp4", "video/webm": "webm" },
-  sticker: { "image/webp": "webp", "image/png": "png", "image/gif": "gif", "video/webm": "webm" },
+  gif: { "image/gif": ["gif"], "video/mp4": ["mp4"], "video/webm": ["webm"] },
+  sticker: { "image/webp": ["webp"], "image/png": ["png"], "image/gif": ["gif"], "video/webm": ["webm"] },
 };
 
 /** The name and type a file goes under: a voice note is audio, and each kind ends in its extension. */
@@ -71,9 +72,11 @@ export function asSent(file: LegacyFile): { name: string; type: string } {
   let type = file.type;
   if (file.kind === "voice" && !type.startsWith("audio/")) type = "audio/ogg";
   if (file.kind === "gif" && !/^(image|video)\//.test(type)) type = "image/gif";
-  const extension = file.kind ? KIND_EXTENSIONS[file.kind]?.[type.split(";")[0]!.trim()] : undefined;
-  const name =
-    extension && !file.name.toLowerCase().endsWith(`.${extension}`) ? `${file.name}.${extension}` : file.name;
+  const essence = type.split(";")[0]!.trim().toLowerCase();
+  const extensions = file.kind ? (KIND_EXTENSIONS[file.kind][essence] ?? []) : [];
+  const current = /\.([a-z0-9]{1,5})$/i.exec(file.name)?.[1]?.toLowerCase();
+  const [first] = extensions;
+  const name = first && !extensions.includes(current ?? "") ? `${file.name}.${first}` : file.name;
   return { name, type };
 }
 
