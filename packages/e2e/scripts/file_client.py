@@ -13,11 +13,13 @@ Python 3.11+). --steps is a JSON list, done in order; each step is one of
       sends TEXT (e.g. "/file 20": the demo's alice answers with a file).
 What is waited for:
   "file": a message from the contact with OOB; its URL is downloaded (streamed, hashed), then the
-          caption (the next message with a body) when "caption" is true in the step.
+          caption (the next message with a body) when "caption" is true in the step. With
+          "files": N, N such messages (an album), each downloaded, reported in "album".
   "error": the error the gateway bounces for the sent message (same id).
   "text": the next message from the contact with a body.
 Each step's result: {"sent_url", "upload_seconds", "seconds", "body", "oob", "sfs": {name,
-media_type, size, hash, source}, "sha256", "size", "caption", "error": {condition, text}}.
+media_type, size, hash, source}, "sha256", "size", "headers" (of the download), "caption",
+"album": [{body, sfs, sha256, size, headers}], "error": {condition, text}}.
 Prints {"ok", "steps": [...], "error"} as the last line.
 """
 import argparse
@@ -98,9 +100,11 @@ class FileClient(slixmpp.ClientXMPP):
         async with aiohttp.ClientSession() as http:
             async with http.get(url) as response:
                 response.raise_for_status()
+                headers = {name.lower(): value for name, value in response.headers.items()}
                 async for chunk in response.content.iter_chunked(256 * 1024):
                     digest.update(chunk)
                     size += len(chunk)
+        self.last_headers = headers
         return base64.b64encode(digest.digest()).decode(), size
 
     async def step(self, step):
@@ -134,6 +138,18 @@ class FileClient(slixmpp.ClientXMPP):
         elif expect == "text":
             reply = await self.next_message(lambda m: m["from"].bare == bare and m["body"] and m["type"] != "error")
             result["body"] = reply["body"]
+        elif step.get("files"):
+            album = []
+            for _ in range(step["files"]):
+                reply = await self.next_message(lambda m: m["from"].bare == bare and m["oob"]["url"])
+                item = {"body": reply["body"], "sfs": read_sfs(reply.xml)}
+                item["sha256"], item["size"] = await self.download(reply["oob"]["url"])
+                item["headers"] = self.last_headers
+                album.append(item)
+            result["album"] = album
+            if step.get("caption"):
+                caption = await self.next_message(lambda m: m["from"].bare == bare and m["body"])
+                result["caption"] = caption["body"]
         else:
             reply = await self.next_message(lambda m: m["from"].bare == bare and m["oob"]["url"])
             result["seconds_to_message"] = time.monotonic() - sent_at
@@ -142,6 +158,7 @@ class FileClient(slixmpp.ClientXMPP):
             result["sfs"] = read_sfs(reply.xml)
             got = time.monotonic()
             result["sha256"], result["size"] = await self.download(reply["oob"]["url"])
+            result["headers"] = self.last_headers
             result["download_seconds"] = time.monotonic() - got
             if step.get("caption"):
                 caption = await self.next_message(lambda m: m["from"].bare == bare and m["body"])

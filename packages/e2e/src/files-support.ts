@@ -15,6 +15,8 @@ export type FileStep = {
   to: string;
   expect: "file" | "error" | "text";
   caption?: boolean;
+  /** With expect "file": this many file messages (an album), each downloaded. */
+  files?: number;
   declare_type?: string;
 } & ({ upload: string; type: string } | { url: string } | { say: string });
 
@@ -36,6 +38,15 @@ export interface FileStepResult {
   } | null;
   sha256?: string;
   size?: number;
+  /** The download's response headers, lower-case names. */
+  headers?: Record<string, string>;
+  album?: Array<{
+    body: string;
+    sfs: FileStepResult["sfs"];
+    sha256: string;
+    size: number;
+    headers: Record<string, string>;
+  }>;
   caption?: string;
   error?: { condition: string | null; text: string | null };
 }
