@@ -100,6 +100,7 @@ function createStore(driver: OpenDriver, options: StoreOptions, logger?: StoreLo
       logger?.warn({ driver: driver.name, err: translate(error) }, "could not write the inbound journal"),
   });
   const roomArchive = createRoomArchiveRepository(db, tables, {
+    insert: (rows) => driver.insertArchiveRows(rows),
     maxBatch: options.roomArchive?.maxBatch ?? 500,
     translate,
     retry,

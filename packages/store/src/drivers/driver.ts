@@ -40,6 +40,17 @@ export interface MessageIdRow extends MessageIdPair {
   userId: number;
 }
 
+/** One row of `room_archive`, as the archive appends it. */
+export interface RoomArchiveRow {
+  userId: number;
+  room: string;
+  archiveId: string;
+  at: Date;
+  nick: string | null;
+  occupantId: string | null;
+  message: Record<string, unknown>;
+}
+
 /** A migrated, connected database, whatever runs it. */
 export interface OpenDriver {
   readonly name: StoreDriverName;
@@ -52,6 +63,8 @@ export interface OpenDriver {
    * message's path, so each driver gives it its cheapest form.
    */
   insertMessageIds(rows: readonly MessageIdRow[]): Promise<void>;
+  /** Archives room messages, ignoring archive ids a room has, all or none (every room message's write). */
+  insertArchiveRows(rows: readonly RoomArchiveRow[]): Promise<void>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

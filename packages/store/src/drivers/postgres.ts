@@ -6,7 +6,7 @@ import { parsePostgresUrl } from "../connection-url.js";
 import { toStoreError } from "../db-errors.js";
 import { migrationsFolder } from "../migrations.js";
 import * as tables from "../schema/postgres.js";
-import type { Database, MessageIdRow, OpenDriver } from "./driver.js";
+import type { Database, MessageIdRow, OpenDriver, RoomArchiveRow } from "./driver.js";
 
 /** Seconds: fail startup promptly on a wrong host instead of postgres.js's 30 s default. */
 const CONNECT_TIMEOUT_SECONDS = 10;
@@ -40,6 +40,9 @@ export async function openPostgres(rawUrl: string): Promise<OpenDriver> {
     async insertMessageIds(rows) {
       await db.execute(insertMessageIdsQuery(rows));
     },
+    async insertArchiveRows(rows) {
+      await db.execute(insertArchiveRowsQuery(rows));
+    },
     async ping() {
       await db.execute(sql`select 1`);
     },
@@ -71,6 +74,26 @@ async function migrateExclusively(url: string): Promise<void> {
  * parameter per column (arrays, unnested): its text never changes, so postgres.js prepares it
  * once, where a multi-row VALUES list would be a new statement for every batch size.
  */
+/**
+ * One statement for a whole batch of archived messages: one array per column, unnested. Times and
+ * JSON travel as text arrays and are cast per row: postgres.js cannot serialize a timestamptz[]
+ * parameter.
+ */
+function insertArchiveRowsQuery(rows: readonly RoomArchiveRow[]) {
+  const column = (values: unknown[]) => sql.param(values);
+  return sql`
+    insert into ${tables.roomArchive} (user_id, room, archive_id, at, nick, occupant_id, message)
+    select u, r, a, t::timestamptz, n, o, m::jsonb
+    from unnest(${column(rows.map((row) => row.userId))}::integer[],
+      ${column(rows.map((row) => row.room))}::text[],
+      ${column(rows.map((row) => row.archiveId))}::text[],
+      ${column(rows.map((row) => row.at.toISOString()))}::text[],
+      ${column(rows.map((row) => row.nick))}::text[],
+      ${column(rows.map((row) => row.occupantId))}::text[],
+      ${column(rows.map((row) => JSON.stringify(row.message)))}::text[]) as x(u, r, a, t, n, o, m)
+    on conflict do nothing`;
+}
+
 function insertMessageIdsQuery(rows: readonly MessageIdRow[]) {
   const column = <K extends keyof MessageIdRow>(key: K) => sql.param(rows.map((row) => row[key]));
   return sql`

@@ -8,7 +8,7 @@ import { toStoreError } from "../db-errors.js";
 import { StoreUnavailableError } from "../errors.js";
 import { migrationsFolder } from "../migrations.js";
 import * as tables from "../schema/sqlite.js";
-import type { Database, MessageIdRow, OpenDriver, Tables } from "./driver.js";
+import type { Database, MessageIdRow, OpenDriver, RoomArchiveRow, Tables } from "./driver.js";
 
 /** How long opening waits for another process's lock before saying the file is in use. */
 const OPEN_BUSY_TIMEOUT_MS = 250;
@@ -78,6 +78,18 @@ function sqliteDriver(
     for (const row of rows)
       insertMessageId.run(row.userId, row.chat, row.legacyId, row.xmppId, row.direction);
   });
+  const insertArchived = client.prepare<
+    [number, string, string, number, string | null, string | null, string]
+  >(
+    `insert into room_archive (user_id, room, archive_id, at, nick, occupant_id, message)
+     values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
+  );
+  const archiveAll = client.transaction((rows: readonly RoomArchiveRow[]) => {
+    for (const row of rows) {
+      const { userId, room, archiveId, at, nick, occupantId, message } = row;
+      insertArchived.run(userId, room, archiveId, at.getTime(), nick, occupantId, JSON.stringify(message));
+    }
+  });
   return {
     name: "sqlite",
     target,
@@ -85,6 +97,9 @@ function sqliteDriver(
     tables: tables as unknown as Tables,
     async insertMessageIds(rows) {
       insertAll(rows);
+    },
+    async insertArchiveRows(rows) {
+      archiveAll(rows);
     },
     async ping() {
       lite.get(sql`select 1`);

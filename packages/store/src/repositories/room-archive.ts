@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
-import type { Database, Tables } from "../drivers/driver.js";
+import type { Database, RoomArchiveRow, Tables } from "../drivers/driver.js";
 import type { RetryPolicy } from "../retry.js";
 import { WriteBatcher } from "../write-batcher.js";
 
@@ -71,14 +71,9 @@ export interface RoomArchiveRepository {
   backlog(): number;
 }
 
-interface ArchiveRow extends RoomArchiveEntry {
-  userId: number;
-  room: string;
+interface ArchiveRow extends RoomArchiveRow {
   keep: number;
 }
-
-/** Rows per insert: 7 parameters each, far below SQLite's limit of 32,766. */
-const CHUNK = 500;
 
 /**
  * How far past its bound a room grows before it is trimmed: a trim walks `keep` index entries to
@@ -92,7 +87,13 @@ export function trimSlack(keep: number): number {
 export function createRoomArchiveRepository(
   db: Database,
   tables: Tables,
-  options: { maxBatch: number; translate: (error: unknown) => Error; retry?: RetryPolicy },
+  options: {
+    /** The driver's cheapest insert of a batch (prepared on SQLite, one unnest on PostgreSQL). */
+    insert: (rows: readonly RoomArchiveRow[]) => Promise<void>;
+    maxBatch: number;
+    translate: (error: unknown) => Error;
+    retry?: RetryPolicy;
+  },
 ): RoomArchiveRepository {
   const { roomArchive } = tables;
   const inRoom = (userId: number, room: string) =>
@@ -103,11 +104,8 @@ export function createRoomArchiveRepository(
 
   const writer = new WriteBatcher<ArchiveRow>(
     async (rows) => {
-      for (let at = 0; at < rows.length; at += CHUNK) {
-        const chunk = rows.slice(at, at + CHUNK).map(({ keep: _keep, ...row }) => row);
-        // A retried batch may find its rows written already.
-        await db.insert(roomArchive).values(chunk).onConflictDoNothing();
-      }
+      // A retried batch may find its rows written already: the insert ignores them.
+      await options.insert(rows);
       // Each room once, with the bound its latest append gave, when it has grown enough.
       const touched = new Map<string, { row: ArchiveRow; appended: number }>();
       for (const row of rows) {
