@@ -38,7 +38,14 @@ export interface RoomIdentity {
  * moderator's retraction as XEP-0425 writes it.
  */
 export function roomMessage(room: RoomIdentity, entry: HistoryEntry, to: string, delay?: Date): Element {
-  const { delay: _live, stanzaId, moderation, mentions, ...message } = entry.options as RoomOutgoingOptions;
+  const {
+    delay: _live,
+    stanzaId,
+    moderation,
+    mentions,
+    originId,
+    ...message
+  } = entry.options as RoomOutgoingOptions;
   if (moderation && message.retractionOf !== undefined) {
     return buildModeratedRetraction({
       room: room.jid,
@@ -53,6 +60,9 @@ export function roomMessage(room: RoomIdentity, entry: HistoryEntry, to: string,
   }
   const stanza = buildGroupchatMessage({
     ...message,
+    // Only a reflection carries an origin-id (the client's own, which it recognises its message
+    // by); the room's stanza-id identifies everything else, and each element costs the server.
+    ...(originId && stanzaId !== undefined && { originId }),
     ...(mentions?.length && { mentions: mentionsToXmpp(room.jid, message.body ?? "", mentions) }),
     room: room.jid,
     nick: entry.nick ?? "-",

@@ -165,6 +165,9 @@ forEachDriver((driver) => {
       const alice = room().participants.get("alice")!;
       await alice.sendText("helo", { id: "A1" });
       const first = transport.nextSent();
+      // The room's stanza-id identifies it; an origin-id is only for the user's own reflections.
+      expect(first.getChild("origin-id", "urn:xmpp:sid:0")).toBeUndefined();
+      expect(first.getChild("stanza-id", "urn:xmpp:sid:0")!.attrs.id).toBe(first.attrs.id);
       await alice.correct("A1", "hello");
       expect(transport.nextSent().getChild("replace", "urn:xmpp:message-correct:0")!.attrs.id).toBe(
         first.attrs.id,
