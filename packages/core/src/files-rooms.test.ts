@@ -116,4 +116,39 @@ forEachDriver((driver) => {
     expect(replayed.map((s) => s.getChildText("body"))).toEqual([url, "look"]);
     expect(isFile(replayed[0]!, url)).toBe(true);
   });
+
+  it("participant.sendFiles: an album in a room, one groupchat message per file and the caption; retracting it retracts each", async () => {
+    await join("pc");
+    const room = gateway.sessionFor(USER)!.rooms.known("lobby")!;
+    const alice = room.participants.get("alice")!;
+    const file = (text: string) => ({
+      name: "dot.png",
+      type: "image/png",
+      size: text.length,
+      stream: Readable.from([Buffer.from(text)]),
+    });
+    const sent = alice.sendFiles([file("one"), file("two")], { id: "A1", caption: "both" });
+    for (const path of ["/a/1.png", "/a/2.png"]) {
+      const iq = await transport.waitForSent((s) => s.is("iq") && s.attrs.to === UPLOAD);
+      await transport.inject(
+        `<iq type="result" id="${iq.attrs.id}" from="${UPLOAD}" to="${GW}"><slot xmlns="urn:xmpp:http:upload:0">
+          <put url="${base}${path}"/><get url="${base}${path}"/></slot></iq>`,
+      );
+    }
+    await sent;
+    const parts = drain(transport);
+    expect(parts.map((s) => [s.attrs.from, s.attrs.type, s.getChildText("body")])).toEqual([
+      [`${ROOM}/alice`, "groupchat", `${base}/a/1.png`],
+      [`${ROOM}/alice`, "groupchat", `${base}/a/2.png`],
+      [`${ROOM}/alice`, "groupchat", "both"],
+    ]);
+    expect(isFile(parts[0]!, `${base}/a/1.png`) && isFile(parts[1]!, `${base}/a/2.png`)).toBe(true);
+    await alice.retract("A1");
+    const retractions = drain(transport).map(
+      (s) => s.getChild("retract", "urn:xmpp:message-retract:1")?.attrs.id,
+    );
+    // A room's messages carry their id as stanza-id too: the retractions name each, in order.
+    expect(retractions).toEqual(parts.map((s) => s.attrs.id));
+    expect(new Set(retractions).size).toBe(3);
+  });
 });
