@@ -1,4 +1,4 @@
-import type { Mention } from "@gangway/xmpp";
+import { type Element, type Mention, parseMentions } from "@gangway/xmpp";
 
 /**
  * Someone named in a room message: an occupant's nick (the user's own nick included) and where the
@@ -60,20 +60,25 @@ const ADDRESS_SCAN = 128;
 
 /**
  * Who the user's room message `body` (reply fallback already removed) mentions, for the app:
- * - the client's XEP-0372 references to `room/nick` of a present occupant (`rawBody` is the body as
- *   sent, fallback included, which the offsets count from);
+ * - the client's XEP-0372 references to `room/nick` of a present occupant (offsets count from the
+ *   `<body/>` as sent, fallback included);
  * - else, as most clients send no references, the nicks found in the text: a word that is an
  *   occupant's nick, or a "Nick Name:" / "Nick Name," address at the start (nicks with spaces).
  * Each lookup is one map probe per word: a channel with thousands of occupants costs the same.
  */
-export function mentionsFromXmpp(options: {
-  roomJid: string;
-  body: string;
-  rawBody: string;
-  references: readonly Mention[];
-  isOccupant: (nick: string) => boolean;
-}): TextMention[] {
-  const { roomJid, body, rawBody, references, isOccupant } = options;
+export function mentionsFromXmpp(
+  roomJid: string,
+  body: string,
+  stanza: Element,
+  isOccupant: (nick: string) => boolean,
+): TextMention[] {
+  const rawBody = stanza.getChildText("body") ?? body;
+  let references: Mention[] = [];
+  try {
+    references = parseMentions(stanza, rawBody);
+  } catch {
+    // Malformed references were refused before; here they would only cost the text's nicks.
+  }
   const prefix = `${roomJid.toLowerCase()}/`;
   // The fallback is a prefix of the raw body: reference offsets move back by its length.
   const shift = rawBody.endsWith(body) ? codePointOffset(rawBody, rawBody.length - body.length) : 0;

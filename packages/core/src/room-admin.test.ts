@@ -240,6 +240,30 @@ forEachDriver((driver) => {
       expect(calls).toEqual([]);
     });
 
+    it("shows the network renaming the user (303 then 110), a parting word, and the user kicked (307)", async () => {
+      await room().renameUser("romy");
+      const [gone, back] = drain(transport);
+      expect(gone!.attrs).toMatchObject({ from: `${ROOM}/romeo`, type: "unavailable" });
+      expect(gone!.getChild("x", MUC_USER)!.getChild("item")!.attrs.nick).toBe("romy");
+      expect(gone!.getChild("x", MUC_USER)!.getChildren("status").map((c) => c.attrs.code)).toEqual(["110", "303"]);
+      expect(back!.attrs.from).toBe(`${ROOM}/romy`);
+      expect(room().joinedNick(`${USER}/pc`)).toBe("romy");
+
+      await room().leave("bob", { status: "off to bed" });
+      expect(transport.nextSent().getChildText("status")).toBe("off to bed");
+
+      await room().userKicked({ reason: "flood", by: "alice" });
+      const kicked = transport.nextSent();
+      expect(kicked.attrs).toMatchObject({ from: `${ROOM}/romy`, type: "unavailable" });
+      const x = kicked.getChild("x", MUC_USER)!;
+      expect(x.getChildren("status").map((c) => c.attrs.code)).toEqual(["110", "307"]);
+      expect(x.getChild("item")!.getChildText("reason")).toBe("flood");
+      expect(x.getChild("item")!.getChild("actor")!.attrs.nick).toBe("alice");
+      expect(room().joinedNick(`${USER}/pc`)).toBeUndefined();
+      await room().participants.get("alice")!.sendText("after the kick", { id: "A7" });
+      transport.expectNothingSent();
+    });
+
     it("passes a subject change to onSetSubject, which shows it", async () => {
       await transport.inject(
         `<message type="groupchat" id="s1" from="${USER}/pc" to="${ROOM}"><subject>New topic</subject></message>`,

@@ -97,6 +97,38 @@ export function selfPresence(
   });
 }
 
+/** The user's own unavailable presence (110 first): a leave, a nick change (303), a kick (307). */
+export function selfGonePresence(
+  room: RoomIdentity,
+  to: string,
+  gone: {
+    id?: string;
+    statusCodes?: MucStatusCode[];
+    newNick?: string;
+    reason?: string;
+    actorNick?: string;
+    /** Whether the resource was joined (an occupant id only then). */
+    joined?: boolean;
+  } = {},
+): Element {
+  const { id, statusCodes = [], newNick, reason, actorNick, joined = true } = gone;
+  return buildOccupantPresence({
+    room: room.jid,
+    nick: room.userNick,
+    to,
+    ...(id !== undefined && { id }),
+    type: "unavailable",
+    affiliation: room.userAffiliation,
+    // A nick change is no departure: the role stays.
+    role: newNick === undefined ? "none" : room.userRole,
+    ...(newNick !== undefined && { newNick, jid: to }),
+    statusCodes: [110, ...statusCodes],
+    ...(joined && { occupantId: SELF_OCCUPANT_ID }),
+    ...(reason !== undefined && { reason }),
+    ...(actorNick !== undefined && { actorNick }),
+  });
+}
+
 export interface OccupantChange {
   type?: "unavailable";
   statusCodes?: MucStatusCode[];

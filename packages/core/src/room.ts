@@ -1,13 +1,11 @@
 import {
   avatarHash,
-  buildOccupantPresence,
   type Element,
   imageSize,
   type MucAffiliation,
   type MucHistoryRequest,
   type MucRole,
   type MucStatusCode,
-  parseMentions,
   roomAvatarPresence,
   roomDiscoInfo,
   XmppError,
@@ -22,6 +20,7 @@ import {
   type RoomOutgoingOptions,
   roomMessage,
   SELF_OCCUPANT_ID,
+  selfGonePresence,
   selfPresence,
   subjectMessage,
 } from "./room-stanzas.js";
@@ -112,8 +111,8 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
     return this.act(async () => this.#toJoined(occupantPresence(this, participant))).then(() => participant);
   }
 
-  /** A participant leaves (`kicked`: status 307). */
-  leave(nick: string, options: { kicked?: boolean; reason?: string } = {}): Promise<void> {
+  /** A participant leaves (`kicked`: status 307 with `reason`; `status`: their parting words). */
+  leave(nick: string, options: { kicked?: boolean; reason?: string; status?: string } = {}): Promise<void> {
     const participant = this.#participants.get(nick);
     if (!participant) return Promise.resolve();
     this.#participants.delete(nick);
@@ -123,9 +122,45 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
           type: "unavailable",
           ...(options.kicked && { statusCodes: [307] }),
           ...(options.reason !== undefined && { reason: options.reason }),
+          ...(options.status !== undefined && { status: options.status }),
         }),
       ),
     );
+  }
+
+  /**
+   * The network changed the user's own nick here: every joined resource sees itself leave with 303
+   * and come back as `newNick` (XEP-0045 §7.6, 110 on both), as it would for a rename of its own.
+   */
+  renameUser(newNick: string): Promise<void> {
+    if (newNick === this.userNick || this.#participants.has(newNick)) return Promise.resolve();
+    // Built before the nick changes, sent in call order after it.
+    const gone = [...this.#joined].map((to) => selfGonePresence(this, to, { newNick, statusCodes: [303] }));
+    this.userNick = newNick;
+    return this.act(async () =>
+      this.#sendAll([...gone, ...[...this.#joined].map((to) => selfPresence(this, to, [110]))]),
+    );
+  }
+
+  /**
+   * The network removed the user from the room for now (kicked, with `reason`; `by`: the
+   * moderator's nick): every joined resource gets its own unavailable presence with 110 and 307
+   * and is no longer joined. The room stays: the user may join again.
+   */
+  userKicked(options: { reason?: string; by?: string } = {}): Promise<void> {
+    return this.act(async () => {
+      const joined = [...this.#joined];
+      this.#joined.clear();
+      return this.#sendAll(
+        joined.map((to) =>
+          selfGonePresence(this, to, {
+            statusCodes: [307],
+            ...(options.reason !== undefined && { reason: options.reason }),
+            ...(options.by !== undefined && { actorNick: options.by }),
+          }),
+        ),
+      );
+    });
   }
 
   /** A participant changed nick (XEP-0045 §7.6: unavailable with 303, then available as the new one). */
@@ -258,16 +293,9 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
       const wasJoined = this.#joined.delete(fullJid);
       if (options.quiet) return undefined;
       // A leave from a resource that is not joined is still confirmed: its client waits for it.
-      const stanza = buildOccupantPresence({
-        room: this.jid,
-        nick: this.userNick,
-        to: fullJid,
+      const stanza = selfGonePresence(this, fullJid, {
+        joined: wasJoined,
         ...(options.id !== undefined && { id: options.id }),
-        type: "unavailable",
-        affiliation: this.userAffiliation,
-        role: "none",
-        statusCodes: [110],
-        ...(wasJoined && { occupantId: SELF_OCCUPANT_ID }),
       });
       return () => this.session.gateway.send(stanza);
     });
@@ -293,20 +321,12 @@ export class LegacyRoom<S extends ChatSession = ChatSession> extends LegacyChat<
 
   /** Who the user's message names: the XEP-0372 references to occupants, else nicks in the text. */
   override mentionsIn(body: string, stanza: Element): TextMention[] {
-    const rawBody = stanza.getChildText("body") ?? body;
-    let references: ReturnType<typeof parseMentions> = [];
-    try {
-      references = parseMentions(stanza, rawBody);
-    } catch {
-      // Malformed references were refused before; here they would only cost the text's nicks.
-    }
-    return mentionsFromXmpp({
-      roomJid: this.jid,
+    return mentionsFromXmpp(
+      this.jid,
       body,
-      rawBody,
-      references,
-      isOccupant: (nick) => nick === this.userNick || this.#participants.has(nick),
-    });
+      stanza,
+      (nick) => nick === this.userNick || this.#participants.has(nick),
+    );
   }
 
   /** The room's disco#info (XEP-0045 §6.4). */
