@@ -27,7 +27,7 @@ export function listenToChannels(session: ChannelSession, client: Client, relay:
   });
   client.on("part", (event) => {
     if (isSelf(event.nick)) forEach(event.channel, (room) => room.selfParted());
-    else forEach(event.channel, (room) => room.memberLeft(event.nick));
+    else forEach(event.channel, (room) => room.memberLeft(event.nick, { message: event.message }));
   });
   client.on("kick", (event) => {
     if (isSelf(event.kicked)) {
@@ -40,11 +40,12 @@ export function listenToChannels(session: ChannelSession, client: Client, relay:
   });
   // QUIT and NICK name no channel: every room the nick is in.
   client.on("quit", (event) => {
-    for (const room of rooms) room.memberLeft(event.nick);
+    for (const room of rooms) room.memberLeft(event.nick, { message: event.message });
   });
   client.on("nick", (event) => {
     if (isSelf(event.nick) || isSelf(event.new_nick)) {
-      for (const room of rooms) room.userNick = event.new_nick;
+      // The server renamed us (or another client of ours did): joined clients see 303 then 110.
+      for (const room of rooms) relay("own nick", () => room.renameUser(event.new_nick));
       return;
     }
     for (const room of rooms) room.memberRenamed(event.nick, event.new_nick);

@@ -2,6 +2,7 @@ import { type ChatSession, type LegacyParticipant, LegacyRoom, XmppError } from 
 import type { Client } from "irc-framework";
 import type { ChannelAddress } from "./channel-address.js";
 import { type OccupantStanding, prefixChanges, standingFor } from "./channel-modes.js";
+import { ircToXmpp } from "./formatting.js";
 import { type CaseMapping, normalizeNick } from "./nicks.js";
 
 /** What a channel room needs of its session (IrcSession is one): its IRC side. */
@@ -199,11 +200,20 @@ export class IrcRoom extends LegacyRoom<ChannelSession> {
     this.#add(nick, []);
   }
 
-  /** Someone PARTed, QUIT or was kicked (`kicked`: status 307, with the reason). */
-  memberLeft(nick: string, options: { kicked?: boolean; reason?: string } = {}): void {
+  /**
+   * Someone PARTed or QUIT (`message`: their parting words, shown as the presence's status) or was
+   * kicked (`kicked`: status 307, with the reason).
+   */
+  memberLeft(nick: string, options: { kicked?: boolean; reason?: string; message?: string } = {}): void {
     const participant = this.participantFor(nick);
     if (!participant) return;
-    void this.leave(participant.nick, options.kicked ? options : {}).catch(this.#failed);
+    const { kicked, reason, message } = options;
+    const leaving = kicked
+      ? { kicked, ...(reason && { reason: ircToXmpp(reason) }) }
+      : message
+        ? { status: ircToXmpp(message) }
+        : {};
+    void this.leave(participant.nick, leaving).catch(this.#failed);
   }
 
   /** Someone changed nick. */
@@ -231,12 +241,10 @@ export class IrcRoom extends LegacyRoom<ChannelSession> {
     }
   }
 
-  /** We were kicked: every joined resource leaves, told why by a message from the room. */
+  /** We were kicked: every joined resource gets its own 307 (who, and why when it was said). */
   async kickedOut(by: string, reason: string): Promise<void> {
     this.#onChannel = false;
-    const why = reason && reason !== by ? `: ${reason}` : "";
-    await this.sendText(`You were kicked from ${this.channel} by ${by}${why}`);
-    for (const fullJid of [...this.joinedResources]) await super.userLeft(fullJid);
+    await this.userKicked({ by, ...(reason && reason !== by && { reason: ircToXmpp(reason) }) });
     this.#forgetParticipants();
   }
 

@@ -259,11 +259,13 @@ forEachDriver((driver) => {
       expect(item(kicked)!.getChildText("reason")).toBe("be nice");
 
       await carol.part("#gangway", "bye");
-      await presenceOf("caroline", (s) => s.attrs.type === "unavailable");
+      const parted = await presenceOf("caroline", (s) => s.attrs.type === "unavailable");
+      expect(parted.getChildText("status")).toBe("bye");
       await bob.join("#gangway");
       await presenceOf("bob", (s) => !s.attrs.type);
       await bob.quit("gone");
-      await presenceOf("bob", (s) => s.attrs.type === "unavailable");
+      const quit = await presenceOf("bob", (s) => s.attrs.type === "unavailable");
+      expect(quit.getChildText("status")).toMatch(/gone/);
     });
 
     it("as an op, the user is a moderator: kicks (muc#admin) and topic changes go to IRC, shown when echoed", async () => {
@@ -300,6 +302,17 @@ nice</reason></item></query></iq>`);
         5000,
       );
       expect(codes(demoted)).toEqual([110]);
+
+      // Renamed on IRC (here by our own client): the joined resource sees 303, then itself as romy.
+      gateway_.ircClient().raw("NICK", "romy");
+      const renamed = await transport.waitForSent(
+        (s) => s.attrs.from === `${ROOM}/romeo` && s.attrs.type === "unavailable",
+        5000,
+      );
+      expect(codes(renamed)).toEqual([110, 303]);
+      expect(item(renamed)!.attrs.nick).toBe("romy");
+      const back = await transport.waitForSent((s) => s.attrs.from === `${ROOM}/romy` && !s.attrs.type, 5000);
+      expect(codes(back)).toEqual([110]);
     });
 
     it("joins the channel again after a lost connection comes back, with the names as they are now", async () => {
@@ -323,7 +336,7 @@ nice</reason></item></query></iq>`);
       expect(said.attrs.from).toBe(`${ROOM}/dave`);
     });
 
-    it("leaving from every joined resource PARTs the channel; a kick of the user says so and leaves", async () => {
+    it("leaving from every joined resource PARTs the channel; a kick of the user is its 307 with who and why", async () => {
       const alice = await bot("alice");
       await alice.join("#gangway");
       await join("phone");
@@ -339,16 +352,14 @@ nice</reason></item></query></iq>`);
       await join("pc");
       await selfPresence("pc");
       alice.raw("KICK #gangway romeo :out");
-      const notice = await transport.waitForSent(
-        (s) => /kicked from #gangway by alice: out/.test(s.getChildText("body") ?? ""),
-        5000,
-      );
-      expect(notice.attrs.from).toBe(ROOM);
       const gone = await transport.waitForSent(
         (s) => s.attrs.type === "unavailable" && s.attrs.from === `${ROOM}/romeo`,
         5000,
       );
-      expect(codes(gone)).toContain(110);
+      expect(codes(gone)).toEqual([110, 307]);
+      const item = gone.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("item")!;
+      expect(item.getChildText("reason")).toBe("out");
+      expect(item.getChild("actor")!.attrs.nick).toBe("alice");
     });
   });
 });
