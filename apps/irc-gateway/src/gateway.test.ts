@@ -125,6 +125,20 @@ forEachDriver((driver) => {
     // No delivery reports on IRC: the gateway acks what the server took (PROPER_RECEIPTS false).
   });
 
+  it("passes a shared file on as its URL, and a URL from IRC stays a link", async () => {
+    await registered();
+    const alice = await bot("alice");
+    const url = "https://upload.example.org/abc/photo.jpg";
+    await transport.inject(
+      `<message type="chat" id="f1" from="${USER}/phone" to="alice@${GW}"><body>${url}</body>` +
+        `<x xmlns="jabber:x:oob"><url>${url}</url></x></message>`,
+    );
+    const got = await alice.waitForMessage((m) => m.kind === "privmsg" && m.from === "romeo");
+    expect(got.text).toBe(url);
+    await alice.say("romeo", `look: ${url}`);
+    await transport.waitForSent((s) => s.is("message") && s.getChildText("body") === `look: ${url}`);
+  });
+
   it("/me both ways as CTCP ACTION, and a NOTICE arrives as a chat message", async () => {
     await registered();
     const alice = await bot("alice");
