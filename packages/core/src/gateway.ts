@@ -9,7 +9,6 @@ import {
   type RegistrationFlow,
   type RegistrationType,
   seedFlow,
-  serveInBandRegistration,
 } from "@gangway/registration";
 import type { Store, UserRow } from "@gangway/store";
 import {
@@ -28,21 +27,16 @@ import { Carbons } from "./carbons.js";
 import { type Closable, Closables } from "./closables.js";
 import type { AppOptions, AppOptionValues } from "./config/app-options.js";
 import type { GatewayConfig } from "./config/config.js";
-import { serveDisco } from "./disco.js";
 import { startFileEndpoint } from "./file-endpoint.js";
 import { commandFrontEnds, describeRequester } from "./front-ends.js";
 import { GatewayDescription } from "./gateway-description.js";
+import { wireHandlers } from "./handlers.js";
 import type { GatewayHost, GatewayMeta } from "./host.js";
 import { InboundJournal } from "./inbound-journal.js";
-import { routeMessage } from "./message-router.js";
-import { routePresence } from "./presence-router.js";
 import { PrivilegeWatch } from "./privilege-watch.js";
-import { servePuppetIdentity } from "./puppet-identity.js";
 import { CapabilitiesCache } from "./puppet-info.js";
 import { StanzaAdmission } from "./rate-limit.js";
-import { serveRoomAdministration } from "./room-admin.js";
-import { serveRoomArchive } from "./room-mam.js";
-import { searchCommand, searchFeatures, serveSearch } from "./search.js";
+import { searchCommand, searchFeatures } from "./search.js";
 import type { AnySession } from "./session.js";
 import { Sessions } from "./sessions.js";
 import { splitForStanza } from "./split-text.js";
@@ -173,7 +167,21 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
     this.commands = frontEnds.commands;
     this.adHocCommands = frontEnds.adHocCommands;
     this.chatCommands = frontEnds.chatCommands;
-    this.#wireHandlers();
+    wireHandlers({
+      host: this,
+      component: this.component,
+      sessions: this.sessions,
+      registrar: this.registrar,
+      adHocCommands: this.adHocCommands,
+      extraFeatures: () => searchFeatures(this.Session),
+      routing: {
+        sessions: this.sessions,
+        chatCommands: this.chatCommands,
+        userInput: this.#userInput,
+        journal: this.#journal,
+        onPrivileges: (privileges) => this.#privilegeWatch.received(privileges),
+      },
+    });
   }
 
   /** The subclass's static attributes. */
@@ -397,42 +405,6 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
           .catch((err) => session.log.warn({ err }, "re-sync after the privileges failed"));
       }
     }
-  }
-
-  #wireHandlers(): void {
-    const { component } = this;
-    const sessions = this.sessions;
-    const toComponent = (to: string) => to === this.domain;
-    const toPuppet = (to: string) => to.endsWith(`@${this.domain}`) || to.includes(`@${this.domain}/`);
-    serveDisco({
-      component,
-      host: this,
-      sessions,
-      adHocCommands: this.adHocCommands,
-      extraFeatures: () => searchFeatures(this.Session),
-      toComponent,
-      toPuppet,
-    });
-    servePuppetIdentity(component, sessions, toPuppet);
-    serveRoomArchive(component, this, sessions, toPuppet);
-    serveRoomAdministration(component, this, sessions, toPuppet);
-    serveInBandRegistration(component, {
-      registrar: this.registrar,
-      multiStepHint: `Registering with this gateway takes more than one form. Use its "Register" command, or send "register" to ${this.domain}.`,
-      maxFieldChars: this.config.limits.fieldChars,
-    });
-    serveSearch(component, this, sessions);
-    const routing = {
-      sessions,
-      chatCommands: this.chatCommands,
-      userInput: this.#userInput,
-      journal: this.#journal,
-      onPrivileges: (privileges: Privileges) => this.#privilegeWatch.received(privileges),
-    };
-    component.onMessage((stanza) => routeMessage(routing, stanza));
-    component.onPresence((stanza) =>
-      routePresence({ host: this, sessions, registrar: this.registrar }, stanza),
-    );
   }
 }
 

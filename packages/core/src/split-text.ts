@@ -102,3 +102,23 @@ export function splitText(text: string, maxBytes: number): string[] {
 export function splitForStanza(text: string, stanzaBytes: number): string[] {
   return splitText(text, stanzaBytes - MESSAGE_ENVELOPE_BYTES);
 }
+
+/**
+ * `body` in parts that each fit a stanza of `stanzaBytes` with room for the envelope, and the reply
+ * fallback to quote in the first: dropped when it would take more than a quarter of a part (the
+ * XEP-0461 reference still says what is answered).
+ */
+export function splitBodyForStanza(
+  body: string,
+  stanzaBytes: number,
+  replyFallback?: string,
+): { parts: string[]; fallback: string | undefined } {
+  const room = stanzaBytes - MESSAGE_ENVELOPE_BYTES;
+  // Quoted as "> " before each line, then a line break.
+  const quoted =
+    replyFallback === undefined
+      ? 0
+      : xmlTextBytes(replyFallback) + 2 * (replyFallback.split("\n").length + 1);
+  const fallback = quoted > 0 && quoted <= room / 4 ? replyFallback : undefined;
+  return { parts: splitText(body, fallback === undefined ? room : room - quoted), fallback };
+}
