@@ -10,12 +10,12 @@ import { measureWindowed, type StanzaTap } from "./bench-support.js";
 import { BareTarget } from "./irc-bench-bare.js";
 import {
   BiboumiTarget,
+  type CpuShare,
   type DirectionResult,
   medianRound,
   OursTarget,
   withCpu,
 } from "./irc-bench-support.js";
-import type { CpuShare } from "./irc-report.js";
 
 /**
  * The channel fan-out of irc-channels.bench.ts: one XMPP user joined to one IRC channel through

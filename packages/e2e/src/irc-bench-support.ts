@@ -10,7 +10,6 @@ import {
 } from "@gangway/testing";
 import { HostProcess, type HostStats, newBenchStore } from "./bench-host.js";
 import { fixed, procCpuMs, type ThroughputResult } from "./bench-support.js";
-import type { CpuShare } from "./irc-report.js";
 
 /**
  * Helpers for irc.bench.ts: the gateways under test behind one interface, the "far end" (the IRC
@@ -262,6 +261,14 @@ export class OursTarget implements GatewayUnderTest {
 }
 
 export type DirectionResult = ThroughputResult & { direction: "xmpp→irc" | "irc→xmpp" };
+
+/** CPU ms used per 1000 messages during one measured direction, by process. */
+export interface CpuShare {
+  gateway: number;
+  prosody: number;
+  ngircd: number;
+  bench: number;
+}
 
 /**
  * The round with the median msg/s; its lost/dup/reordered are replaced by the sums over all

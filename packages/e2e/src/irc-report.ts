@@ -1,6 +1,6 @@
 import type { HostStats } from "./bench-host.js";
 import { fixed, kb, markdownTable, mb, type Percentiles } from "./bench-support.js";
-import type { DirectionResult, GatewayMemory } from "./irc-bench-support.js";
+import type { CpuShare, DirectionResult, GatewayMemory } from "./irc-bench-support.js";
 
 /** The types, tables and BENCH_JSON line of irc.bench.ts. */
 
@@ -12,14 +12,6 @@ export interface ThrottleProbe {
   burst: number;
   /** Median gap between the later arrivals, ms. */
   laterGapMs: number | null;
-}
-
-/** CPU ms used per 1000 messages during one measured direction, by process. */
-export interface CpuShare {
-  gateway: number;
-  prosody: number;
-  ngircd: number;
-  bench: number;
 }
 
 export interface TargetResult {

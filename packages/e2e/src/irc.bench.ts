@@ -28,6 +28,7 @@ import {
 import { BareTarget } from "./irc-bench-bare.js";
 import {
   BiboumiTarget,
+  type CpuShare,
   type DirectionResult,
   type FarEnd,
   type GatewayUnderTest,
@@ -35,7 +36,7 @@ import {
   OursTarget,
   withCpu,
 } from "./irc-bench-support.js";
-import { type CpuShare, perUserKb, reportIrc, type TargetResult, type ThrottleProbe } from "./irc-report.js";
+import { perUserKb, reportIrc, type TargetResult, type ThrottleProbe } from "./irc-report.js";
 
 /** One direction of traffic, labelled for the tables. */
 async function withDirection(
