@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Element } from "@gangway/core";
+import { type LoopbackUploadHttp, type StoredUploads, startLoopbackUploadHttp } from "@gangway/core/testing";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import type { MemoryTransport } from "@gangway/testing";
@@ -14,33 +13,15 @@ const USER = "romeo@localhost";
 const UPLOAD = "upload.localhost";
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("base64");
 
-/** An upload service's HTTP side on loopback: PUT stores, GET serves. */
-let http: Server;
+/** The upload service's HTTP side, on loopback. */
+let upload: LoopbackUploadHttp;
 let base: string;
-const stored = new Map<string, { type: string; body: Buffer }>();
+let stored: StoredUploads;
 beforeAll(async () => {
-  http = createServer((req, res) => {
-    const path = req.url ?? "";
-    if (req.method === "PUT") {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        stored.set(path, { type: req.headers["content-type"] ?? "", body: Buffer.concat(chunks) });
-        res.writeHead(201).end();
-      });
-      return;
-    }
-    const file = stored.get(path);
-    if (!file) return void res.writeHead(404).end();
-    res.writeHead(200, { "Content-Type": file.type, "Content-Length": file.body.length }).end(file.body);
-  });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  upload = await startLoopbackUploadHttp();
+  ({ base, stored } = upload);
 });
-afterAll(async () => {
-  http.closeAllConnections();
-  await new Promise((resolve) => http.close(resolve));
-});
+afterAll(() => upload.close());
 
 forEachDriver((driver) => {
   let store: Store;

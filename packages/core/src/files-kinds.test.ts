@@ -1,18 +1,22 @@
 import { createHash } from "node:crypto";
-import { createServer as createHttpServer, type Server } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
 import { Readable } from "node:stream";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import type { MemoryTransport } from "@gangway/testing";
 import type { Element, FormValues } from "@gangway/xmpp";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import type { OutgoingMessage } from "./chat.js";
 import { LegacyContact } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
 import type { IncomingFile } from "./inbound-file.js";
 import { BaseSession } from "./session.js";
-import { startTestGateway } from "./testing/index.js";
+import {
+  type LoopbackUploadHttp,
+  type StoredUploads,
+  startLoopbackUploadHttp,
+  startTestGateway,
+} from "./testing/index.js";
 
 /**
  * Albums (several files in one legacy message), voice notes, stickers and GIFs, and the gateway's
@@ -26,32 +30,15 @@ const UPLOAD = "upload.localhost";
 const SFS = "urn:xmpp:sfs:0";
 const META = "urn:xmpp:file:metadata:0";
 
-let http: Server;
+/** The upload service's HTTP side, on loopback. */
+let upload: LoopbackUploadHttp;
 let base: string;
-const stored = new Map<string, { type: string; body: Buffer }>();
+let stored: StoredUploads;
 beforeAll(async () => {
-  http = createHttpServer((req, res) => {
-    const path = req.url ?? "";
-    if (req.method === "PUT") {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        stored.set(path, { type: req.headers["content-type"] ?? "", body: Buffer.concat(chunks) });
-        res.writeHead(201).end();
-      });
-      return;
-    }
-    const file = stored.get(path);
-    if (!file) return void res.writeHead(404).end();
-    res.writeHead(200, { "Content-Type": file.type, "Content-Length": file.body.length }).end(file.body);
-  });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  upload = await startLoopbackUploadHttp();
+  ({ base, stored } = upload);
 });
-afterAll(async () => {
-  http.closeAllConnections();
-  await new Promise((resolve) => http.close(resolve));
-});
+afterAll(() => upload.close());
 
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",

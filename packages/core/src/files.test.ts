@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import type { Store } from "@gangway/store";
@@ -13,7 +11,12 @@ import { LegacyContact } from "./contact.js";
 import { BaseGateway } from "./gateway.js";
 import { ENCRYPTED_FILE_TEXT, type IncomingFile } from "./inbound-file.js";
 import { BaseSession } from "./session.js";
-import { startTestGateway } from "./testing/index.js";
+import {
+  type LoopbackUploadHttp,
+  type StoredUploads,
+  startLoopbackUploadHttp,
+  startTestGateway,
+} from "./testing/index.js";
 
 /**
  * Files both ways on the memory transport, with a real HTTP server on loopback standing in for
@@ -25,32 +28,15 @@ const USER = "romeo@localhost";
 const UPLOAD = "upload.localhost";
 const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
-let http: Server;
+/** The upload service's HTTP side, on loopback. */
+let upload: LoopbackUploadHttp;
 let base: string;
-const stored = new Map<string, { type: string; body: Buffer }>();
+let stored: StoredUploads;
 beforeAll(async () => {
-  http = createServer((req, res) => {
-    const path = req.url ?? "";
-    if (req.method === "PUT") {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        stored.set(path, { type: req.headers["content-type"] ?? "", body: Buffer.concat(chunks) });
-        res.writeHead(201).end();
-      });
-      return;
-    }
-    const file = stored.get(path);
-    if (!file) return void res.writeHead(404).end();
-    res.writeHead(200, { "Content-Type": file.type, "Content-Length": file.body.length }).end(file.body);
-  });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  upload = await startLoopbackUploadHttp();
+  ({ base, stored } = upload);
 });
-afterAll(async () => {
-  http.closeAllConnections();
-  await new Promise((resolve) => http.close(resolve));
-});
+afterAll(() => upload.close());
 
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",

@@ -177,3 +177,4 @@ export async function sayToGateway(
 export function legacyContact<G extends AnyGateway>(gateway: G, userJid: string, legacyId: string) {
   return gateway.requireSession(userJid).contacts.byLegacyId(legacyId);
 }
+export { type LoopbackUploadHttp, type StoredUploads, startLoopbackUploadHttp } from "./upload-http.js";
