@@ -103,13 +103,23 @@ describe("XMPP test clients against a real Prosody", () => {
       ?.getChild("privilege", "urn:xmpp:privilege:2")
       ?.getChildren("perm")
       .map((perm) => {
-        // The IQ permission lists namespaces instead of a type (XEP-0356 v2).
-        const namespaces = perm.getChildren("namespace").map((ns) => `${ns.attrs.ns}:${ns.attrs.type}`);
+        // The IQ permission lists namespaces instead of a type (XEP-0356 v2). Prosody's
+        // mod_privilege nests each further <namespace/> in the one before (a missing :up()), in
+        // the order of a Lua table: collect them at any depth, sorted.
+        const namespaces: string[] = [];
+        const collect = (parent: Element) => {
+          for (const ns of parent.getChildren("namespace")) {
+            namespaces.push(`${ns.attrs.ns}:${ns.attrs.type}`);
+            collect(ns);
+          }
+        };
+        collect(perm);
+        namespaces.sort();
         return `${perm.attrs.access}=${perm.attrs.type ?? namespaces.join(",")}`;
       })
       .sort();
     expect(perms).toEqual([
-      "iq=urn:xmpp:http:upload:0:get",
+      "iq=http://jabber.org/protocol/pubsub:both,urn:xmpp:http:upload:0:get",
       "message=outgoing",
       "presence=roster",
       "roster=both",
