@@ -378,11 +378,9 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
    * with `carbon` a carbon from the user to the chat. Rooms override it (groupchat to each joined
    * resource).
    */
-  protected outgoing(
-    sender: string,
-    { mentions: _rooms, ...options }: OutgoingOptions,
-    carbon?: boolean,
-  ): Send {
+  protected outgoing(sender: string, options: OutgoingOptions, carbon?: boolean): Send {
+    // `mentions` (rooms only) is not a chat message option: buildChatMessage reads no such key,
+    // and copying the options without it would cost every message an object.
     const { gateway, userJid } = this.session;
     if (carbon) {
       const inner = buildChatMessage({ ...options, from: userJid, to: this.jid });
