@@ -1,0 +1,264 @@
+import { join } from "node:path";
+import {
+  BaseGateway,
+  BaseSession,
+  type ChatState,
+  type FormField,
+  type FormValues,
+  LegacyContact,
+  type LegacyData,
+  type OutgoingMessage,
+  RegistrationType,
+  type SearchResult,
+  TwoFactorNotRequired,
+  XmppError,
+} from "@gangway/core";
+import { FakeMessengerClient } from "./client/fake-client.js";
+import { FAKE_CLOUD_FILE, FakeCloud } from "./client/fake-cloud.js";
+import {
+  type MessengerClient,
+  type MessengerCredentials,
+  MessengerLoginError,
+  type MessengerMessage,
+  type MessengerUser,
+} from "./client/port.js";
+import { MESSENGER_OPTIONS } from "./options.js";
+
+/** A Messenger friend, as a puppet `<friend id>@<gateway>`. */
+export class MessengerContact extends LegacyContact<MessengerSession> {
+  override async updateInfo(): Promise<void> {
+    const friend = this.session.friends.get(this.legacyId);
+    if (!friend) throw new XmppError("item-not-found", "There is no Messenger friend with this id.");
+    this.name = friend.name;
+    await showPresence(this, friend);
+  }
+}
+
+/** Messenger's "active now" is online; anyone else is offline, with when they were last active. */
+function showPresence(contact: MessengerContact, user: Pick<MessengerUser, "active" | "lastActiveMs">) {
+  if (user.active) return contact.online();
+  return contact.offline(
+    user.lastActiveMs === undefined ? undefined : `Last active ${new Date(user.lastActiveMs).toISOString()}`,
+  );
+}
+
+export class MessengerSession extends BaseSession<MessengerGateway, MessengerContact> {
+  static override Contact = MessengerContact;
+  client!: MessengerClient; // set by login(): the core calls no hook before the session is connected
+  /** The account's friends by id, as the network listed them at login and presence events update. */
+  readonly friends = new Map<string, MessengerUser>();
+  /** Group threads: shown as rooms in a later slice; their events are not relayed yet. */
+  private readonly groupThreads = new Set<string>();
+
+  override async login(): Promise<string> {
+    const { email, password } = this.registration as { email: string; password: string };
+    const client = this.gateway.newClient();
+    await this.gateway.logIn(client, { email, password });
+    this.client = client;
+    for (const friend of await client.getFriends()) this.friends.set(friend.id, friend);
+    for (const thread of await client.getThreads()) if (thread.isGroup) this.groupThreads.add(thread.id);
+    const inDirectChat = (threadId: string) => !this.groupThreads.has(threadId);
+    client.on("message", (e) => inDirectChat(e.threadId) && this.showMessage(e));
+    client.on(
+      "messageEdit",
+      (e) =>
+        inDirectChat(e.threadId) &&
+        this.relay(e.threadId, (c) => c.correct(e.messageId, e.newText, this.carbon(e.senderId))),
+    );
+    client.on(
+      "messageUnsend",
+      (e) =>
+        inDirectChat(e.threadId) &&
+        this.relay(e.threadId, (c) => c.retract(e.messageId, this.carbon(e.senderId))),
+    );
+    client.on(
+      "reaction",
+      (e) =>
+        inDirectChat(e.threadId) &&
+        this.relay(e.threadId, (c) =>
+          c.react(e.messageId, e.reaction ? [e.reaction] : [], this.carbon(e.actorId)),
+        ),
+    );
+    client.on(
+      "typing",
+      (e) =>
+        inDirectChat(e.threadId) &&
+        e.senderId === e.threadId &&
+        this.relay(e.threadId, (c) => c.chatState(e.isTyping ? "composing" : "paused")),
+    );
+    client.on(
+      "readReceipt",
+      (e) =>
+        inDirectChat(e.threadId) &&
+        this.relay(e.threadId, (c) => c.displayed(e.lastReadMessageId, this.carbon(e.readerId))),
+    );
+    client.on("presence", (e) => {
+      const friend = this.friends.get(e.userId);
+      if (!friend) return;
+      friend.active = e.active;
+      if (e.lastActiveMs === undefined) delete friend.lastActiveMs;
+      else friend.lastActiveMs = e.lastActiveMs;
+      this.relay(e.userId, (c) => showPresence(c, friend));
+    });
+    return `Logged in as ${email}`;
+  }
+
+  /** What the user did from the official app shows as theirs in every XMPP client (carbons). */
+  private carbon(actorId: string): { carbon?: true } {
+    return actorId === this.selfId ? { carbon: true } : {};
+  }
+
+  /** The account's own id on Messenger, as the network reported it at login. */
+  private get selfId(): string {
+    return String(this.registration.email).trim().toLowerCase();
+  }
+
+  /** In a 1:1 thread the thread id is the friend's id, whoever wrote the message. */
+  private showMessage(e: MessengerMessage): void {
+    this.relay(e.threadId, (c) =>
+      c.sendText(e.text, {
+        id: e.messageId,
+        ...(e.replyTo !== undefined && { replyTo: e.replyTo }),
+        ...(e.fromMe && { carbon: true }),
+      }),
+    );
+  }
+
+  override async *listContacts(): AsyncIterable<MessengerContact> {
+    for (const id of this.friends.keys()) yield this.contacts.byLegacyId(id);
+  }
+
+  override async onMessage(chat: MessengerContact, message: OutgoingMessage): Promise<string> {
+    return this.client.sendMessage(chat.legacyId, {
+      text: message.body,
+      ...(message.replyTo && { replyToId: message.replyTo.legacyId }),
+    });
+  }
+
+  override async onCorrect(_chat: MessengerContact, legacyId: string, body: string): Promise<void> {
+    await this.client.editMessage(legacyId, body);
+  }
+
+  override async onRetract(_chat: MessengerContact, legacyId: string): Promise<void> {
+    await this.client.unsendMessage(legacyId);
+  }
+
+  /** Messenger keeps one reaction per person: the last of the set, or none. */
+  override async onReact(chat: MessengerContact, legacyId: string, emojis: readonly string[]): Promise<void> {
+    await this.client.sendReaction(chat.legacyId, legacyId, emojis.at(-1) ?? null);
+  }
+
+  override async onDisplayed(chat: MessengerContact, legacyId: string): Promise<void> {
+    await this.client.markAsRead(chat.legacyId, legacyId);
+  }
+
+  override async onChatState(chat: MessengerContact, state: ChatState): Promise<void> {
+    if (state === "composing" || state === "paused")
+      await this.client.sendTypingIndicator(chat.legacyId, state === "composing");
+  }
+
+  /** Friends by a fragment of their name (XEP-0055, XEP-0100 prompt, `find` command). */
+  override async onSearch(values: FormValues): Promise<SearchResult> {
+    const found = await this.client.searchFriends(String(values.query ?? ""));
+    const contacts = await Promise.all(found.map((friend) => this.contacts.byLegacyId(friend.id)));
+    return { items: contacts.map((c) => ({ jid: c.jid, name: c.name ?? c.legacyId })) };
+  }
+
+  override async logout(): Promise<void> {
+    await this.client?.logout();
+  }
+}
+
+const REGISTRATION_FIELDS: readonly FormField[] = [
+  { var: "email", type: "text-single", label: "Email or phone", required: true },
+  { var: "password", type: "text-private", label: "Password", required: true },
+];
+
+/** Login failures as the user's client understands them; nothing the user typed is echoed. */
+function loginRefusal(err: MessengerLoginError): XmppError {
+  switch (err.reason) {
+    case "bad-credentials":
+      return new XmppError("not-authorized", "Wrong email or password.");
+    case "wrong-checkpoint-code":
+      return new XmppError("not-authorized", "Wrong login code.");
+    case "checkpoint-required":
+      return new XmppError(
+        "not-authorized",
+        "Facebook asks to confirm this login with a code: register again to enter it.",
+      );
+  }
+}
+
+export class MessengerGateway extends BaseGateway<MessengerSession, typeof MESSENGER_OPTIONS> {
+  static override COMPONENT_NAME = "Facebook Messenger (Gangway)";
+  static override COMPONENT_TYPE = "facebook";
+  static override ROSTER_GROUP = "Facebook";
+  static override OPTIONS = MESSENGER_OPTIONS;
+  static override REGISTRATION_TYPE = RegistrationType.TwoFactorCode;
+  static override REGISTRATION_FIELDS = REGISTRATION_FIELDS;
+  static override REGISTRATION_INSTRUCTIONS =
+    "Enter the email (or phone number) and password of your Facebook account. " +
+    "Chats with end-to-end encryption are not visible through this gateway.";
+  static override REGISTRATION_2FA_TITLE = "Facebook login code";
+  static override REGISTRATION_2FA_INSTRUCTIONS =
+    "Facebook asks to confirm this login: enter the code it sent you.";
+  static override SEARCH_TITLE = "Search in your Facebook friends";
+  static override SEARCH_INSTRUCTIONS = "Enter a name, for example a first name such as Alice.";
+  static override WELCOME_MESSAGE = "Welcome! Your Facebook friends will appear in your roster shortly.";
+  readonly Session = MessengerSession;
+
+  /** The `fake` backend's cloud lives in the home dir, as a real network's outlives the gateway. */
+  readonly cloud = this.closeOnStop(
+    new FakeCloud({
+      stateFile: join(this.config.homeDir, FAKE_CLOUD_FILE),
+      onSaveError: (err) => this.log.error({ err }, "could not save the fake Messenger cloud"),
+    }),
+  );
+
+  /** A client of the backend `--backend` names. */
+  newClient(): MessengerClient {
+    return new FakeMessengerClient(this.cloud);
+  }
+
+  /** Logs `client` in; refusals become `not-authorized` with a message that says what to do. */
+  async logIn(client: MessengerClient, credentials: MessengerCredentials): Promise<string> {
+    try {
+      return await client.login(credentials);
+    } catch (err) {
+      throw err instanceof MessengerLoginError ? loginRefusal(err) : err;
+    }
+  }
+
+  /**
+   * Email and password; the code step follows only when Facebook raises a login checkpoint. The
+   * code step logs in again with them, so they are kept as the pending registration's legacy data
+   * (sealed in the store like credentials, so a gateway restart midway resumes) and dropped after.
+   */
+  override async validate(_userJid: string, form: FormValues): Promise<LegacyData | undefined> {
+    const credentials = { email: String(form.email), password: String(form.password) };
+    const client = this.newClient();
+    try {
+      await client.login(credentials);
+    } catch (err) {
+      if (err instanceof MessengerLoginError && err.reason === "checkpoint-required")
+        return { checkpoint: credentials };
+      throw err instanceof MessengerLoginError ? loginRefusal(err) : err;
+    }
+    await client.logout();
+    throw new TwoFactorNotRequired();
+  }
+
+  /** Returns nothing: the credentials kept for this step leave the legacy data. */
+  override async validateTwoFactorCode(
+    _userJid: string,
+    code: string,
+    legacyData: LegacyData | undefined,
+  ): Promise<undefined> {
+    const credentials = legacyData?.checkpoint as MessengerCredentials | undefined;
+    if (!credentials)
+      throw new XmppError("not-authorized", "The login expired: start the registration again.");
+    const client = this.newClient();
+    await this.logIn(client, { ...credentials, checkpointCode: code });
+    await client.logout();
+  }
+}
