@@ -248,17 +248,18 @@ export class MessengerGateway extends BaseGateway<MessengerSession, typeof MESSE
     throw new TwoFactorNotRequired();
   }
 
-  /** Returns nothing: the credentials kept for this step leave the legacy data. */
+  /** Blanks the credentials kept for this step (legacy data is merged, so they are overwritten). */
   override async validateTwoFactorCode(
     _userJid: string,
     code: string,
     legacyData: LegacyData | undefined,
-  ): Promise<undefined> {
+  ): Promise<LegacyData> {
     const credentials = legacyData?.checkpoint as MessengerCredentials | undefined;
     if (!credentials)
       throw new XmppError("not-authorized", "The login expired: start the registration again.");
     const client = this.newClient();
     await this.logIn(client, { ...credentials, checkpointCode: code });
     await client.logout();
+    return { checkpoint: null };
   }
 }

@@ -5,11 +5,11 @@ import { tempDir } from "@gangway/core/testing";
 import { describe, expect, it } from "vitest";
 import { FakeMessengerClient } from "./fake-client.js";
 import { ALICE, BOB, FAKE_CLOUD_FILE, FAMILY, FakeCloud, FakeCloudStateError } from "./fake-cloud.js";
-import { type MessengerEvents, MessengerLoginError } from "./port.js";
+import { type MessengerCredentials, type MessengerEvents, MessengerLoginError } from "./port.js";
 
 const ME = { email: "romeo@example.org", password: "pw" };
 
-async function loggedIn(cloud = new FakeCloud(), credentials = ME) {
+async function loggedIn(cloud = new FakeCloud(), credentials: MessengerCredentials = ME) {
   const client = new FakeMessengerClient(cloud);
   await client.login(credentials);
   return client;
