@@ -93,6 +93,37 @@ forEachDriver((driver) => {
     expect(rows).toEqual([[`bob.fb@${GW}`, "Bob Facebook"]]);
   });
 
+  it("a message the user wrote in the official app shows as theirs (without privileges: the carbon fallback)", async () => {
+    ({ gateway, transport } = await startWithRomeoLoggedIn(store));
+    gateway.sessionFor(ROMEO)!.client.emit("message", {
+      threadId: "alice.fb",
+      messageId: "mid.phone.1",
+      senderId: "romeo@example.org",
+      text: "from my phone",
+      timestampMs: Date.now(),
+      mentions: [],
+      fromMe: true,
+    });
+    const carbon = await transport.waitForSent((s) => s.is("message"));
+    expect(carbon.attrs.from).toBe(`alice.fb@${GW}/gangway`);
+    expect(carbon.getChildText("body")).toBe("You: from my phone");
+  });
+
+  it("XEP-0077 alone cannot carry the checkpoint step: it points to the command and the chat bot", async () => {
+    ({ gateway, transport } = await startTestGateway(store));
+    await transport.inject(
+      `<iq type="get" id="r1" from="${ROMEO}/phone" to="${GW}"><query xmlns="jabber:iq:register"/></iq>`,
+    );
+    const reply = transport.sent.find((s) => s.attrs.id === "r1")!;
+    expect(reply.getChild("query")!.getChildText("instructions")).toBe(
+      `Registering with this gateway takes more than one form. Use its "Register" command, or send "register" to ${GW}.`,
+    );
+    expect(await sayToGateway(transport, ROMEO, "register")).toEqual([
+      "Registration to 'Facebook Messenger (Gangway)'\nEnter the email (or phone number) and password of your Facebook account. Chats with end-to-end encryption are not visible through this gateway.",
+      "Email or phone? (or 'abort')",
+    ]);
+  });
+
   it("a friend that does not exist is item-not-found, without echoing the id", async () => {
     ({ gateway, transport } = await startWithRomeoLoggedIn(store));
     await transport.inject(

@@ -49,11 +49,13 @@ export class MessengerSession extends BaseSession<MessengerGateway, MessengerCon
   readonly friends = new Map<string, MessengerUser>();
   /** Group threads: shown as rooms in a later slice; their events are not relayed yet. */
   private readonly groupThreads = new Set<string>();
+  /** The account's own id on Messenger, as the network reported it at login. */
+  private selfId = "";
 
   override async login(): Promise<string> {
     const { email, password } = this.registration as { email: string; password: string };
     const client = this.gateway.newClient();
-    await this.gateway.logIn(client, { email, password });
+    this.selfId = await this.gateway.logIn(client, { email, password });
     this.client = client;
     for (const friend of await client.getFriends()) this.friends.set(friend.id, friend);
     for (const thread of await client.getThreads()) if (thread.isGroup) this.groupThreads.add(thread.id);
@@ -106,11 +108,6 @@ export class MessengerSession extends BaseSession<MessengerGateway, MessengerCon
   /** What the user did from the official app shows as theirs in every XMPP client (carbons). */
   private carbon(actorId: string): { carbon?: true } {
     return actorId === this.selfId ? { carbon: true } : {};
-  }
-
-  /** The account's own id on Messenger, as the network reported it at login. */
-  private get selfId(): string {
-    return String(this.registration.email).trim().toLowerCase();
   }
 
   /** In a 1:1 thread the thread id is the friend's id, whoever wrote the message. */
