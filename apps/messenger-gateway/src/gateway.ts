@@ -7,6 +7,7 @@ import {
   type FormValues,
   LegacyContact,
   type LegacyData,
+  type LegacyParticipant,
   type OutgoingMessage,
   RegistrationType,
   type SearchResult,
@@ -19,10 +20,20 @@ import {
   type MessengerClient,
   type MessengerCredentials,
   MessengerLoginError,
-  type MessengerMessage,
+  type MessengerThread,
   type MessengerUser,
 } from "./client/port.js";
 import { MESSENGER_OPTIONS } from "./options.js";
+import { MessengerRoom } from "./room.js";
+
+/** A 1:1 chat or a group thread: the session's hooks act on either by its thread id. */
+type MessengerChat = MessengerContact | MessengerRoom;
+
+/** Who shows a network event: the contact of a 1:1 thread, or a group member's occupant. */
+type Speaker = Pick<
+  LegacyParticipant,
+  "sendText" | "correct" | "retract" | "react" | "chatState" | "displayed"
+>;
 
 /** A Messenger friend, as a puppet `<friend id>@<gateway>`. */
 export class MessengerContact extends LegacyContact<MessengerSession> {
@@ -44,13 +55,17 @@ function showPresence(contact: MessengerContact, user: Pick<MessengerUser, "acti
 
 export class MessengerSession extends BaseSession<MessengerGateway, MessengerContact> {
   static override Contact = MessengerContact;
+  static override Room = MessengerRoom;
   client!: MessengerClient; // set by login(): the core calls no hook before the session is connected
   /** The account's friends by id, as the network listed them at login and presence events update. */
   readonly friends = new Map<string, MessengerUser>();
-  /** Group threads: shown as rooms in a later slice; their events are not relayed yet. */
+  /** The account's threads by id (1:1 and groups), as listed at login. */
+  readonly threads = new Map<string, MessengerThread>();
   private readonly groupThreads = new Set<string>();
   /** The account's own id on Messenger, as the network reported it at login. */
   private selfId = "";
+  /** The user's nick in group threads: their email's local part. */
+  ownNick = "";
 
   override async login(): Promise<string> {
     const { email, password } = this.registration as { email: string; password: string };
@@ -58,41 +73,41 @@ export class MessengerSession extends BaseSession<MessengerGateway, MessengerCon
     this.selfId = await this.gateway.logIn(client, { email, password });
     this.client = client;
     for (const friend of await client.getFriends()) this.friends.set(friend.id, friend);
-    for (const thread of await client.getThreads()) if (thread.isGroup) this.groupThreads.add(thread.id);
-    const inDirectChat = (threadId: string) => !this.groupThreads.has(threadId);
-    client.on("message", (e) => inDirectChat(e.threadId) && this.showMessage(e));
-    client.on(
-      "messageEdit",
-      (e) =>
-        inDirectChat(e.threadId) &&
-        this.relay(e.threadId, (c) => c.correct(e.messageId, e.newText, this.carbon(e.senderId))),
+    for (const thread of await client.getThreads()) {
+      this.threads.set(thread.id, thread);
+      if (thread.isGroup) this.groupThreads.add(thread.id);
+    }
+    this.ownNick = email.split("@")[0] || email;
+    client.on("message", (e) =>
+      this.route(e.threadId, e.senderId, (chat, carbon) =>
+        chat.sendText(e.text, {
+          id: e.messageId,
+          ...(e.replyTo !== undefined && { replyTo: e.replyTo }),
+          ...(e.fromMe && carbon),
+        }),
+      ),
     );
-    client.on(
-      "messageUnsend",
-      (e) =>
-        inDirectChat(e.threadId) &&
-        this.relay(e.threadId, (c) => c.retract(e.messageId, this.carbon(e.senderId))),
+    client.on("messageEdit", (e) =>
+      this.route(e.threadId, e.senderId, (chat, carbon) => chat.correct(e.messageId, e.newText, carbon)),
     );
-    client.on(
-      "reaction",
-      (e) =>
-        inDirectChat(e.threadId) &&
-        this.relay(e.threadId, (c) =>
-          c.react(e.messageId, e.reaction ? [e.reaction] : [], this.carbon(e.actorId)),
-        ),
+    client.on("messageUnsend", (e) =>
+      this.route(e.threadId, e.senderId, (chat, carbon) => chat.retract(e.messageId, carbon)),
     );
-    client.on(
-      "typing",
-      (e) =>
-        inDirectChat(e.threadId) &&
-        e.senderId === e.threadId &&
-        this.relay(e.threadId, (c) => c.chatState(e.isTyping ? "composing" : "paused")),
+    client.on("reaction", (e) =>
+      this.route(e.threadId, e.actorId, (chat, carbon) =>
+        chat.react(e.messageId, e.reaction ? [e.reaction] : [], carbon),
+      ),
     );
-    client.on(
-      "readReceipt",
-      (e) =>
-        inDirectChat(e.threadId) &&
-        this.relay(e.threadId, (c) => c.displayed(e.lastReadMessageId, this.carbon(e.readerId))),
+    client.on("typing", (e) =>
+      this.route(e.threadId, e.senderId, (chat) => chat.chatState(e.isTyping ? "composing" : "paused")),
+    );
+    client.on("readReceipt", (e) =>
+      this.route(e.threadId, e.readerId, (chat, carbon) =>
+        // Only a contact's chat takes the carbon (the user's own reading is not routed to rooms).
+        carbon.carbon
+          ? (chat as MessengerContact).displayed(e.lastReadMessageId, carbon)
+          : chat.displayed(e.lastReadMessageId),
+      ),
     );
     client.on("presence", (e) => {
       const friend = this.friends.get(e.userId);
@@ -105,51 +120,65 @@ export class MessengerSession extends BaseSession<MessengerGateway, MessengerCon
     return `Logged in as ${email}`;
   }
 
-  /** What the user did from the official app shows as theirs in every XMPP client (carbons). */
-  private carbon(actorId: string): { carbon?: true } {
-    return actorId === this.selfId ? { carbon: true } : {};
-  }
-
-  /** In a 1:1 thread the thread id is the friend's id, whoever wrote the message. */
-  private showMessage(e: MessengerMessage): void {
-    this.relay(e.threadId, (c) =>
-      c.sendText(e.text, {
-        id: e.messageId,
-        ...(e.replyTo !== undefined && { replyTo: e.replyTo }),
-        ...(e.fromMe && { carbon: true }),
-      }),
-    );
+  /**
+   * Where an event of thread `threadId` by `actorId` shows: in a 1:1 thread (whose id is the
+   * friend's) as the contact, whoever acted, with what the user did from the official app shown
+   * as theirs (carbons); in a group thread as the member's occupant. The user's own actions in a
+   * group from another device are not shown yet.
+   */
+  private route(
+    threadId: string,
+    actorId: string,
+    act: (chat: Speaker, carbon: { carbon?: true }) => Promise<unknown>,
+  ): void {
+    const carbon = actorId === this.selfId ? { carbon: true as const } : {};
+    if (!this.groupThreads.has(threadId)) {
+      this.relay(threadId, (contact) => act(contact, carbon));
+      return;
+    }
+    if (actorId === this.selfId) return;
+    void this.rooms
+      .byLegacyId(threadId)
+      .then((room) => {
+        const participant = (room as MessengerRoom).participantFor(actorId);
+        return participant && act(participant, {});
+      })
+      .catch((err: unknown) => this.log.error({ err, room: threadId }, "could not relay a legacy event"));
   }
 
   override async *listContacts(): AsyncIterable<MessengerContact> {
     for (const id of this.friends.keys()) yield this.contacts.byLegacyId(id);
   }
 
-  override async onMessage(chat: MessengerContact, message: OutgoingMessage): Promise<string> {
+  override async *listRooms(): AsyncIterable<MessengerRoom> {
+    for (const id of this.groupThreads) yield (await this.rooms.byLegacyId(id)) as MessengerRoom;
+  }
+
+  override async onMessage(chat: MessengerChat, message: OutgoingMessage): Promise<string> {
     return this.client.sendMessage(chat.legacyId, {
       text: message.body,
       ...(message.replyTo && { replyToId: message.replyTo.legacyId }),
     });
   }
 
-  override async onCorrect(_chat: MessengerContact, legacyId: string, body: string): Promise<void> {
+  override async onCorrect(_chat: MessengerChat, legacyId: string, body: string): Promise<void> {
     await this.client.editMessage(legacyId, body);
   }
 
-  override async onRetract(_chat: MessengerContact, legacyId: string): Promise<void> {
+  override async onRetract(_chat: MessengerChat, legacyId: string): Promise<void> {
     await this.client.unsendMessage(legacyId);
   }
 
   /** Messenger keeps one reaction per person: the last of the set, or none. */
-  override async onReact(chat: MessengerContact, legacyId: string, emojis: readonly string[]): Promise<void> {
+  override async onReact(chat: MessengerChat, legacyId: string, emojis: readonly string[]): Promise<void> {
     await this.client.sendReaction(chat.legacyId, legacyId, emojis.at(-1) ?? null);
   }
 
-  override async onDisplayed(chat: MessengerContact, legacyId: string): Promise<void> {
+  override async onDisplayed(chat: MessengerChat, legacyId: string): Promise<void> {
     await this.client.markAsRead(chat.legacyId, legacyId);
   }
 
-  override async onChatState(chat: MessengerContact, state: ChatState): Promise<void> {
+  override async onChatState(chat: MessengerChat, state: ChatState): Promise<void> {
     if (state === "composing" || state === "paused")
       await this.client.sendTypingIndicator(chat.legacyId, state === "composing");
   }
@@ -201,6 +230,7 @@ export class MessengerGateway extends BaseGateway<MessengerSession, typeof MESSE
     "Facebook asks to confirm this login: enter the code it sent you.";
   static override SEARCH_TITLE = "Search in your Facebook friends";
   static override SEARCH_INSTRUCTIONS = "Enter a name, for example a first name such as Alice.";
+  static override GROUPS = true; // group threads, as rooms
   static override WELCOME_MESSAGE = "Welcome! Your Facebook friends will appear in your roster shortly.";
   readonly Session = MessengerSession;
 
