@@ -109,6 +109,27 @@ forEachDriver((driver) => {
     transport.expectNothingSent();
   });
 
+  it("an edit the user made in the official app shows as their own correction", async () => {
+    await userSends(`<body>hi</body><markable xmlns="${MARKERS}"/>`, "m1");
+    await expectAnswerTo("m1", "hi");
+    const session = gateway.sessionFor(ROMEO)!;
+    const alice = await session.contacts.byLegacyId("alice.fb");
+    const legacyId = (await alice.legacyIdOf("m1"))!;
+    session.client.emit("messageEdit", {
+      threadId: "alice.fb",
+      messageId: legacyId,
+      senderId: "romeo@example.org",
+      newText: "hi (edited on the phone)",
+    });
+    // Without the XEP-0356 privilege, the carbon fallback: the puppet tells what the user did.
+    const shown = await transport.waitForSent((s) => s.is("message"));
+    expectStanza(
+      shown,
+      `<message from="${ALICE_JID}/gangway" to="${ROMEO}" type="chat" id="{id}">
+      <replace xmlns="urn:xmpp:message-correct:0" id="m1"/><body>You: hi (edited on the phone)</body></message>`,
+    );
+  });
+
   it("typing comes back from alice.fb as chat states", async () => {
     await userSends(`<composing xmlns="http://jabber.org/protocol/chatstates"/>`, "s1");
     await expectArriving(
@@ -136,8 +157,10 @@ forEachDriver((driver) => {
       return markAsRead(threadId, upTo);
     };
     await userSends(`<displayed xmlns="${MARKERS}" id="${answerId}"/>`, "d1");
-    expect(read).toHaveLength(1);
-    expect(read[0]![0]).toBe("alice.fb");
+    const alice = await gateway.sessionFor(ROMEO)!.contacts.byLegacyId("alice.fb");
+    const answerLegacyId = await alice.legacyIdOf(answerId);
+    expect(answerLegacyId).toMatch(/^mid\./);
+    expect(read).toEqual([["alice.fb", answerLegacyId]]);
     transport.expectNothingSent();
   });
 });

@@ -73,4 +73,27 @@ forEachDriver((driver) => {
     expect(correction.attrs.from).toBe(`${FAMILY}/Alice Facebook`);
     expect(correction.getChild("replace", "urn:xmpp:message-correct:0")!.attrs.id).toBe(answer.attrs.id);
   });
+
+  it("a reaction to alice.fb's answer comes back from her on the user's message; typing too", async () => {
+    await join();
+    const answer = await say("<body>hi all</body>", "m1", (s) => s.getChildText("body") === "seen: hi all");
+    drain(transport);
+    const reaction = await say(
+      `<reactions xmlns="urn:xmpp:reactions:0" id="${answer.attrs.id}"><reaction>❤️</reaction></reactions>`,
+      "x1",
+      (s) =>
+        s.attrs.from === `${FAMILY}/Alice Facebook` &&
+        s.getChild("reactions", "urn:xmpp:reactions:0") !== undefined,
+    );
+    // On the user's message m1, as alice.fb reacted on Messenger.
+    expect(reaction.getChild("reactions", "urn:xmpp:reactions:0")!.toString()).toBe(
+      `<reactions xmlns="urn:xmpp:reactions:0" id="m1"><reaction>❤️</reaction></reactions>`,
+    );
+    const typing = await say(
+      `<composing xmlns="http://jabber.org/protocol/chatstates"/>`,
+      "s1",
+      (s) => s.attrs.from === `${FAMILY}/Alice Facebook` && s.getChild("composing") !== undefined,
+    );
+    expect(typing.attrs.type).toBe("groupchat");
+  });
 });
