@@ -1,11 +1,25 @@
-import { type LegacyParticipant, LegacyRoom, XmppError } from "@gangway/core";
-import type { MessengerSession } from "./gateway.js";
+import {
+  type AnyContact,
+  type ChatSession,
+  type LegacyParticipant,
+  LegacyRoom,
+  XmppError,
+} from "@gangway/core";
+import type { MessengerThread, MessengerUser } from "./client/port.js";
+
+/** What a group thread needs of its session (MessengerSession is one; declared here, not imported). */
+export interface ThreadSession extends ChatSession {
+  readonly friends: ReadonlyMap<string, MessengerUser>;
+  readonly threads: ReadonlyMap<string, MessengerThread>;
+  readonly ownNick: string;
+  readonly contacts: { byLegacyId(legacyId: string): Promise<AnyContact> };
+}
 
 /**
  * A Messenger group thread, shown as the room `<thread id>@<gateway>`. Its members are occupants
  * named after their Messenger names; friends among them show their contact JID.
  */
-export class MessengerRoom extends LegacyRoom<MessengerSession> {
+export class MessengerRoom extends LegacyRoom<ThreadSession> {
   override async updateInfo(): Promise<void> {
     const thread = this.session.threads.get(this.legacyId);
     if (!thread?.isGroup) throw new XmppError("item-not-found", "There is no Messenger group with this id.");
