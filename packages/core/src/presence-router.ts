@@ -66,7 +66,17 @@ export async function routePresence(routing: PresenceRouting, stanza: Element): 
     // Not a room of this user yet: the session may open it (roomForJoin), else room-not-found.
     return routeUnlistedRoomJoin(host, session, to.local, stanza);
   }
-  if (!session.isLoggedIn) return;
+  if (!session.isLoggedIn) {
+    // The login is finishing (the roster sync asks for subscriptions before the rooms are
+    // listed): the client's answer to such a request is handled once it is done, not dropped.
+    // untilConnected is bounded, and fails when the login does.
+    if (!ANSWERED_WHILE_LOGGING_IN.has(type ?? "")) return;
+    const ready = await session.untilConnected().then(
+      () => true,
+      () => false,
+    );
+    if (!ready || !session.isLoggedIn) return;
+  }
   const contact = await session.contacts.byJidLocal(to.local);
   switch (type) {
     case "subscribe":
@@ -90,6 +100,9 @@ export async function routePresence(routing: PresenceRouting, stanza: Element): 
       break;
   }
 }
+
+/** Presences to a contact that change the user's roster: kept for the end of a login under way. */
+const ANSWERED_WHILE_LOGGING_IN: ReadonlySet<string> = new Set(["subscribe", "subscribed", "unsubscribe"]);
 
 /** The user's own presence: to `onPresence` unless they turned `sync_presence` off. */
 async function relayUserPresence(host: GatewayHost, session: AnySession, stanza: Element): Promise<void> {
