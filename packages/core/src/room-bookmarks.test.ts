@@ -176,6 +176,15 @@ forEachDriver((driver) => {
       expect(pubsubIqs()).toEqual([]);
     });
 
+    it("reads nothing and sends nothing for a user without groups", async () => {
+      groups = {};
+      const listForUser = vi.spyOn(store.roomBookmarks, "listForUser");
+      await start(true);
+      expect(listForUser).not.toHaveBeenCalled();
+      expect(pubsubIqs()).toEqual([]);
+      expect(invitations()).toEqual([]);
+    });
+
     it("leaves a bookmark the user already has as they set it, and publishes only a new group", async () => {
       node = new Map([
         [

@@ -66,17 +66,21 @@ export class LegacyRooms<R extends AnyRoom = AnyRoom> {
   /**
    * The login's listing: creates every room `rooms` yields (the session's `listRooms()`), then
    * bookmarks those the user was not told about yet. Which rooms were told is read from the store
-   * meanwhile. Awaited like the roster sync, so "Logged in" means the bookmarks are in place; a
-   * login with nothing new costs no IQ.
+   * meanwhile, from the first room on. Awaited like the roster sync, so "Logged in" means the
+   * bookmarks are in place; a login with nothing new costs no IQ, one without rooms no query.
    */
   async fill(rooms: AsyncIterable<AnyRoom>): Promise<void> {
     this.#listed = false;
-    const loading = this.bookmarks.load();
+    let loading: Promise<void> | undefined;
     const listed: AnyRoom[] = [];
-    for await (const room of rooms) listed.push(room);
+    for await (const room of rooms) {
+      loading ??= this.bookmarks.load();
+      listed.push(room);
+    }
     await loading;
     this.#listed = true;
-    this.#bookmark([...listed, ...this.#addedDuringListing.splice(0)]);
+    const toTell = [...listed, ...this.#addedDuringListing.splice(0)];
+    if (toTell.length > 0) this.#bookmark(toTell);
     await this.#bookmarking;
   }
 
