@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
   type EjabberdServer,
@@ -9,6 +8,7 @@ import {
   startProsody,
 } from "@gangway/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { runJsonScript } from "./python-script.js";
 import { Cleanups, GW, memoryLog, type RunningGateway, startDemoGateway } from "./support.js";
 import { createTestDatabase, onEachDriver, type TestDatabase } from "./test-databases.js";
 
@@ -48,24 +48,11 @@ interface ClientResult {
 }
 
 function runClient(server: Server, flags: readonly string[]): Promise<ClientResult> {
-  const argv = [SCRIPT, "--host", "127.0.0.1", "--port", String(server.c2sPort)];
+  const argv = ["--host", "127.0.0.1", "--port", String(server.c2sPort)];
   argv.push("--jid", `${USER}/bookmarks`, "--password", "pw", "--room", LOBBY, ...flags);
-  return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/python3", argv, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
-    child.on("error", reject);
-    child.on("close", () => {
-      clearTimeout(timer);
-      try {
-        resolve({ ...(JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as ClientResult), stderr });
-      } catch {
-        reject(new Error(`no result from the bookmarks client: ${stdout}\n${stderr}`));
-      }
-    });
+  return runJsonScript<Omit<ClientResult, "stderr">>(SCRIPT, argv, {
+    timeoutMs: 40_000,
+    what: "bookmarks client",
   });
 }
 

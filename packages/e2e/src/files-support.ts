@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { ProsodyServer } from "@gangway/testing";
+import { runJsonScript } from "./python-script.js";
 
 /** What files.test.ts and files.bench.ts share: the slixmpp file client, test files, RSS samples. */
 
@@ -65,26 +65,12 @@ export function runFileClient(
   steps: FileStep[],
   timeoutS = 120,
 ): Promise<FileRun> {
-  const argv = [SCRIPT, "--host", "127.0.0.1", "--port", String(server.c2sPort), "--jid", `${jid}/files`];
+  const argv = ["--host", "127.0.0.1", "--port", String(server.c2sPort), "--jid", `${jid}/files`];
   argv.push("--password", password, "--steps", JSON.stringify(steps), "--timeout", String(timeoutS));
   argv.push("--upload-service", server.uploadDomain ?? "");
-  return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/python3", argv, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), (timeoutS + 30) * 1000);
-    child.on("error", reject);
-    child.on("close", () => {
-      clearTimeout(timer);
-      const line = stdout.trim().split("\n").at(-1) ?? "";
-      try {
-        resolve({ ...(JSON.parse(line) as Omit<FileRun, "stderr">), stderr });
-      } catch {
-        reject(new Error(`no result from the file client: ${stdout}\n${stderr}`));
-      }
-    });
+  return runJsonScript<Omit<FileRun, "stderr">>(SCRIPT, argv, {
+    timeoutMs: (timeoutS + 30) * 1000,
+    what: "file client",
   });
 }
 

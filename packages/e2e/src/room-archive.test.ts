@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
   type EjabberdServer,
@@ -9,6 +8,7 @@ import {
 } from "@gangway/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { type GatewayProcess, startGatewayProcess } from "./gateway-process.js";
+import { runJsonScript } from "./python-script.js";
 import { Cleanups, GW } from "./support.js";
 import { createTestDatabase, onEachDriver } from "./test-databases.js";
 
@@ -51,7 +51,7 @@ interface ArchiveResult {
 }
 
 function runArchiveClient(server: Server, args: string[]): Promise<ArchiveResult & { stderr: string }> {
-  const argv = [SCRIPT, "--host", server.host ?? "127.0.0.1", "--port", String(server.c2sPort)];
+  const argv = ["--host", server.host ?? "127.0.0.1", "--port", String(server.c2sPort)];
   argv.push(
     "--jid",
     "carol@localhost/archive",
@@ -63,24 +63,7 @@ function runArchiveClient(server: Server, args: string[]): Promise<ArchiveResult
     "carol",
     ...args,
   );
-  return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/python3", argv, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
-    child.on("error", reject);
-    child.on("close", () => {
-      clearTimeout(timer);
-      const line = stdout.trim().split("\n").at(-1) ?? "";
-      try {
-        resolve({ ...(JSON.parse(line) as ArchiveResult), stderr });
-      } catch {
-        reject(new Error(`no result from the archive client: ${stdout}\n${stderr}`));
-      }
-    });
-  });
+  return runJsonScript<ArchiveResult>(SCRIPT, argv, { timeoutMs: 40_000, what: "archive client" });
 }
 
 const cleanups = new Cleanups();

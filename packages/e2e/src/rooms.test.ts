@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
   type EjabberdServer,
@@ -8,6 +7,7 @@ import {
   startProsody,
 } from "@gangway/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { runJsonScript } from "./python-script.js";
 import { Cleanups, GW, startDemoGateway } from "./support.js";
 import { createTestDatabase, onEachDriver } from "./test-databases.js";
 
@@ -48,31 +48,14 @@ interface FeaturesResult {
   steps: Record<string, unknown>;
 }
 
-function runMucClient<R = MucResult>(
+function runMucClient<R extends object = MucResult>(
   server: Server,
   args: Record<string, string>,
   script = SCRIPT,
 ): Promise<R & { stderr: string }> {
-  const argv = [script, "--host", server.host ?? "127.0.0.1", "--port", String(server.c2sPort)];
+  const argv = ["--host", server.host ?? "127.0.0.1", "--port", String(server.c2sPort)];
   for (const [name, value] of Object.entries(args)) argv.push(`--${name}`, value);
-  return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/python3", argv, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", () => {
-      clearTimeout(timer);
-      const line = stdout.trim().split("\n").at(-1) ?? "";
-      try {
-        resolve({ ...(JSON.parse(line) as R), stderr });
-      } catch {
-        reject(new Error(`no result from the MUC client: ${stdout}\n${stderr}`));
-      }
-    });
-  });
+  return runJsonScript<R>(script, argv, { timeoutMs: 30_000, what: "MUC client" });
 }
 
 onEachDriver((driver) => {
