@@ -1,7 +1,10 @@
 import { EventEmitter } from "node:events";
 import { ALICE, FAKE_FRIENDS, FAKE_THREADS, type FakeAccount, type FakeCloud } from "./fake-cloud.js";
+import type { Readable } from "node:stream";
 import type {
+  MessengerAttachment,
   MessengerClient,
+  MessengerOutgoingFile,
   MessengerCredentials,
   MessengerEvents,
   MessengerThread,
@@ -128,5 +131,34 @@ export class FakeMessengerClient extends EventEmitter<MessengerEvents> implement
   async getThreads(): Promise<MessengerThread[]> {
     this.requireAccount();
     return FAKE_THREADS.map((thread) => ({ ...thread, participantIds: [...thread.participantIds] }));
+  }
+
+  // ---- to be written (issue 14): the port's newer actions, stubbed until the fake cloud has them ----
+  async resume(_session: string): Promise<string> {
+    throw new Error("not implemented yet");
+  }
+
+  async exportSession(): Promise<string> {
+    throw new Error("not implemented yet");
+  }
+
+  async sendAttachments(
+    _threadId: string,
+    _files: MessengerOutgoingFile[],
+    _options: { text?: string; replyToId?: string },
+  ): Promise<string> {
+    throw new Error("not implemented yet");
+  }
+
+  async renameThread(_threadId: string, _name: string): Promise<void> {
+    throw new Error("not implemented yet");
+  }
+
+  async downloadAttachment(_attachment: MessengerAttachment): Promise<Readable> {
+    throw new Error("not implemented yet");
+  }
+
+  async downloadImage(_url: string): Promise<Uint8Array | null> {
+    throw new Error("not implemented yet");
   }
 }
