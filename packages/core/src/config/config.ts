@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
+import { METRICS_OPTIONS, type MetricsConfig, metricsFrom, metricsSchema } from "../metrics/config.js";
 import { type AppOptions, appOptionHelpSuffix, checkAppOptionNames } from "./app-options.js";
 import { FILE_HTTP_OPTIONS, type FileHttpConfig, fileHttpFrom, fileHttpSchema } from "./file-http.js";
 import { type GatewayLimits, LIMIT_DEFAULTS, LIMIT_OPTIONS, limitsFrom, limitsSchema } from "./limits.js";
@@ -16,6 +17,8 @@ import { type GatewayLimits, LIMIT_DEFAULTS, LIMIT_OPTIONS, limitsFrom, limitsSc
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface GatewayConfig {
   /** The component JID, e.g. `demo.example.org`. */
@@ -41,10 +44,14 @@ export interface GatewayConfig {
   /** How long a multi-step registration may stay half done (it survives restarts meanwhile). */
   partialRegistrationTimeoutMs: number;
   logLevel: LogLevel;
+  /** How log lines are written; undefined: pretty when stdout is a terminal, JSON otherwise. */
+  logFormat: LogFormat | undefined;
   /** Bounds on input, output and retries (see limits.ts). */
   limits: GatewayLimits;
   /** The gateway's own file endpoint (see file-http.ts); undefined when `--file-http-port` is off. */
   fileHttp: FileHttpConfig | undefined;
+  /** The /metrics and /health endpoint (see metrics/config.ts); undefined when `--metrics-port` is off. */
+  metrics: MetricsConfig | undefined;
   configFile: string | undefined;
   /** The app's own options (see `defineOptions`) by name, parsed by their schemas. */
   app: Readonly<Record<string, unknown>>;
@@ -103,7 +110,12 @@ const CORE_OPTIONS: readonly CoreOptionSpec[] = [
   },
   ...LIMIT_OPTIONS.map((spec) => ({ ...spec, default: LIMIT_DEFAULTS[spec.name] })),
   ...FILE_HTTP_OPTIONS,
+  ...METRICS_OPTIONS,
   { name: "log-level", description: `one of ${LOG_LEVELS.join(", ")}`, default: "info" },
+  {
+    name: "log-format",
+    description: `one of ${LOG_FORMATS.join(", ")} (default: pretty when stdout is a terminal, else json)`,
+  },
   { name: "config", description: "path of a TOML config file whose keys are these option names" },
 ];
 
@@ -212,7 +224,9 @@ const configSchema = z.object({
   partialRegistrationTimeout: seconds,
   ...limitsSchema,
   ...fileHttpSchema,
+  ...metricsSchema,
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
+  logFormat: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(", ")}` }).optional(),
 });
 
 function flagName(key: string): string {
@@ -373,8 +387,10 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
     qrTimeoutMs: data.qrTimeout * 1000,
     partialRegistrationTimeoutMs: data.partialRegistrationTimeout * 1000,
     logLevel: data.logLevel,
+    logFormat: data.logFormat,
     limits: limitsFrom(data),
     fileHttp: fileHttpFrom(data, data.jid, resolve(data.homeDir)),
+    metrics: metricsFrom(data),
     configFile,
     app,
   };
