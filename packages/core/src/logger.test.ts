@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, redactUrlCredentials } from "./logger.js";
+import { createLogger, logFormatFor, redactUrlCredentials } from "./logger.js";
 
 function capture() {
   const lines: string[] = [];
@@ -38,5 +38,32 @@ describe("createLogger", () => {
 
   it("leaves URLs without credentials alone", () => {
     expect(redactUrlCredentials("see https://example.org/a@b")).toBe("see https://example.org/a@b");
+  });
+});
+
+describe("log formats", () => {
+  it("writes readable lines with format pretty, redacted as the JSON ones are", () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ level: "info", name: "demo", format: "pretty" }, stream);
+    logger.info({ secret: "comp-secret", users: 3 }, "gateway running");
+    const text = lines.join("");
+    expect(text).toMatch(/INFO \(demo\/\d+\): gateway running/);
+    expect(text).toContain("users: 3");
+    expect(text).not.toContain("comp-secret");
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it("is JSON unless told otherwise or writing to a terminal", () => {
+    expect(logFormatFor(undefined, { isTTY: false })).toBe("json");
+    expect(logFormatFor(undefined, {})).toBe("json");
+    expect(logFormatFor(undefined, { isTTY: true })).toBe("pretty");
+    expect(logFormatFor("json", { isTTY: true })).toBe("json");
+    expect(logFormatFor("pretty", { isTTY: false })).toBe("pretty");
   });
 });

@@ -1,5 +1,6 @@
 import { type DestinationStream, type Logger, pino } from "pino";
-import type { LogLevel } from "./config/config.js";
+import pretty from "pino-pretty";
+import type { LogFormat, LogLevel } from "./config/config.js";
 
 export type { Logger } from "pino";
 
@@ -34,10 +35,27 @@ export function redactUrlCredentials(text: string): string {
   return text.replace(URL_CREDENTIALS, "$1***@");
 }
 
+/**
+ * `--log-format` when given; else pretty for a person at a terminal, JSON (one object a line) for
+ * everything else: a supervisor, a pipe, a log collector.
+ */
+export function logFormatFor(format: LogFormat | undefined, stdout: { isTTY?: boolean }): LogFormat {
+  return format ?? (stdout.isTTY ? "pretty" : "json");
+}
+
+/**
+ * The gateway's logger: JSON lines on `destination` (stdout by default), or with `format: "pretty"`
+ * the same records made readable (pino-pretty, in this thread; colours when stdout is a terminal).
+ * Redaction happens before either, so both hide the same things.
+ */
 export function createLogger(
-  options: { level: LogLevel; name?: string },
+  options: { level: LogLevel; name?: string; format?: LogFormat },
   destination?: DestinationStream,
 ): Logger {
+  const output =
+    options.format === "pretty"
+      ? pretty({ destination: destination ?? 1, sync: true, ...(destination && { colorize: false }) })
+      : destination;
   return pino(
     {
       level: options.level,
@@ -58,6 +76,6 @@ export function createLogger(
         },
       },
     },
-    destination,
+    output,
   );
 }

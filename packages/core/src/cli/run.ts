@@ -6,7 +6,7 @@ import { CommanderError } from "commander";
 import type { AppOptions } from "../config/app-options.js";
 import { ConfigError, type GatewayConfig, loadGatewayConfig } from "../config/config.js";
 import type { AnyGateway, GatewayDependencies } from "../gateway.js";
-import { createLogger, type Logger } from "../logger.js";
+import { createLogger, type Logger, logFormatFor } from "../logger.js";
 import { loadSecretBox } from "./secret-key.js";
 
 /** A gateway class: its constructor, and the app's own options it declares (`static OPTIONS`). */
@@ -100,7 +100,8 @@ export async function runGateway<G extends AnyGateway>(
     throw err;
   }
 
-  const logger = createLogger({ level: config.logLevel, name: options.appName });
+  const format = logFormatFor(config.logFormat, process.stdout);
+  const logger = createLogger({ level: config.logLevel, name: options.appName, format });
   let store: Store | undefined;
   let gateway: G | undefined;
   // Installed before anything starts: a supervisor may signal as soon as it sees "gateway
