@@ -45,8 +45,12 @@ export function runBin(
   });
 }
 
-function spawnBin(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [DEMO_BIN, ...args], { env: { PATH: process.env.PATH, ...env } });
+function spawnBin(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  bin = DEMO_BIN,
+): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, ...env } });
 }
 
 export interface Exit {
@@ -63,8 +67,9 @@ export class GatewayProcess {
   stderr = "";
   #exit: Exit | undefined;
 
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawnBin(args, env);
+  /** `bin`: another gateway's built executable (default: gangway-demo's). */
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}, bin = DEMO_BIN) {
+    this.child = spawnBin(args, env, bin);
     this.child.stdout.on("data", (d) => (this.stdout += d));
     this.child.stderr.on("data", (d) => (this.stderr += d));
     // 'close': the process has exited and its output has been read to the end.
@@ -153,8 +158,9 @@ export function startGatewayProcess(
   cleanups: Cleanups,
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  bin = DEMO_BIN,
 ): GatewayProcess {
-  const gateway = new GatewayProcess(args, env);
+  const gateway = new GatewayProcess(args, env, bin);
   cleanups.add(() => gateway.stop());
   return gateway;
 }
