@@ -102,6 +102,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   /** Shows a message from the other side to the user (or, with `carbon`, one the user sent). */
   async sendText(body: string, options: SendTextOptions = {}): Promise<void> {
     const sender = this.senderJid;
+    this.session.gateway.metrics.counts.legacyEvents.count("message");
     return this.act(async () => {
       const { gateway } = this.session;
       const known = await this.#replayedXmppIds(options);
@@ -162,6 +163,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
    */
   async sendFiles(files: readonly LegacyFile[], options: SendFilesOptions = {}): Promise<void> {
     const sender = this.senderJid;
+    this.session.gateway.metrics.counts.legacyEvents.count("file");
     return this.act(async () => {
       const { gateway, userJid } = this.session;
       const parts = await fileMessageParts(gateway, userJid, files, options.caption);
@@ -197,6 +199,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   /** The message `legacyId` was edited to `body` (XEP-0308: the correction replaces the first XMPP id). */
   async correct(legacyId: string, body: string, options: CarbonOption = {}): Promise<void> {
     const sender = this.senderJid;
+    this.session.gateway.metrics.counts.legacyEvents.count("correction");
     return this.act(async () => {
       const target = await this.#requireXmppId(legacyId);
       // Too long for one stanza: the first part corrects the first message, the rest follow as new
@@ -220,6 +223,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
    */
   async retract(legacyId: string, options: CarbonOption = {}): Promise<void> {
     const sender = this.senderJid;
+    this.session.gateway.metrics.counts.legacyEvents.count("retraction");
     return this.act(async () => {
       const first = await this.#requireXmppId(legacyId);
       const { gateway, user } = this.session;
@@ -236,6 +240,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   /** The other side's (or, with `carbon`, the user's) reactions to `legacyId` are now `emojis`. */
   async react(legacyId: string, emojis: readonly string[], options: CarbonOption = {}): Promise<void> {
     const sender = this.senderJid;
+    this.session.gateway.metrics.counts.legacyEvents.count("reaction");
     return this.act(async () => {
       const target = await this.#requireXmppId(legacyId);
       return this.outgoing(sender, { id: this.#newId(), reactions: { id: target, emojis } }, options.carbon);
@@ -245,6 +250,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   /** The user's message `legacyId` reached the other side (XEP-0184 and XEP-0333 received). */
   async received(legacyId: string): Promise<void> {
     const sender = this.senderJid;
+    this.session.gateway.metrics.counts.legacyEvents.count("receipt");
     return this.act(async () => {
       const target = await this.xmppId(legacyId);
       return target && this.outgoing(sender, { id: this.#newId(), received: target });
@@ -254,6 +260,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   /** The other side read the user's messages up to `legacyId` (or, with `carbon`, the user read theirs). */
   async displayed(legacyId: string, options: CarbonOption = {}): Promise<void> {
     const sender = this.senderJid;
+    this.session.gateway.metrics.counts.legacyEvents.count("displayed");
     return this.act(async () => {
       const target = await this.xmppId(legacyId);
       return target && this.outgoing(sender, { id: this.#newId(), displayed: target }, options.carbon);
@@ -263,6 +270,7 @@ export abstract class LegacyChat<S extends ChatSession = ChatSession> {
   /** The other side's chat state (XEP-0085), for networks that report it as one value. */
   chatState(state: ChatState): Promise<void> {
     const sender = this.senderJid;
+    this.session.gateway.metrics.counts.legacyEvents.count("chat-state");
     return this.act(async () => this.outgoing(sender, { id: this.#newId(), chatState: state }));
   }
 

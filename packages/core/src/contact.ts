@@ -116,6 +116,7 @@ export class LegacyContact<S extends ChatSession = ChatSession> extends LegacyCh
       return;
     }
     this.#picture = next;
+    this.session.gateway.metrics.counts.legacyEvents.count("avatar");
     if (!this.session.isLoggedIn) return;
     await this.sendAvatarEvent();
     if (this.#presence.available) await this.sendPresence();
@@ -157,6 +158,7 @@ export class LegacyContact<S extends ChatSession = ChatSession> extends LegacyCh
    * is logged in it is only cached: the roster sync sends it after the contact is in the roster.
    */
   async #setPresence(presence: ContactPresence): Promise<void> {
+    this.session.gateway.metrics.counts.legacyEvents.count("presence");
     return this.act(async () => {
       const previous = this.#presence;
       this.#presence = presence;

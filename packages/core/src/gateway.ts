@@ -33,6 +33,7 @@ import { GatewayDescription } from "./gateway-description.js";
 import { wireHandlers } from "./handlers.js";
 import type { GatewayHost, GatewayMeta } from "./host.js";
 import { InboundJournal } from "./inbound-journal.js";
+import { CountingTransport, GatewayMetrics, startMetricsEndpoint, timedStore } from "./metrics/index.js";
 import { PrivilegeWatch } from "./privilege-watch.js";
 import { CapabilitiesCache } from "./puppet-info.js";
 import { StanzaAdmission } from "./rate-limit.js";
@@ -102,6 +103,8 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   readonly newStanzaId: () => string;
   /** Sessions of registered users, by bare JID. */
   readonly sessions: Sessions<S>;
+  /** Prometheus metrics, served with a health check on `--metrics-port` (see metrics/). */
+  readonly metrics: GatewayMetrics;
   readonly #privilegeWatch: PrivilegeWatch;
   readonly #carbons: Carbons;
   readonly #userInput: UserInput;
@@ -114,11 +117,13 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
   constructor(deps: GatewayDependencies) {
     super();
     this.config = deps.config;
-    this.store = deps.store;
+    this.metrics = new GatewayMetrics(this);
+    // Store calls are timed only for an endpoint that shows them.
+    this.store = deps.config.metrics ? timedStore(deps.store, this.metrics.store) : deps.store;
     this.log = deps.logger;
     this.newStanzaId = deps.newStanzaId ?? (() => crypto.randomUUID());
     this.#shutdownGraceMs = deps.shutdownGraceMs ?? 2000;
-    this.component = new XmppComponent(deps.transport, {
+    this.component = new XmppComponent(new CountingTransport(deps.transport, this.metrics.counts), {
       logger: deps.logger,
       maxInflight: deps.config.limits.inflightStanzas,
       // The per-JID rate limit (--rate-limit, --rate-burst), before any handler sees a stanza.
@@ -272,6 +277,9 @@ export abstract class BaseGateway<S extends AnySession = AnySession, O extends A
 
   /** Connects to the XMPP server, then logs every stored user in. */
   async start(): Promise<void> {
+    // First: /health answers (503) while the rest starts.
+    const metricsEndpoint = await startMetricsEndpoint(this);
+    if (metricsEndpoint) this.closeOnStop(metricsEndpoint);
     // Read before going online: what this run journals cannot be among them.
     const leftovers = await this.#journal.leftovers();
     await this.component.start();

@@ -3,6 +3,7 @@ import type { Element, FormValues, Privileges } from "@gangway/xmpp";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config/config.js";
 import type { GatewayDescription } from "./gateway-description.js";
+import type { GatewayMetrics } from "./metrics/registry.js";
 import type { CapabilitiesCache } from "./puppet-info.js";
 
 /** The static attributes that describe a network (see GatewayDescription), as modules read them. */
@@ -25,6 +26,8 @@ export interface GatewayHost {
   readonly capabilities: CapabilitiesCache;
   /** What the server granted (XEP-0356), once it said so. */
   readonly privileges: Privileges | undefined;
+  /** The gateway's metrics: modules count what they do in `metrics.counts` (plain numbers). */
+  readonly metrics: GatewayMetrics;
   newStanzaId(): string;
   send(stanza: Element): Promise<void>;
   /** Sends an IQ get/set and resolves with the result (rejects with XmppError). */

@@ -50,7 +50,9 @@ export {
   defaultUserJidValidator,
   envVarName,
   type GatewayConfig,
+  LOG_FORMATS,
   LOG_LEVELS,
+  type LogFormat,
   type LogLevel,
   loadGatewayConfig,
 } from "./config/config.js";
@@ -74,8 +76,17 @@ export type { GatewayHost, GatewayMeta } from "./host.js";
 export { UNKNOWN_MESSAGE_TEXT } from "./inbound-chat.js";
 export { ENCRYPTED_FILE_TEXT, type IncomingFile } from "./inbound-file.js";
 export { gatewayStoppedText } from "./inbound-journal.js";
-export { createLogger, type Logger, REDACTED_PATHS, redactUrlCredentials } from "./logger.js";
+export { createLogger, type Logger, logFormatFor, REDACTED_PATHS, redactUrlCredentials } from "./logger.js";
 export type { TextMention } from "./mentions.js";
+export {
+  checkHealth,
+  type ErrorPlace,
+  GatewayMetrics,
+  type HealthReport,
+  type LegacyEventKind,
+  type MetricsConfig,
+  MetricsEndpoint,
+} from "./metrics/index.js";
 export { LegacyParticipant, type ParticipantOptions, type ParticipantRoom } from "./participant.js";
 export { canSendIqAs } from "./privileges.js";
 export { CAPS_NODE, CapabilitiesCache, puppetDiscoInfo } from "./puppet-info.js";

@@ -9,10 +9,13 @@ import {
   reloginText,
   STOPPING_TEXT,
 } from "./connection.js";
+import type { GatewayMetrics } from "./metrics/registry.js";
 
 /** What a session's connection needs of the session: its reconnect hook and its ways to tell the user. */
 export interface ConnectionOwner {
   readonly log: Logger;
+  /** Where a failed reconnection is counted. */
+  readonly gateway: { readonly metrics: GatewayMetrics };
   /** The session class asks the core to reconnect it (RECONNECT). */
   readonly reconnects: boolean;
   reconnect(): Promise<string | undefined | void>;
@@ -121,6 +124,7 @@ export class SessionConnection {
       if (this.stopped) return;
       const { state, reason } = loginFailure(err);
       this.owner.log.warn({ err: reason }, "reconnection failed");
+      this.owner.gateway.metrics.counts.errors.count("reconnect");
       // Wrong credentials will not fix themselves; anything else is worth another try.
       await this.set(state === "bad-credentials" ? state : "transient-disconnect", reason);
     }

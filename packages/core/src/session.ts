@@ -280,7 +280,10 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
     this.contacts
       .byLegacyId(legacyId)
       .then(action)
-      .catch((err: unknown) => this.log.error({ err, contact: legacyId }, "could not relay a legacy event"));
+      .catch((err: unknown) => {
+        this.gateway.metrics.counts.errors.count("legacy-event");
+        this.log.error({ err, contact: legacyId }, "could not relay a legacy event");
+      });
   }
 
   /** Sets the gateway's presence towards the user (status text, `show`); replayed on probes. */
@@ -372,6 +375,7 @@ export class BaseSession<G extends GatewayHost = GatewayHost, C extends AnyConta
       this.contacts.forgetStored();
       this.#record.loginFailed();
       this.log.warn({ err }, "login failed");
+      this.gateway.metrics.counts.errors.count("login");
       await this.#connection.loginFailed(err);
     }
   }

@@ -53,6 +53,8 @@ export interface GatewayConfig {
   /** The /metrics and /health endpoint (see metrics/config.ts); undefined when `--metrics-port` is off. */
   metrics: MetricsConfig | undefined;
   configFile: string | undefined;
+  /** The app's version as the runner was given it (`--version`), for the metrics' `gangway_info`. */
+  version?: string;
   /** The app's own options (see `defineOptions`) by name, parsed by their schemas. */
   app: Readonly<Record<string, unknown>>;
 }
@@ -392,6 +394,7 @@ export function loadGatewayConfig(options: LoadConfigOptions): GatewayConfig {
     fileHttp: fileHttpFrom(data, data.jid, resolve(data.homeDir)),
     metrics: metricsFrom(data),
     configFile,
+    ...(options.version !== undefined && { version: options.version }),
     app,
   };
 }
