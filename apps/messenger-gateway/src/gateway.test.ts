@@ -103,6 +103,7 @@ forEachDriver((driver) => {
       timestampMs: Date.now(),
       mentions: [],
       fromMe: true,
+      attachments: [],
     });
     const carbon = await transport.waitForSent((s) => s.is("message"));
     expect(carbon.attrs.from).toBe(`alice.fb@${GW}/gangway`);
@@ -119,7 +120,7 @@ forEachDriver((driver) => {
       `Registering with this gateway takes more than one form. Use its "Register" command, or send "register" to ${GW}.`,
     );
     expect(await sayToGateway(transport, ROMEO, "register")).toEqual([
-      "Registration to 'Facebook Messenger (Gangway)'\nEnter the email (or phone number) and password of your Facebook account. Chats with end-to-end encryption are not visible through this gateway.",
+      "Registration to 'Facebook Messenger (Gangway)'\nEnter the email (or phone number) and password of your Facebook account, or leave them empty and paste a cookie export (app state) of a browser logged in to Facebook. Chats with end-to-end encryption are not visible through this gateway.",
       "Email or phone? (or 'abort')",
     ]);
   });

@@ -10,6 +10,10 @@ export {
   FakeCloud,
   FakeCloudStateError,
 } from "./client/fake-cloud.js";
+export { FILE_COMMANDS } from "./client/fake-world.js";
 export * from "./client/port.js";
-export { MessengerContact, MessengerGateway, MessengerSession } from "./gateway.js";
+export { MessengerContact } from "./contact.js";
+export { MessengerGateway } from "./gateway.js";
 export { MESSENGER_OPTIONS } from "./options.js";
+export { MessengerRoom } from "./room.js";
+export { MessengerSession } from "./session.js";

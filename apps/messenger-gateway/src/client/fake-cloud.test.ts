@@ -34,7 +34,7 @@ function recorder(client: FakeMessengerClient) {
 /** Lets the fake's setImmediate events arrive. */
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-async function loginError(cloud: FakeCloud, credentials: Parameters<FakeCloud["authenticate"]>[0]) {
+async function loginError(cloud: FakeCloud, credentials: MessengerCredentials) {
   const err = await new FakeMessengerClient(cloud).login(credentials).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(MessengerLoginError);
   return (err as MessengerLoginError).reason;
@@ -66,14 +66,16 @@ describe("the fake Messenger cloud's world", () => {
   it("has alice.fb (active), bob.fb (inactive) and the group Family with both", async () => {
     const client = await loggedIn();
     expect(await client.getFriends()).toEqual([
-      { id: ALICE, name: "Alice Facebook", active: true },
-      { id: BOB, name: "Bob Facebook", active: false },
+      { id: ALICE, name: "Alice Facebook", active: true, avatarUrl: "fake://pictures/alice.fb/1.png" },
+      { id: BOB, name: "Bob Facebook", active: false, avatarUrl: "fake://pictures/bob.fb/1.png" },
     ]);
     expect((await client.getThreads()).find((t) => t.id === FAMILY)).toEqual({
       id: FAMILY,
       name: "Family",
       isGroup: true,
       participantIds: [ALICE, BOB],
+      adminIds: [ALICE],
+      imageUrl: "fake://pictures/family/1.png",
     });
     expect((await client.searchFriends("ALICE")).map((f) => f.id)).toEqual([ALICE]);
     expect((await client.searchFriends("facebook")).map((f) => f.id)).toEqual([ALICE, BOB]);

@@ -1,40 +1,37 @@
-import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import {
-  type MessengerCredentials,
-  MessengerLoginError,
-  type MessengerThread,
-  type MessengerUser,
-} from "./port.js";
+  type FakeAccount,
+  KEPT_SESSIONS,
+  newAccount,
+  readAccounts,
+  type SentRecord,
+  serializeAccounts,
+  writeAtomically,
+} from "./fake-state.js";
+import { BROWSER_CHECKPOINT_PREFIX, CHECKPOINT_CODE, UPLOADS } from "./fake-world.js";
+import { type MessengerCredentials, MessengerLoginError } from "./port.js";
+
+export { type FakeAccount, FakeCloudStateError, type SentRecord } from "./fake-state.js";
+export {
+  ALICE,
+  BOB,
+  CHECKPOINT_CODE,
+  FAKE_FRIENDS,
+  FAKE_THREADS,
+  FAMILY,
+} from "./fake-world.js";
 
 /**
  * The `fake` backend's Messenger "cloud": a fixed world (two friends, one group thread) that a
  * newcomer and the tests can use without a Facebook account. Like a real network's servers it
- * outlives the gateway: what each account must remember (passed checkpoints, which of alice.fb's
- * answers goes with which message) is kept in one JSON file of the gateway's home dir, so after a
- * restart alice.fb still mirrors an edit of a message sent before it. Message text is never kept.
+ * outlives the gateway: what each account must remember (passed checkpoints, logins and session
+ * tokens, which of alice.fb's answers goes with which message, Family as the account changed it)
+ * is kept in one JSON file of the gateway's home dir (see fake-state.ts). Message text is never
+ * kept; files the user sends are kept in memory only (bounded), as long as the process runs.
  */
 
 /** The state file's name in the gateway's home dir. */
 export const FAKE_CLOUD_FILE = "messenger-fake-cloud.json";
-
-/** The code every login checkpoint of the fake cloud accepts. */
-export const CHECKPOINT_CODE = "123456";
-
-/** The friend who answers everything. */
-export const ALICE = "alice.fb";
-export const BOB = "bob.fb";
-export const FAMILY = "family";
-
-export const FAKE_FRIENDS: readonly MessengerUser[] = [
-  { id: ALICE, name: "Alice Facebook", active: true },
-  { id: BOB, name: "Bob Facebook", active: false },
-];
-
-export const FAKE_THREADS: readonly MessengerThread[] = [
-  { id: ALICE, name: "Alice Facebook", isGroup: false, participantIds: [ALICE] },
-  { id: BOB, name: "Bob Facebook", isGroup: false, participantIds: [BOB] },
-  { id: FAMILY, name: "Family", isGroup: true, participantIds: [ALICE, BOB] },
-];
 
 /**
  * Messages an account remembers (each with alice.fb's answer), the oldest forgotten first: the
@@ -42,37 +39,30 @@ export const FAKE_THREADS: readonly MessengerThread[] = [
  */
 export const REMEMBERED_MESSAGES = 1000;
 
-/** The only format this release reads and writes. */
-const VERSION = 1;
-
-/** A message the user sent, as the cloud remembers it. */
-export interface SentRecord {
-  threadId: string;
-  /** alice.fb's "seen: X" answer to it. */
-  answerId?: string;
-}
-
-export interface FakeAccount {
-  /** A login checkpoint was passed once: this "device" is trusted from then on. */
-  trusted: boolean;
-  nextId: number;
-  sent: Map<string, SentRecord>;
-  /** alice.fb's answer id → the user's message it answers (`sent` read backwards, not stored). */
-  answered: Map<string, string>;
-}
-
-export class FakeCloudStateError extends Error {
-  override readonly name = "FakeCloudStateError";
-
-  constructor(file: string, why: string) {
-    super(
-      `Messenger fake cloud state ${file}: ${why} (move the file away to start with an empty fake cloud)`,
-    );
-  }
-}
+/** Messenger's limit for one attachment: the fake cloud refuses larger ones as the network does. */
+export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+/** Uploads kept in memory (for alice.fb's echo and downloads), the oldest forgotten first. */
+export const KEPT_UPLOADS = 100;
 
 /** Unique per process: the saved `nextId` alone could repeat ids after a kill before a save. */
 const RUN = Date.now().toString(36);
+
+/** A client connected to the cloud: what the cloud's test hooks make happen to it. */
+export interface FakeLink {
+  /** The cloud gave the session new cookies (`token` replaces the old one). */
+  sessionRefreshed(token: string): void;
+  /** The connection dropped; the client reconnects by itself. */
+  connectionDropped(): void;
+  /** The network ended the session (every token of the account is void). */
+  loggedOut(reason: string): void;
+}
+
+/** A logged-in account: its id (what `login` resolves to) and its state. */
+export interface FakeLogin {
+  userId: string;
+  account: FakeAccount;
+  token: string;
+}
 
 export interface FakeCloudOptions {
   /** Where the accounts live; without it the cloud forgets everything with the process. */
@@ -88,6 +78,9 @@ export class FakeCloud {
   private readonly stateFile: string | undefined;
   private readonly onSaveError: (err: unknown) => void;
   private readonly saveDelayMs: number;
+  private readonly links = new Map<string, Set<FakeLink>>();
+  private readonly uploads = new Map<string, { bytes: Buffer; mimeType: string }>();
+  private uploadCount = 0;
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
   private closed = false;
@@ -102,32 +95,110 @@ export class FakeCloud {
   }
 
   /**
-   * Checks credentials as Facebook would: any email, any password but `wrong`; an email starting
-   * with `checkpoint` must pass the checkpoint (code 123456) once, then logs in freely.
+   * Logs in as Facebook would, and opens a session. Email and password: any email, any password
+   * but `wrong`; an email starting with `checkpoint` must pass the checkpoint (code 123456) once,
+   * then logs in freely; one starting with `browser` gets a checkpoint only a browser can pass.
+   * A cookie export: a JSON array of cookies with `c_user` (the account) and `xs` (its session;
+   * `expired` is one Facebook no longer takes).
    */
-  authenticate(credentials: MessengerCredentials): FakeAccount {
-    const email = credentials.email.trim().toLowerCase();
-    if (!email) throw new MessengerLoginError("bad-credentials", "An email address is required.");
-    if (credentials.password === "wrong")
-      throw new MessengerLoginError("bad-credentials", "Wrong email or password.");
-    let account = this.accounts.get(email);
-    const trusted = account?.trusted ?? false;
-    if (email.startsWith("checkpoint") && !trusted) {
+  login(credentials: MessengerCredentials): FakeLogin {
+    const userId =
+      "appState" in credentials ? checkAppState(credentials.appState) : checkPassword(credentials);
+    let account = this.accounts.get(userId);
+    if (!("appState" in credentials) && userId.startsWith("checkpoint") && !account?.trusted) {
       if (credentials.checkpointCode === undefined)
         throw new MessengerLoginError("checkpoint-required", "Facebook asks for a login code.");
       if (credentials.checkpointCode.trim() !== CHECKPOINT_CODE)
         throw new MessengerLoginError("wrong-checkpoint-code", "Wrong login code.");
     }
     if (!account) {
-      account = { trusted: false, nextId: 1, sent: new Map(), answered: new Map() };
-      this.accounts.set(email, account);
+      account = newAccount();
+      this.accounts.set(userId, account);
     }
-    if (email.startsWith("checkpoint") && !account.trusted) {
-      account.trusted = true;
-      this.changed();
-    }
-    return account;
+    if (userId.startsWith("checkpoint")) account.trusted = true;
+    account.logins++;
+    return { userId, account, token: this.openSession(account) };
   }
+
+  /** Takes a session `exportSession` gave back; `session-expired` when the cloud no longer has it. */
+  resume(session: string): FakeLogin {
+    const parsed = parseSession(session);
+    const account = parsed && this.accounts.get(parsed.userId);
+    if (!parsed || !account?.sessions.includes(parsed.token))
+      throw new MessengerLoginError("session-expired", "The saved Facebook session has expired.");
+    return { userId: parsed.userId, account, token: parsed.token };
+  }
+
+  /** The text `resume` takes back. */
+  static exportSession(login: Pick<FakeLogin, "userId" | "token">): string {
+    return JSON.stringify({ fake: 1, userId: login.userId, token: login.token });
+  }
+
+  private openSession(account: FakeAccount): string {
+    const token = randomBytes(12).toString("base64url");
+    account.sessions = [...account.sessions, token].slice(-KEPT_SESSIONS);
+    this.changed();
+    return token;
+  }
+
+  // ---- connected clients, and the test hooks that act on them ----
+
+  attach(userId: string, link: FakeLink): void {
+    const links = this.links.get(userId) ?? new Set<FakeLink>();
+    this.links.set(userId, links);
+    links.add(link);
+  }
+
+  detach(userId: string, link: FakeLink): void {
+    this.links.get(userId)?.delete(link);
+  }
+
+  /** How many times `userId` logged in with credentials (resumed sessions are not logins). */
+  logins(userId: string): number {
+    return this.accounts.get(userId)?.logins ?? 0;
+  }
+
+  /** Test hook: every saved session of `userId` expires (the clients connected stay, as on Facebook). */
+  expireSessions(userId: string): void {
+    const account = this.accounts.get(userId);
+    if (!account) return;
+    account.sessions = [];
+    this.changed();
+  }
+
+  /** Test hook: the cloud gives each connected client of `userId` new cookies (a new session token). */
+  refreshSessions(userId: string): void {
+    const account = this.accounts.get(userId);
+    if (!account) return;
+    for (const link of this.links.get(userId) ?? []) link.sessionRefreshed(this.openSession(account));
+  }
+
+  /** Test hook: the connected clients of `userId` lose their connection (and get it back by themselves). */
+  dropConnections(userId: string): void {
+    for (const link of this.links.get(userId) ?? []) link.connectionDropped();
+  }
+
+  /** Test hook: Facebook ends every session of `userId` (as after a password change). */
+  logOut(userId: string, reason = "Facebook ended the session"): void {
+    this.expireSessions(userId);
+    for (const link of this.links.get(userId) ?? []) link.loggedOut(reason);
+  }
+
+  // ---- files ----
+
+  /** Keeps an uploaded file (in memory, the last KEPT_UPLOADS) and returns where it is served. */
+  storeUpload(fileName: string, mimeType: string, bytes: Buffer): string {
+    const url = `${UPLOADS}${++this.uploadCount}/${encodeURIComponent(fileName)}`;
+    this.uploads.set(url, { bytes, mimeType });
+    if (this.uploads.size > KEPT_UPLOADS) this.uploads.delete(this.uploads.keys().next().value!);
+    return url;
+  }
+
+  upload(url: string): { bytes: Buffer; mimeType: string } | undefined {
+    return this.uploads.get(url);
+  }
+
+  // ---- messages ----
 
   /** A new message id for `account`. */
   newId(account: FakeAccount): string {
@@ -157,7 +228,7 @@ export class FakeCloud {
   }
 
   /** Something changed: written within `saveDelayMs` (one write for a burst). */
-  private changed(): void {
+  changed(): void {
     if (this.stateFile === undefined || this.closed) return;
     this.dirty = true;
     this.timer ??= setTimeout(() => this.flush(), this.saveDelayMs).unref();
@@ -185,78 +256,50 @@ export class FakeCloud {
   }
 }
 
-/**
- * A reader sees the old file or the new one, never half of one: a sibling `.tmp` is written, then
- * renamed over it. Owner-only, as the rest of the home dir: it tells who uses the gateway.
- */
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  chmodSync(tmp, 0o600); // `mode` applies only to a new file: a `.tmp` left by a kill keeps its own
-  renameSync(tmp, file);
+function checkPassword(credentials: { email: string; password: string }): string {
+  const email = credentials.email.trim().toLowerCase();
+  if (!email) throw new MessengerLoginError("bad-credentials", "An email address is required.");
+  if (credentials.password === "wrong")
+    throw new MessengerLoginError("bad-credentials", "Wrong email or password.");
+  if (email.startsWith(BROWSER_CHECKPOINT_PREFIX))
+    throw new MessengerLoginError("checkpoint-browser", "Facebook wants this login confirmed in a browser.");
+  return email;
 }
 
-function serializeAccounts(accounts: ReadonlyMap<string, FakeAccount>): string {
-  // fromEntries, not assignments: an email such as `__proto__` must stay a key.
-  const out = Object.fromEntries(
-    [...accounts].map(([email, account]) => [
-      email,
-      { trusted: account.trusted, nextId: account.nextId, sent: Object.fromEntries(account.sent) },
-    ]),
-  );
-  return JSON.stringify({ version: VERSION, accounts: out });
-}
+const BAD_APP_STATE = "This is not a Facebook cookie export (app state).";
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function readAccounts(file: string): Map<string, FakeAccount> {
-  let text: string;
+/** The account a cookie export logs in to; never quotes the export in an error. */
+function checkAppState(text: string): string {
+  let cookies: unknown;
   try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return new Map();
-    throw new FakeCloudStateError(file, `cannot be read (${code ?? String(err)})`);
+    cookies = JSON.parse(text);
+  } catch {
+    throw new MessengerLoginError("bad-app-state", BAD_APP_STATE);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new FakeCloudStateError(file, `is not valid JSON (${(err as Error).message})`);
-  }
-  if (!isRecord(data) || !isRecord(data.accounts))
-    throw new FakeCloudStateError(file, "is not a fake cloud state");
-  if (data.version !== VERSION)
-    throw new FakeCloudStateError(
-      file,
-      `has format version ${String(data.version)}, this release reads ${VERSION}`,
+  if (!Array.isArray(cookies)) throw new MessengerLoginError("bad-app-state", BAD_APP_STATE);
+  const value = (key: string): string | undefined => {
+    const cookie: unknown = cookies.find(
+      (c: unknown) => typeof c === "object" && c !== null && (c as { key?: unknown }).key === key,
     );
-  const accounts = new Map<string, FakeAccount>();
-  for (const [email, raw] of Object.entries(data.accounts)) {
-    const account = parseAccount(raw);
-    if (!account) throw new FakeCloudStateError(file, `an account is malformed`);
-    accounts.set(email, account);
-  }
-  return accounts;
+    const v = (cookie as { value?: unknown } | undefined)?.value;
+    return typeof v === "string" ? v : undefined;
+  };
+  const userId = value("c_user")?.trim().toLowerCase();
+  const session = value("xs");
+  if (!userId || !/^[\w.@+-]{1,100}$/.test(userId) || !session)
+    throw new MessengerLoginError("bad-app-state", BAD_APP_STATE);
+  if (session === "expired")
+    throw new MessengerLoginError("session-expired", "These cookies are from a session Facebook has ended.");
+  return userId;
 }
 
-function parseAccount(raw: unknown): FakeAccount | undefined {
-  if (!isRecord(raw) || typeof raw.trusted !== "boolean" || !isRecord(raw.sent)) return undefined;
-  if (!Number.isSafeInteger(raw.nextId) || (raw.nextId as number) < 1) return undefined;
-  const account: FakeAccount = {
-    trusted: raw.trusted,
-    nextId: raw.nextId as number,
-    sent: new Map(),
-    answered: new Map(),
-  };
-  for (const [id, record] of Object.entries(raw.sent)) {
-    if (!isRecord(record) || typeof record.threadId !== "string") return undefined;
-    if (record.answerId !== undefined && typeof record.answerId !== "string") return undefined;
-    const answerId = record.answerId as string | undefined;
-    account.sent.set(id, { threadId: record.threadId, ...(answerId !== undefined && { answerId }) });
-    if (answerId !== undefined) account.answered.set(answerId, id);
+function parseSession(text: string): { userId: string; token: string } | undefined {
+  try {
+    const data: unknown = JSON.parse(text);
+    const { fake, userId, token } = data as Record<string, unknown>;
+    if (fake === 1 && typeof userId === "string" && typeof token === "string") return { userId, token };
+  } catch {
+    // not a session of this cloud
   }
-  return account;
+  return undefined;
 }

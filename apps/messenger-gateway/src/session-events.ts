@@ -1,0 +1,174 @@
+import type { AnyRoom, ConnectionState, LegacyParticipant, Logger } from "@gangway/core";
+import type { MessengerClient, MessengerMessage, MessengerThread, MessengerUser } from "./client/port.js";
+import { type MessengerContact, showPresence } from "./contact.js";
+import { legacyFileOf } from "./files.js";
+import type { MessengerRoom } from "./room.js";
+
+/** What the events need of their session (MessengerSession is one; declared here, not imported). */
+export interface EventSession {
+  readonly selfId: string;
+  readonly friends: Map<string, MessengerUser>;
+  readonly threads: Map<string, MessengerThread>;
+  readonly groupThreads: ReadonlySet<string>;
+  readonly log: Logger;
+  readonly rooms: {
+    byLegacyId(legacyId: string): Promise<AnyRoom>;
+    known(legacyId: string): AnyRoom | undefined;
+  };
+  relay(legacyId: string, action: (contact: MessengerContact) => Promise<unknown>): void;
+  setConnectionState(state: ConnectionState, text?: string): Promise<void>;
+  saveSession(): Promise<void>;
+  logged(what: string, action: Promise<unknown>): void;
+}
+
+/** Who shows a network event: the contact of a 1:1 thread, a group member's occupant, or the room (the user's own). */
+type Speaker = Pick<
+  LegacyParticipant,
+  "sendText" | "sendFiles" | "correct" | "retract" | "react" | "chatState" | "displayed"
+>;
+
+/** A carbon: what the user did from the official app, shown as theirs. */
+type Carbon = { carbon?: true };
+
+/** Turns the client's events into the core's actions for `session`. */
+export function listenTo(session: EventSession, client: MessengerClient): void {
+  const route = (
+    threadId: string,
+    actorId: string,
+    act: (chat: Speaker, carbon: Carbon) => Promise<unknown>,
+  ) => routeEvent(session, threadId, actorId, act);
+  client.on("message", (e) =>
+    route(e.threadId, e.senderId, (chat, carbon) => showMessage(client, chat, e, carbon)),
+  );
+  client.on("messageEdit", (e) =>
+    route(e.threadId, e.senderId, (chat, carbon) => chat.correct(e.messageId, e.newText, carbon)),
+  );
+  client.on("messageUnsend", (e) =>
+    route(e.threadId, e.senderId, (chat, carbon) => chat.retract(e.messageId, carbon)),
+  );
+  client.on("reaction", (e) =>
+    route(e.threadId, e.actorId, (chat, carbon) =>
+      chat.react(e.messageId, e.reaction ? [e.reaction] : [], carbon),
+    ),
+  );
+  client.on("typing", (e) => {
+    if (e.senderId === session.selfId && session.groupThreads.has(e.threadId)) return;
+    route(e.threadId, e.senderId, (chat) => chat.chatState(e.isTyping ? "composing" : "paused"));
+  });
+  client.on("readReceipt", (e) => {
+    // The user's own reading shows in a 1:1 chat (a carbon marker), not in a group.
+    if (e.readerId === session.selfId && session.groupThreads.has(e.threadId)) return;
+    route(e.threadId, e.readerId, (chat, carbon) =>
+      carbon.carbon
+        ? (chat as MessengerContact).displayed(e.lastReadMessageId, carbon)
+        : chat.displayed(e.lastReadMessageId),
+    );
+  });
+  client.on("presence", (e) => {
+    const friend = session.friends.get(e.userId);
+    if (!friend) return;
+    friend.active = e.active;
+    if (e.lastActiveMs === undefined) delete friend.lastActiveMs;
+    else friend.lastActiveMs = e.lastActiveMs;
+    session.relay(e.userId, (c) => showPresence(c, friend));
+  });
+  client.on("friendUpdate", (user) =>
+    session.logged("could not show a friend's change", friendChanged(session, user)),
+  );
+  client.on("threadUpdate", (update) => {
+    const thread = session.threads.get(update.threadId);
+    if (!thread?.isGroup) return;
+    if (update.name !== undefined) thread.name = update.name;
+    if (update.imageUrl !== undefined) {
+      if (update.imageUrl === null) delete thread.imageUrl;
+      else thread.imageUrl = update.imageUrl;
+    }
+    const removed = new Set(update.removed ?? []);
+    thread.participantIds = [
+      ...thread.participantIds.filter((id) => !removed.has(id)),
+      ...(update.added ?? []).filter((id) => !thread.participantIds.includes(id)),
+    ];
+    if (update.adminIds !== undefined) thread.adminIds = [...update.adminIds];
+    const room = session.rooms.known(update.threadId) as MessengerRoom | undefined;
+    // A room not opened yet reads the thread as it is now when it opens.
+    if (room) session.logged("could not show a group's change", room.applyUpdate(update, thread));
+  });
+  client.on("sessionChanged", () =>
+    session.logged("could not save the Messenger session", session.saveSession()),
+  );
+  client.on("connection", ({ state, reason }) => {
+    const change =
+      state === "connected"
+        ? session.setConnectionState("connected", "Connected")
+        : state === "reconnecting"
+          ? session.setConnectionState(
+              "transient-disconnect",
+              `${reason ?? "Lost the connection to Messenger"}; reconnecting`,
+            )
+          : session.setConnectionState("logged-out", reason ?? "Facebook ended the session");
+    session.logged("could not report the connection", change);
+  });
+}
+
+/**
+ * Where an event of thread `threadId` by `actorId` shows: in a 1:1 thread (whose id is the
+ * friend's) as the contact, whoever acted, with what the user did from the official app shown
+ * as theirs (carbons); in a group thread as the member's occupant, or, for the user's own, as the
+ * room's carbon (from the user's nick).
+ */
+function routeEvent(
+  session: EventSession,
+  threadId: string,
+  actorId: string,
+  act: (chat: Speaker, carbon: Carbon) => Promise<unknown>,
+): void {
+  const own = actorId === session.selfId;
+  const carbon: Carbon = own ? { carbon: true } : {};
+  if (!session.groupThreads.has(threadId)) {
+    session.relay(threadId, (contact) => act(contact, carbon));
+    return;
+  }
+  const shown = session.rooms.byLegacyId(threadId).then((room) => {
+    if (own) return act(room as MessengerRoom, carbon);
+    const participant = (room as MessengerRoom).participantFor(actorId);
+    return participant && act(participant, {});
+  });
+  session.logged("could not relay a legacy event", shown);
+}
+
+/** A message: its text, or its files (an album when several) with the text as their caption. */
+function showMessage(
+  client: MessengerClient,
+  chat: Speaker,
+  e: MessengerMessage,
+  carbon: Carbon,
+): Promise<void> {
+  const options = {
+    id: e.messageId,
+    ...(e.replyTo !== undefined && { replyTo: e.replyTo }),
+    ...carbon,
+  };
+  if (e.attachments.length === 0) return chat.sendText(e.text, options);
+  return chat.sendFiles(
+    e.attachments.map((attachment) => legacyFileOf(client, attachment)),
+    { ...options, ...(e.text && { caption: e.text }) },
+  );
+}
+
+/**
+ * A friend's new name or picture (or a new friend): the contact takes both (the picture is
+ * announced at once; the roster shows the name from the next login, the core having no roster
+ * rename), and the friend's occupant in each open group is renamed.
+ */
+async function friendChanged(session: EventSession, user: MessengerUser): Promise<void> {
+  const previous = session.friends.get(user.id);
+  session.friends.set(user.id, user);
+  const oldNick = previous?.name;
+  if (oldNick !== undefined && oldNick !== user.name) {
+    for (const threadId of session.groupThreads) {
+      const room = session.rooms.known(threadId) as MessengerRoom | undefined;
+      if (room?.participants.has(oldNick)) await room.rename(oldNick, user.name);
+    }
+  }
+  session.relay(user.id, (contact) => contact.refresh(user));
+}
