@@ -34,13 +34,13 @@ onEachDriver((driver) => {
 
   beforeAll(async () => {
     stack = await startMessengerStack(cleanups, driver);
-    const run = await registerWithMessenger(stack.prosody, "carol", "carol@example.org", "pw");
+    const run = await registerWithMessenger(stack.server, "carol", "carol@example.org", "pw");
     expect(run.ok, why(run, stack.gateway)).toBe(true);
   }, 150_000);
   afterAll(() => cleanups.run());
 
   it("alice.fb's receipt and read marker, then 'seen: X' as a reply; she follows a correction, a reaction, typing and a retraction", async () => {
-    const run = await rawRun(stack.prosody, "carol", [
+    const run = await rawRun(stack.server, "carol", [
       { send: chat("m1", `<body>hi alice</body><markable xmlns="${MARKERS}"/>`) },
       { expect: { from: ALICE, has: `{urn:xmpp:receipts}received[@id='m1']` }, timeoutMs: 30_000 },
       { expect: { from: ALICE, has: `{${MARKERS}}displayed[@id='m1']` }, timeoutMs: 30_000 },
@@ -93,7 +93,7 @@ onEachDriver((driver) => {
   it("search: the gateway's XEP-0055 form, and 'ali' finds Alice Facebook", async () => {
     const search = (inner: string) =>
       `<iq type="set" id="q1" to="${MESSENGER}"><query xmlns="jabber:iq:search"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>jabber:iq:search</value></field>${inner}</x></query></iq>`;
-    const run = await rawRun(stack.prosody, "carol", [
+    const run = await rawRun(stack.server, "carol", [
       { send: `<iq type="get" id="g1" to="${MESSENGER}"><query xmlns="jabber:iq:search"/></iq>` },
       { expect: { stanza: "iq", id: "g1", type: "result" }, timeoutMs: 30_000 },
       { send: search(`<field var="query"><value>ali</value></field>`) },
@@ -113,7 +113,7 @@ onEachDriver((driver) => {
 
   it("a restart of the gateway process keeps the user logged in: alice.fb answers again", async () => {
     const gateway = await stack.restartGateway();
-    const run = await rawRun(stack.prosody, "carol", [
+    const run = await rawRun(stack.server, "carol", [
       { send: chat("after", `<body>back again</body>`) },
       {
         expect: { from: ALICE, body: "^seen: back again$", has: "{urn:xmpp:reply:0}reply[@id='after']" },

@@ -32,7 +32,7 @@ onEachDriver((driver) => {
   afterAll(() => cleanups.run());
 
   it("without a checkpoint: email and password, the preferences, logged in; alice.fb and bob.fb in the roster group Facebook", async () => {
-    const run = await registerWithMessenger(stack.prosody, "carol", "carol@example.org", "pw", {
+    const run = await registerWithMessenger(stack.server, "carol", "carol@example.org", "pw", {
       fetchRoster: true,
       waitForRosterItems: [ALICE, BOB],
     });
@@ -55,7 +55,7 @@ onEachDriver((driver) => {
 
   it("with a checkpoint: the code form, a wrong code refused and asked again, 123456 logs in", async () => {
     const email = "checkpoint.dave@example.org";
-    const run = await registerWithMessenger(stack.prosody, "dave", email, "pw", {
+    const run = await registerWithMessenger(stack.server, "dave", email, "pw", {
       stages: [{ values: { code: "000000" } }, { values: { code: "123456" } }],
     });
     expect(run.ok, why(run, stack.gateway)).toBe(true);
@@ -70,7 +70,7 @@ onEachDriver((driver) => {
 
   it("a wrong password is refused with what to do, and nothing is registered", async () => {
     const run = await runSlixmppClient({
-      server: stack.prosody,
+      server: stack.server,
       jid: "erin@localhost",
       password: "pw",
       registerAccount: true,
@@ -103,7 +103,7 @@ onEachDriver((driver) => {
 
   it("XEP-0077 points to the Register command; a plain XEP-0077 submission is refused as needing more forms", async () => {
     const run = await runSlixmppClient({
-      server: stack.prosody,
+      server: stack.server,
       jid: "frank@localhost",
       password: "pw",
       registerAccount: true,

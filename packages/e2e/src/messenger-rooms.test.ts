@@ -31,7 +31,7 @@ onEachDriver((driver) => {
 
   beforeAll(async () => {
     stack = await startMessengerStack(cleanups, driver);
-    const run = await registerWithMessenger(stack.prosody, "carol", "carol@example.org", "pw");
+    const run = await registerWithMessenger(stack.server, "carol", "carol@example.org", "pw");
     expect(run.ok, why(run, stack.gateway)).toBe(true);
   }, 150_000);
   afterAll(() => cleanups.run());
@@ -39,20 +39,25 @@ onEachDriver((driver) => {
   it("Family is listed, joined with Alice and Bob as occupants; alice.fb answers in the room and follows a correction, a reaction and typing", async () => {
     const say = (id: string, inner: string) =>
       `<message type="groupchat" to="${FAMILY}" id="${id}">${inner}</message>`;
-    const run = await rawRun(stack.prosody, "carol", [
+    const run = await rawRun(stack.server, "carol", [
       {
         send: `<iq type="get" id="i1" to="${MESSENGER}"><query xmlns="http://jabber.org/protocol/disco#items"/></iq>`,
       },
       { expect: { stanza: "iq", id: "i1", type: "result" }, timeoutMs: 30_000 },
-      { send: `<presence to="${FAMILY}/carol"><x xmlns="${MUC}"/></presence>` },
+      // Asks for another nick: the gateway names the user after their email's local part.
+      { send: `<presence to="${FAMILY}/Caroline"><x xmlns="${MUC}"/></presence>` },
       { expect: { stanza: "presence", from: ALICE_NICK }, timeoutMs: 30_000 },
       { expect: { stanza: "presence", from: `${FAMILY}/Bob Facebook` }, timeoutMs: 30_000 },
       {
         expect: {
           stanza: "presence",
-          from: `${FAMILY}/carol`,
-          has: `{${MUC_USER}}x/{${MUC_USER}}status[@code='110']`,
+          from: FAMILY,
+          has: [
+            `{${MUC_USER}}x/{${MUC_USER}}status[@code='110']`,
+            `{${MUC_USER}}x/{${MUC_USER}}status[@code='210']`,
+          ],
         },
+        capture: { self: "@from" },
         timeoutMs: 30_000,
       },
       { send: say("g1", "<body>hi family</body>") },
@@ -97,7 +102,8 @@ onEachDriver((driver) => {
     ).toEqual([{ jid: FAMILY, name: "Family" }]);
     expect(alice!.getChild("x", MUC_USER)!.getChild("item")!.attrs.jid).toBe(ALICE);
     expect(bob!.getChild("x", MUC_USER)!.getChild("item")!.attrs.jid).toBe(BOB);
-    const { answer, replyTo, corrected } = run.captured;
+    const { answer, replyTo, corrected, self } = run.captured;
+    expect(self).toBe(`${FAMILY}/carol`);
     expect(replyTo).toBe("g1");
     expect(corrected).toBe(answer);
     expect(run.stanzas.filter((s) => s.xml.includes('type="error"'))).toEqual([]);

@@ -2,12 +2,15 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { StoreDriverName } from "@gangway/store";
 import {
+  type EjabberdServer,
   type ProsodyServer,
   runSlixmppClient,
   type SlixmppRawStep,
   type SlixmppRunOptions,
   type SlixmppRunResult,
+  startEjabberd,
   startProsody,
+  type XmppServerAddress,
 } from "@gangway/testing";
 import { type GatewayProcess, startGatewayProcess } from "./gateway-process.js";
 import type { Cleanups } from "./support.js";
@@ -34,29 +37,34 @@ export const MESSENGER_BIN = join(
 );
 
 export interface MessengerStack {
-  prosody: ProsodyServer;
+  server: ProsodyServer | EjabberdServer;
   database: TestDatabase;
   gateway: GatewayProcess;
   /** Stops the running gateway (SIGTERM) and starts it again on the same database and home dir. */
   restartGateway(): Promise<GatewayProcess>;
 }
 
-/** A Prosody with the component `messenger.localhost`, a new database and the gateway on it, running. */
+/**
+ * A Prosody (or ejabberd) with the component `messenger.localhost`, a new database and the
+ * gateway on it, running.
+ */
 export async function startMessengerStack(
   cleanups: Cleanups,
   driver: StoreDriverName,
+  serverKind: "prosody" | "ejabberd" = "prosody",
 ): Promise<MessengerStack> {
-  const prosody = await startProsody({ componentDomain: MESSENGER });
-  cleanups.add(() => prosody.stop());
+  const options = { componentDomain: MESSENGER };
+  const server = serverKind === "prosody" ? await startProsody(options) : await startEjabberd(options);
+  cleanups.add(() => server.stop());
   const database = await createTestDatabase(driver, cleanups);
   const start = async () => {
     const gateway = startGatewayProcess(
       cleanups,
-      [...database.cliArgs, "--backend", "fake", "--allow-file-host", `127.0.0.1:${prosody.httpPort}`],
+      [...database.cliArgs, "--backend", "fake", "--allow-file-host", `127.0.0.1:${server.httpPort}`],
       {
         GANGWAY_JID: MESSENGER,
-        GANGWAY_SECRET: prosody.componentSecret,
-        GANGWAY_PORT: String(prosody.componentPort),
+        GANGWAY_SECRET: server.componentSecret,
+        GANGWAY_PORT: String(server.componentPort),
         GANGWAY_LOG_LEVEL: "debug",
       },
       MESSENGER_BIN,
@@ -65,7 +73,7 @@ export async function startMessengerStack(
     return gateway;
   };
   const stack: MessengerStack = {
-    prosody,
+    server,
     database,
     gateway: await start(),
     async restartGateway() {
@@ -102,11 +110,11 @@ export interface RegisterOptions {
 }
 
 /**
- * Creates `user@localhost` on Prosody (password "pw") and runs the gateway's Register command
+ * Creates `user@localhost` on the server (password "pw") and runs the gateway's Register command
  * with `email` and `password`, then the given `stages` and the preferences form as offered.
  */
 export function registerWithMessenger(
-  prosody: ProsodyServer,
+  server: XmppServerAddress,
   user: string,
   email: string,
   password: string,
@@ -114,7 +122,7 @@ export function registerWithMessenger(
 ): Promise<SlixmppRunResult> {
   const stages = [{ values: { email, password } }, ...(options.stages ?? []), { values: {} }];
   return runSlixmppClient({
-    server: prosody,
+    server,
     jid: `${user}@localhost`,
     password: "pw",
     registerAccount: true,
@@ -128,12 +136,12 @@ export function registerWithMessenger(
 
 /** A slixmpp run of raw steps as an already registered `user@localhost`. */
 export function rawRun(
-  prosody: ProsodyServer,
+  server: XmppServerAddress,
   user: string,
   steps: readonly SlixmppRawStep[],
 ): Promise<SlixmppRunResult> {
   return runSlixmppClient({
-    server: prosody,
+    server,
     jid: `${user}@localhost`,
     password: "pw",
     raw: { steps },
