@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   ALICE,
   BOB,
+  loggedIn,
   MESSENGER,
   type MessengerStack,
   registerWithMessenger,
@@ -41,6 +42,7 @@ onEachDriver((driver) => {
     expect(credentials!.form!.fields.map((f) => [f.var, f.type])).toEqual([
       ["email", "text-single"],
       ["password", "text-private"],
+      ["app_state", "text-private"],
     ]);
     expect(preferences!.form!.title).toBe("Preferences");
     expect(done!.status).toBe("completed");
@@ -68,7 +70,7 @@ onEachDriver((driver) => {
     expect(done!.status).toBe("completed");
   }, 150_000);
 
-  it("a wrong password is refused with what to do, and nothing is registered", async () => {
+  it("refused, each with what to do and nothing quoted back: a wrong password, a checkpoint that needs a browser, a malformed cookie export; nothing registered", async () => {
     const run = await runSlixmppClient({
       server: stack.server,
       jid: "erin@localhost",
@@ -77,7 +79,12 @@ onEachDriver((driver) => {
       adhoc: {
         jid: MESSENGER,
         node: "jabber:iq:register",
-        stages: [{ values: { email: "erin@example.org", password: "wrong" } }],
+        // The credentials form comes back after each refusal: the same command goes on.
+        stages: [
+          { values: { email: "erin@example.org", password: "wrong" } },
+          { values: { email: "browser.erin@example.org", password: "pw" } },
+          { values: { app_state: '[{"key":"c_user","value":"SECRET-COOKIE-7q"}]' } },
+        ],
       },
       raw: {
         steps: [
@@ -95,11 +102,58 @@ onEachDriver((driver) => {
       timeoutMs: 60_000,
     });
     expect(run.rawError, why(run, stack.gateway)).toBeUndefined();
-    const refused = run.adhocStages[1]!;
-    expect(refused.status).toBe("executing");
-    expect(refused.notes).toEqual([{ type: "error", text: "Wrong email or password." }]);
-    expect(refused.form!.fields.map((f) => f.var)).toEqual(["email", "password"]);
+    const refusals = run.adhocStages.slice(1);
+    expect(refusals.map((stage) => stage.notes)).toEqual([
+      [{ type: "error", text: "Wrong email or password." }],
+      [
+        {
+          type: "error",
+          text: 'Facebook wants to confirm this login in a browser: log in at facebook.com, approve the login ("Was this you?"), then register again — or register with a cookie export of that browser.',
+        },
+      ],
+      [
+        {
+          type: "error",
+          text: "This is not a Facebook cookie export: paste the JSON array of cookies (with c_user and xs) exported from a browser logged in to facebook.com.",
+        },
+      ],
+    ]);
+    for (const stage of refusals) {
+      expect(stage.status).toBe("executing");
+      expect(stage.form!.fields.map((f) => f.var)).toEqual(["email", "password", "app_state"]);
+    }
+    expect(JSON.stringify(run.adhocStages)).not.toContain("SECRET-COOKIE");
+    expect(stack.gateway.stdout).not.toContain("SECRET-COOKIE");
   }, 90_000);
+
+  it("with a cookie export (app state) instead of email and password: logged in as its c_user, alice.fb answers", async () => {
+    const appState = JSON.stringify([
+      { key: "c_user", value: "grace.fb", domain: "facebook.com", path: "/" },
+      { key: "xs", value: "xs-session-1", domain: "facebook.com", path: "/" },
+    ]);
+    const run = await runSlixmppClient({
+      server: stack.server,
+      jid: "grace@localhost",
+      password: "pw",
+      registerAccount: true,
+      adhoc: {
+        jid: MESSENGER,
+        node: "jabber:iq:register",
+        stages: [{ values: { app_state: appState } }, { values: {} }],
+      },
+      raw: {
+        steps: [
+          loggedIn("grace.fb"),
+          { send: `<message type="chat" to="${ALICE}" id="c1"><body>cookies work</body></message>` },
+          { expect: { from: ALICE, body: "^seen: cookies work$" }, timeoutMs: 60_000 },
+        ],
+      },
+      timeoutMs: 120_000,
+    });
+    expect(run.rawError ?? run.adhocError ?? run.errors, why(run, stack.gateway)).toEqual([]);
+    expect(run.adhocStages.at(-1)!.status).toBe("completed");
+    expect(stack.gateway.stdout).not.toContain("xs-session-1");
+  }, 150_000);
 
   it("XEP-0077 points to the Register command; a plain XEP-0077 submission is refused as needing more forms", async () => {
     const run = await runSlixmppClient({
