@@ -7,17 +7,24 @@ export const GW = "messenger.localhost";
 export const ROMEO = "romeo@localhost";
 export const ALICE_JID = `alice.fb@${GW}`;
 
-/** The gateway on an in-memory transport with the fake backend, started; startup stanzas kept. */
-export function startTestGateway(store: Store): Promise<TestGateway<MessengerGateway>> {
+/** The gateway on an in-memory transport with the fake backend (and `args`), started; startup stanzas kept. */
+export function startTestGateway(store: Store, args: string[] = []): Promise<TestGateway<MessengerGateway>> {
   return startGateway(MessengerGateway, store, {
     domain: GW,
-    args: ["--backend", "fake"],
+    args: ["--backend", "fake", ...args],
     keepStartupStanzas: true,
   });
 }
 
 /** romeo, registered with the fake cloud and logged in at startup; what the gateway sent by then is dropped. */
-export function startWithRomeoLoggedIn(store: Store): Promise<TestGateway<MessengerGateway>> {
+export function startWithRomeoLoggedIn(
+  store: Store,
+  args: string[] = [],
+): Promise<TestGateway<MessengerGateway>> {
   const romeo = { jid: ROMEO, registration: { email: "romeo@example.org", password: "pw" } };
-  return startGateway(MessengerGateway, store, { domain: GW, args: ["--backend", "fake"], users: [romeo] });
+  return startGateway(MessengerGateway, store, {
+    domain: GW,
+    args: ["--backend", "fake", ...args],
+    users: [romeo],
+  });
 }
