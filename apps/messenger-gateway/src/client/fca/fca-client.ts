@@ -17,6 +17,7 @@ import {
   type FcaCheckpoints,
   parseAppState,
   passwordLogin,
+  sessionFingerprint,
   sharedFcaCheckpoints,
 } from "./fca-login.js";
 import type {
@@ -69,7 +70,7 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
   private mapper = new FcaEventMapper("");
   private selfId = "";
   private sessionTimer: NodeJS.Timeout | undefined;
-  private sessionFingerprint = "";
+  private savedFingerprint = "";
   /** Whether each known thread is a group: the library guesses from the id's length otherwise. */
   private readonly isGroup = new Map<string, boolean>();
   /** The `end()` of each thread's running typing indicator. */
@@ -100,7 +101,7 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
   async exportSession(): Promise<string> {
     const api = this.requireApi();
     const state = api.getAppState();
-    this.sessionFingerprint = fingerprint(state);
+    this.savedFingerprint = sessionFingerprint(state);
     return JSON.stringify(state);
   }
 
@@ -126,7 +127,7 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
       if (this.listener === listener) this.onListen(err, event);
     });
     this.listener = listener;
-    this.sessionFingerprint = fingerprint(api.getAppState());
+    this.savedFingerprint = sessionFingerprint(api.getAppState());
     // A new login is a new session to save; later the cookies are compared now and then, as the
     // library refreshes them with every answer from Facebook but says nothing.
     setImmediate(() => this.api === api && this.emit("sessionChanged"));
@@ -140,9 +141,9 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
 
   private checkSession(): void {
     if (!this.api) return;
-    const current = fingerprint(this.api.getAppState());
-    if (current === this.sessionFingerprint) return;
-    this.sessionFingerprint = current;
+    const current = sessionFingerprint(this.api.getAppState());
+    if (current === this.savedFingerprint) return;
+    this.savedFingerprint = current;
     this.emit("sessionChanged");
   }
 
@@ -152,7 +153,7 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
       this.onListenError(err);
       return;
     }
-    if (isAdminChangeOfUnknownThread(event, this.mapper)) {
+    if (this.mapper.needsAdmins(event)) {
       // The port wants the whole admin list; fetch it once for a thread getThreads did not list.
       const threadId = String((event as { threadID: unknown }).threadID);
       void this.call<{ adminIDs: string[] }>("read the thread", (cb) =>
@@ -382,27 +383,4 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
     const stream = await fetchBounded(this.fetchImpl, url, this.options.maxImageBytes ?? 10 * 2 ** 20);
     return stream ? readAll(stream) : null;
   }
-}
-
-function isAdminChangeOfUnknownThread(event: unknown, mapper: FcaEventMapper): boolean {
-  if (typeof event !== "object" || event === null) return false;
-  const e = event as { type?: unknown; logMessageType?: unknown; threadID?: unknown };
-  return (
-    e.type === "event" && e.logMessageType === "log:thread-admins" && !mapper.hasAdmins(String(e.threadID))
-  );
-}
-
-/**
- * What identifies a session in the library's cookies: names, values, domains and expiry. Their
- * access times change with every request and must not count as a new session.
- */
-function fingerprint(appState: unknown): string {
-  const cookies: unknown = JSON.parse(JSON.stringify(appState ?? []));
-  if (!Array.isArray(cookies)) return "";
-  return cookies
-    .map((c: { key?: unknown; value?: unknown; domain?: unknown; expires?: unknown }) =>
-      [c.key, c.value, c.domain, c.expires].map(String).join("\u0000"),
-    )
-    .sort()
-    .join("\u0001");
 }

@@ -38,8 +38,11 @@ export class FcaEventMapper {
     this.admins.set(threadId, new Set(adminIds));
   }
 
-  hasAdmins(threadId: string): boolean {
-    return this.admins.has(threadId);
+  /** An admin change in a thread whose admins are not known yet (getThreads did not list it). */
+  needsAdmins(raw: unknown): boolean {
+    if (typeof raw !== "object" || raw === null) return false;
+    const e = raw as { type?: unknown; logMessageType?: unknown; threadID?: unknown };
+    return e.type === "event" && e.logMessageType === "log:thread-admins" && !this.admins.has(id(e.threadID));
   }
 
   /** A message of `threadId` at `timestampMs`, received or sent, for later read receipts. */

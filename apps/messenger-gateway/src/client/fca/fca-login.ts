@@ -227,3 +227,18 @@ export async function cookieLogin(login: FcaLoginFunction, cookies: FcaCookie[])
     throw loginFailure(err, true);
   }
 }
+
+/**
+ * What identifies a session in the library's cookies: names, values, domains and expiry. Their
+ * access times change with every request and must not count as a new session.
+ */
+export function sessionFingerprint(appState: unknown): string {
+  const cookies: unknown = JSON.parse(JSON.stringify(appState ?? []));
+  if (!Array.isArray(cookies)) return "";
+  return cookies
+    .map((c: { key?: unknown; value?: unknown; domain?: unknown; expires?: unknown }) =>
+      [c.key, c.value, c.domain, c.expires].map(String).join("\u0000"),
+    )
+    .sort()
+    .join("\u0001");
+}
