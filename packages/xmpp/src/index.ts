@@ -86,6 +86,7 @@ export {
   NS_DISCO_INFO,
   NS_DISCO_ITEMS,
 } from "./disco.js";
+export { discoFeaturesIn, discoInfoQuery, probeFeatures } from "./disco-probe.js";
 export {
   Element,
   type ElementChild,
