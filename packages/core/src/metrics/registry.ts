@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { TransportStatus } from "@gangway/xmpp";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { CONNECTION_STATES, type ConnectionState } from "../connection.js";
 import {
   ERROR_PLACES,
@@ -9,6 +9,7 @@ import {
   STANZA_KINDS,
   type StanzaCounts,
 } from "./counts.js";
+import { StoreLatency } from "./store-latency.js";
 import type { StoreObserver } from "./store-timing.js";
 
 /** What the metrics read from the gateway when Prometheus scrapes (nothing before). */
@@ -21,9 +22,6 @@ export interface MetricsSubject {
   readonly meta: { readonly COMPONENT_TYPE: string };
   readonly config: { readonly version?: string };
 }
-
-/** Store call durations, in seconds: from a cached read (sub-millisecond) to an outage's retries. */
-const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const require = createRequire(import.meta.url);
 const CORE_VERSION = (require("../../package.json") as { version: string }).version;
@@ -49,15 +47,9 @@ export class GatewayMetrics {
 
   constructor(subject: MetricsSubject) {
     const { registry, counts } = this;
-    const storeSeconds = new Histogram({
-      name: "gangway_store_seconds",
-      help: "Duration of the store (database) calls the gateway makes, by repository and method",
-      labelNames: ["operation"],
-      buckets: STORE_BUCKETS,
-      registers: [registry],
-    });
+    const storeSeconds = new StoreLatency(registry);
     this.store = {
-      timing: (operation) => storeSeconds.labels(operation).observe,
+      timing: (operation) => storeSeconds.timing(operation),
       failed: () => counts.errors.count("store"),
     };
 
