@@ -52,8 +52,8 @@ export const FCA_REACTIONS = ["😍", "😆", "😮", "😢", "😠", "👍", "�
 
 const FRIENDS_CACHE_MS = 5 * 60_000;
 
-/** The real library, loaded only when a client logs in (the tests never load it). */
-function libraryLogin(): FcaLoginFunction {
+/** The real library, loaded only when a client logs in without an injected `login`. */
+export function libraryLogin(): FcaLoginFunction {
   const require = createRequire(import.meta.url);
   return require("@xaviabot/fca-unofficial") as FcaLoginFunction;
 }
@@ -113,7 +113,8 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
     this.listener = undefined;
     this.api = undefined;
     this.typingEnds.clear();
-    if (listener) await new Promise<void>((resolve) => listener.stopListening(() => resolve()));
+    // Not awaited: the library calls back only when its socket exists (never, if it did not connect).
+    listener?.stopListening();
   }
 
   /** A logged-in `api`: listen, and watch the cookies so refreshed ones get saved. */
