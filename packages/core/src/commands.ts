@@ -8,6 +8,7 @@ import {
 } from "@gangway/registration";
 import { JID, XmppError } from "@gangway/xmpp";
 import { CONNECTION_STATES } from "./connection.js";
+import { doctorCommand, someUsers } from "./doctor/command.js";
 import type { GatewayHost } from "./host.js";
 import type { AnySession } from "./session.js";
 import type { Sessions } from "./sessions.js";
@@ -146,5 +147,8 @@ export function gatewayCommands(deps: CommandDependencies): Command[] {
     },
   };
 
-  return [relogin, preferences, listUsers, deleteUser, info];
+  // The server's grants and what is missing (see doctor/): admins only.
+  const doctor = doctorCommand(host, () => someUsers(host));
+
+  return [relogin, preferences, listUsers, deleteUser, info, doctor];
 }
