@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseXml } from "@gangway/xmpp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -126,6 +128,13 @@ onEachDriver((driver) => {
     expect(entries.find((e) => e.msg === "gateway running")).toMatchObject({ users: 1 });
     expect(entries.filter((e) => e.msg === "logged in").map((e) => e.user)).toEqual(["carol@localhost"]);
     expect(entries.some((e) => e.msg === "user registered")).toBe(false);
+    // The fake cloud (in the home dir, like Messenger's servers) counted one login with the
+    // password, the registration's: the restarted gateway resumed the saved session.
+    await gateway.stop();
+    const cloud = JSON.parse(
+      await readFile(join(stack.database.homeDir, "messenger-fake-cloud.json"), "utf8"),
+    );
+    expect(cloud.accounts["carol@example.org"].logins).toBe(1);
     expect(run.stanzas.filter((s) => s.xml.includes('type="error"'))).toEqual([]);
   }, 150_000);
 });

@@ -33,7 +33,7 @@ onEachDriver((driver) => {
     const nick = "http://jabber.org/protocol/nick";
     const run = await registerWithMessenger(stack.server, "carol", "checkpoint.carol@example.org", "pw", {
       stages: [{ values: { code: "123456" } }],
-      then: [
+      afterLogin: [
         { expect: { stanza: "presence", from: ALICE, type: "subscribe" }, timeoutMs: 60_000 },
         { expect: { stanza: "presence", from: BOB, type: "subscribe" }, timeoutMs: 60_000 },
         {

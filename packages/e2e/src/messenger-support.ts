@@ -104,7 +104,7 @@ export interface RegisterOptions {
   /** The stages after the command's first form (credentials), e.g. checkpoint codes; then the preferences are accepted. */
   stages?: readonly AdhocStage[];
   /** Raw steps to run once registered (after the "Logged in" presence). */
-  then?: readonly SlixmppRawStep[];
+  afterLogin?: readonly SlixmppRawStep[];
   fetchRoster?: boolean;
   waitForRosterItems?: readonly string[];
 }
@@ -127,7 +127,7 @@ export function registerWithMessenger(
     password: "pw",
     registerAccount: true,
     adhoc: { jid: MESSENGER, node: "jabber:iq:register", stages },
-    raw: { steps: [loggedIn(email), ...(options.then ?? [])] },
+    raw: { steps: [loggedIn(email), ...(options.afterLogin ?? [])] },
     ...(options.fetchRoster && { fetchRoster: true }),
     ...(options.waitForRosterItems && { waitForRosterItems: options.waitForRosterItems }),
     timeoutMs: 120_000,
