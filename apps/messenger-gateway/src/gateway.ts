@@ -9,6 +9,7 @@ import {
 } from "@gangway/core";
 import { FakeMessengerClient } from "./client/fake-client.js";
 import { FAKE_CLOUD_FILE, FakeCloud } from "./client/fake-cloud.js";
+import { FCA_REACTIONS, FcaMessengerClient } from "./client/fca/index.js";
 import { type MessengerClient, type MessengerCredentials, MessengerLoginError } from "./client/port.js";
 import { MESSENGER_OPTIONS } from "./options.js";
 import { asRefusal, credentialsOf, REGISTRATION_FIELDS, REGISTRATION_INSTRUCTIONS } from "./registration.js";
@@ -16,6 +17,8 @@ import { MessengerSession } from "./session.js";
 
 export { MessengerContact } from "./contact.js";
 export { MessengerSession } from "./session.js";
+
+const FCA_REACTION_SET: ReadonlySet<string> = new Set([...FCA_REACTIONS, "❤️"]);
 
 export class MessengerGateway extends BaseGateway<MessengerSession, typeof MESSENGER_OPTIONS> {
   static override COMPONENT_NAME = "Facebook Messenger (Gangway)";
@@ -34,17 +37,36 @@ export class MessengerGateway extends BaseGateway<MessengerSession, typeof MESSE
   static override WELCOME_MESSAGE = "Welcome! Your Facebook friends will appear in your roster shortly.";
   readonly Session = MessengerSession;
 
-  /** The `fake` backend's cloud lives in the home dir, as a real network's outlives the gateway. */
-  readonly cloud = this.closeOnStop(
-    new FakeCloud({
-      stateFile: join(this.config.homeDir, FAKE_CLOUD_FILE),
-      onSaveError: (err) => this.log.error({ err }, "could not save the fake Messenger cloud"),
-    }),
-  );
+  #cloud: FakeCloud | undefined;
+
+  /**
+   * The `fake` backend's cloud (made on first use, so `fca` never reads or writes its file); it
+   * lives in the home dir, as a real network's outlives the gateway.
+   */
+  get cloud(): FakeCloud {
+    this.#cloud ??= this.closeOnStop(
+      new FakeCloud({
+        stateFile: join(this.config.homeDir, FAKE_CLOUD_FILE),
+        onSaveError: (err) => this.log.error({ err }, "could not save the fake Messenger cloud"),
+      }),
+    );
+    return this.#cloud;
+  }
+
+  /**
+   * The reactions the backend can send: the fca library's nine (with the "❤️" XMPP clients send,
+   * which it takes without its variation selector); any with the fake cloud.
+   */
+  get reactions(): ReadonlySet<string> | undefined {
+    return this.options.backend === "fca" ? FCA_REACTION_SET : undefined;
+  }
 
   /** A client of the backend `--backend` names. */
   newClient(): MessengerClient {
-    return new FakeMessengerClient(this.cloud);
+    if (this.options.backend === "fake") return new FakeMessengerClient(this.cloud);
+    return new FcaMessengerClient({
+      onLibraryError: (summary, err) => this.log.warn({ err }, summary),
+    });
   }
 
   /**

@@ -15,6 +15,7 @@ export interface EventSession {
     byLegacyId(legacyId: string): Promise<AnyRoom>;
     known(legacyId: string): AnyRoom | undefined;
   };
+  readonly contacts: { byLegacyId(legacyId: string): Promise<MessengerContact> };
   relay(legacyId: string, action: (contact: MessengerContact) => Promise<unknown>): void;
   setConnectionState(state: ConnectionState, text?: string): Promise<void>;
   saveSession(): Promise<void>;
@@ -163,6 +164,7 @@ function showMessage(
 async function friendChanged(session: EventSession, user: MessengerUser): Promise<void> {
   const previous = session.friends.get(user.id);
   session.friends.set(user.id, user);
+  await (await session.contacts.byLegacyId(user.id)).refresh(user);
   const oldNick = previous?.name;
   if (oldNick !== undefined && oldNick !== user.name) {
     for (const threadId of session.groupThreads) {
@@ -170,5 +172,4 @@ async function friendChanged(session: EventSession, user: MessengerUser): Promis
       if (room?.participants.has(oldNick)) await room.rename(oldNick, user.name);
     }
   }
-  session.relay(user.id, (contact) => contact.refresh(user));
 }

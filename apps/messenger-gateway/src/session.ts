@@ -24,6 +24,8 @@ import { listenTo } from "./session-events.js";
 export interface MessengerHost extends GatewayHost {
   /** A client of the backend `--backend` names. */
   newClient(): MessengerClient;
+  /** The reactions the backend can send, or undefined for any. */
+  readonly reactions: ReadonlySet<string> | undefined;
 }
 
 /** A 1:1 chat or a group thread: the session's hooks act on either by its thread id. */
@@ -153,6 +155,11 @@ export class MessengerSession extends BaseSession<MessengerHost, MessengerContac
   /** Messenger keeps one reaction per person: the last of the set, or none. */
   override async onReact(chat: MessengerChat, legacyId: string, emojis: readonly string[]): Promise<void> {
     await this.client.sendReaction(chat.legacyId, legacyId, emojis.at(-1) ?? null);
+  }
+
+  /** What the backend can send (the fca library takes nine emojis), advertised and enforced by the core. */
+  override async availableReactions(): Promise<ReadonlySet<string> | undefined> {
+    return this.gateway.reactions;
   }
 
   override async onDisplayed(chat: MessengerChat, legacyId: string): Promise<void> {
