@@ -10,7 +10,8 @@ import type {
   MessengerThread,
   MessengerUser,
 } from "../port.js";
-import { FcaEventMapper, type PortEvent } from "./fca-events.js";
+import { FcaEchoFilter } from "./fca-echoes.js";
+import { FcaEventMapper, type PortEvent, threadOf } from "./fca-events.js";
 import { type FetchFunction, fetchBounded, readAll, spoolForUpload } from "./fca-files.js";
 import {
   cookieLogin,
@@ -68,6 +69,7 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
   private api: FcaApi | undefined;
   private listener: FcaListener | undefined;
   private mapper = new FcaEventMapper("");
+  private echoes = new FcaEchoFilter("", () => {});
   private selfId = "";
   private sessionTimer: NodeJS.Timeout | undefined;
   private savedFingerprint = "";
@@ -124,6 +126,7 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
     this.api = api;
     this.selfId = String(api.getCurrentUserID());
     this.mapper = new FcaEventMapper(this.selfId);
+    this.echoes = new FcaEchoFilter(this.selfId, (event) => this.emitOne(event));
     const listener: FcaListener = api.listenMqtt((err, event) => {
       if (this.listener === listener) this.onListen(err, event);
     });
@@ -186,8 +189,12 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
         const [{ userId, active, lastActiveMs }] = event.args;
         this.presence.set(userId, { active, ...(lastActiveMs !== undefined && { lastActiveMs }) });
       }
-      (this.emit as (name: string, ...args: unknown[]) => boolean)(event.name, ...event.args);
+      this.echoes.pass(event);
     }
+  }
+
+  private emitOne(event: PortEvent): void {
+    (this.emit as (name: string, ...args: unknown[]) => boolean)(event.name, ...event.args);
   }
 
   private requireApi(): FcaApi {
@@ -215,10 +222,12 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
 
   async sendMessage(threadId: string, message: { text: string; replyToId?: string }): Promise<string> {
     const api = this.requireApi();
-    const sent = await this.call<FcaSendResult>("send the message", (cb) =>
-      api.sendMessage({ body: message.text }, threadId, cb, message.replyToId, this.isGroup.get(threadId)),
-    );
-    return this.noteSent(threadId, sent);
+    return this.echoes.sending(threadId, async () => {
+      const sent = await this.call<FcaSendResult>("send the message", (cb) =>
+        api.sendMessage({ body: message.text }, threadId, cb, message.replyToId, this.isGroup.get(threadId)),
+      );
+      return this.noteSent(threadId, sent);
+    });
   }
 
   async sendAttachments(
@@ -230,16 +239,18 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
     const api = this.requireApi();
     const { streams, cleanup } = await spoolForUpload(files);
     try {
-      const sent = await this.call<FcaSendResult>("send the files", (cb) =>
-        api.sendMessage(
-          { body: options.text ?? "", attachment: streams },
-          threadId,
-          cb,
-          options.replyToId,
-          this.isGroup.get(threadId),
-        ),
-      );
-      return this.noteSent(threadId, sent);
+      return await this.echoes.sending(threadId, async () => {
+        const sent = await this.call<FcaSendResult>("send the files", (cb) =>
+          api.sendMessage(
+            { body: options.text ?? "", attachment: streams },
+            threadId,
+            cb,
+            options.replyToId,
+            this.isGroup.get(threadId),
+          ),
+        );
+        return this.noteSent(threadId, sent);
+      });
     } finally {
       for (const stream of streams) stream.destroy();
       await cleanup();
@@ -268,6 +279,7 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
 
   async unsendMessage(messageId: string): Promise<void> {
     const api = this.requireApi();
+    this.echoes.expect("unsend", messageId, "");
     await this.call("unsend the message", (cb) => api.unsendMessage(messageId, cb));
   }
 
@@ -279,6 +291,7 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
       throw new Error(
         `Messenger (through the fca library) takes only these reactions: ${FCA_REACTIONS.join(" ")}`,
       );
+    this.echoes.expect("reaction", messageId, emoji);
     await this.call("react", (cb) => api.setMessageReaction(emoji, messageId, cb));
   }
 
@@ -308,6 +321,7 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
 
   async renameThread(threadId: string, name: string): Promise<void> {
     const api = this.requireApi();
+    this.echoes.expect("rename", threadId, name);
     await this.call("rename the thread", (cb) => api.setTitle(name, threadId, cb));
   }
 
@@ -349,25 +363,12 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
     const list = await this.call<FcaThreadListItem[]>("list the threads", (cb) =>
       api.getThreadList(limit, null, ["INBOX"], cb),
     );
-    return (list ?? []).map((item) => this.thread(item));
-  }
-
-  private thread(item: FcaThreadListItem): MessengerThread {
-    const id = String(item.threadID);
-    const participants = item.participants ?? [];
-    const adminIds = (item.adminIDs ?? []).map(String);
-    this.isGroup.set(id, item.isGroup);
-    if (item.isGroup) this.mapper.setAdmins(id, adminIds);
-    // A 1:1 thread has no name of its own: it is the friend's (its id is theirs too).
-    const other = participants.find((p) => String(p.userID) === id);
-    return {
-      id,
-      name: item.name || other?.name || id,
-      isGroup: item.isGroup,
-      participantIds: participants.map((p) => String(p.userID)),
-      ...(item.isGroup && { adminIds }),
-      ...(item.imageSrc && { imageUrl: item.imageSrc }),
-    };
+    return (list ?? []).map((item) => {
+      const thread = threadOf(item);
+      this.isGroup.set(thread.id, thread.isGroup);
+      if (thread.isGroup) this.mapper.setAdmins(thread.id, thread.adminIds ?? []);
+      return thread;
+    });
   }
 
   async downloadAttachment(attachment: MessengerAttachment): Promise<Readable> {

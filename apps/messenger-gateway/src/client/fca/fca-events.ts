@@ -3,6 +3,7 @@ import type {
   MessengerEvents,
   MessengerMention,
   MessengerMessage,
+  MessengerThread,
   MessengerThreadUpdate,
 } from "../port.js";
 import type {
@@ -11,6 +12,7 @@ import type {
   FcaMessageEvent,
   FcaMessageReplyEvent,
   FcaThreadEvent,
+  FcaThreadListItem,
 } from "./fca-types.js";
 
 /** A port event, ready to emit: its name and arguments. */
@@ -285,4 +287,19 @@ export function mentionsOf(body: string, mentions: { [id: string]: string }): Me
     from = offset + text.length;
   }
   return result.sort((a, b) => a.offset - b.offset);
+}
+
+/** A thread of `getThreadList`. A 1:1 thread has no name of its own: it is the friend's (so is its id). */
+export function threadOf(item: FcaThreadListItem): MessengerThread {
+  const threadId = id(item.threadID);
+  const participants = item.participants ?? [];
+  const other = participants.find((p) => id(p.userID) === threadId);
+  return {
+    id: threadId,
+    name: item.name || other?.name || threadId,
+    isGroup: item.isGroup,
+    participantIds: participants.map((p) => id(p.userID)),
+    ...(item.isGroup && { adminIds: (item.adminIDs ?? []).map(id) }),
+    ...(item.imageSrc && { imageUrl: item.imageSrc }),
+  };
 }
