@@ -5,6 +5,7 @@ import { ComponentTransport } from "@gangway/xmpp";
 import { CommanderError } from "commander";
 import type { AppOptions } from "../config/app-options.js";
 import { ConfigError, type GatewayConfig, loadGatewayConfig } from "../config/config.js";
+import { CHECK_FLAG_HELP, checkLogDestination, runCheck, takeCheckFlag } from "../doctor/cli-check.js";
 import type { AnyGateway, GatewayDependencies } from "../gateway.js";
 import { createLogger, type Logger, logFormatFor } from "../logger.js";
 import { loadSecretBox } from "./secret-key.js";
@@ -28,6 +29,8 @@ export interface RunOptions {
 /** Exit codes an operator's supervisor can tell apart. */
 export const EXIT_CONFIG_ERROR = 2;
 export const EXIT_STARTUP_FAILED = 3;
+/** `--check` found something the server does not grant (the report says what and how to fix it). */
+export const EXIT_CHECK_MISSING = 4;
 
 /** The embedded database's file in the home dir. */
 export const SQLITE_FILE = "gangway.sqlite";
@@ -77,17 +80,20 @@ export async function runGateway<G extends AnyGateway>(
   options: RunOptions,
 ): Promise<G | undefined> {
   const startedAt = performance.now();
+  // --check: report what the server grants, then exit (see doctor/cli-check.ts).
+  const { check, argv } = takeCheckFlag(options.argv ?? process.argv.slice(2));
   let config: GatewayConfig;
   try {
     config = loadGatewayConfig({
       ...options,
       appOptions: Gateway.OPTIONS,
-      argv: options.argv ?? process.argv.slice(2),
+      argv,
       env: options.env ?? process.env,
     });
   } catch (err) {
     if (err instanceof CommanderError && err.exitCode === 0) {
-      process.stdout.write((err as CommanderError & { helpText?: string }).helpText ?? `${err.message}\n`);
+      const helpText = (err as CommanderError & { helpText?: string }).helpText;
+      process.stdout.write(helpText ? `${helpText}${CHECK_FLAG_HELP}` : `${err.message}\n`);
       return undefined;
     }
     if (err instanceof ConfigError) {
@@ -101,7 +107,11 @@ export async function runGateway<G extends AnyGateway>(
   }
 
   const format = logFormatFor(config.logFormat, process.stdout);
-  const logger = createLogger({ level: config.logLevel, name: options.appName, format });
+  // With --check the report is stdout, the logs stderr.
+  const logger = createLogger(
+    { level: config.logLevel, name: options.appName, format },
+    check ? checkLogDestination() : undefined,
+  );
   let store: Store | undefined;
   let gateway: G | undefined;
   // Installed before anything starts: a supervisor may signal as soon as it sees "gateway
@@ -125,6 +135,11 @@ export async function runGateway<G extends AnyGateway>(
       maxStanzaBytes: config.limits.stanzaBytes,
     });
     gateway = new Gateway({ config, store, transport, logger });
+    if (check) {
+      const codes = { cannotConnect: EXIT_STARTUP_FAILED, missing: EXIT_CHECK_MISSING };
+      process.exitCode = await runCheck(gateway, store, config, logger, codes);
+      return undefined;
+    }
     await gateway.start();
   } catch (err) {
     logger.fatal({ err }, "could not start the gateway");
