@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Buildah } from "./buildah.js";
@@ -68,7 +68,11 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuildIma
   try {
     log(`Node ${node.version}: pruning and building ${apps.map((a) => a.id).join(", ")}`);
     const buildOut = join(work, "build");
-    const buildDir = await prune(repoRoot, apps.map((a) => a.packageName), buildOut);
+    const buildDir = await prune(
+      repoRoot,
+      apps.map((a) => a.packageName),
+      buildOut,
+    );
     await install(buildDir, env, "all");
     await addSources(buildOut, buildDir);
     await buildApps(buildDir, env, apps);
@@ -144,7 +148,17 @@ export function formatReport(result: BuildImagesResult): string {
     ...result.images.map((image) => [image.app.id, mb(image.archiveBytes), `${image.seconds.toFixed(1)} s`]),
     ["(shared: Node, build, base layer)", "", `${result.sharedSeconds.toFixed(1)} s`],
   ];
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd());
-  return [`Node ${result.node.version}`, ...lines, ...result.images.map((i) => `${i.ref}: ${i.archive}`)].join("\n");
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+  return [
+    `Node ${result.node.version}`,
+    ...lines,
+    ...result.images.map((i) => `${i.ref}: ${i.archive}`),
+  ].join("\n");
 }

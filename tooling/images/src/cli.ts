@@ -6,9 +6,13 @@ import { buildImages, formatReport } from "./build-images.js";
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 const apps = process.argv.slice(2).filter((arg) => arg !== "--");
 try {
-  const result = await buildImages({ repoRoot, apps, log: (line) => console.error(`images: ${line}`) });
-  console.log(formatReport(result));
+  const result = await buildImages({
+    repoRoot,
+    apps,
+    log: (line) => process.stderr.write(`images: ${line}\n`),
+  });
+  process.stdout.write(`${formatReport(result)}\n`);
 } catch (error) {
-  console.error(error instanceof Error ? error.message : error);
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 }

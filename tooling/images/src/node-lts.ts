@@ -32,14 +32,21 @@ export async function ensureNodeLts(
   cacheDir = defaultCacheDir(),
   version = process.env.GANGWAY_IMAGE_NODE_VERSION ?? NODE_LTS_VERSION,
 ): Promise<NodeDist> {
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error("GANGWAY_IMAGE_NODE_VERSION must be a version like 24.22.3");
+  if (!/^\d+\.\d+\.\d+$/.test(version))
+    throw new Error("GANGWAY_IMAGE_NODE_VERSION must be a version like 24.22.3");
   const dir = join(cacheDir, `node-v${version}-linux-${process.arch}`);
   const dist = { version, dir, binDir: join(dir, "bin"), bin: join(dir, "bin", "node") };
   if (!existsSync(join(dir, "include", "node", "node_version.h")) || !existsSync(dist.bin)) {
     await mkdir(cacheDir, { recursive: true });
     const staging = await mkdtemp(join(cacheDir, "download-"));
     try {
-      await run("npm", ["pack", "--silent", `node-linux-${process.arch}@${version}`, "--pack-destination", staging]);
+      await run("npm", [
+        "pack",
+        "--silent",
+        `node-linux-${process.arch}@${version}`,
+        "--pack-destination",
+        staging,
+      ]);
       const [tarball] = (await readdir(staging)).filter((name) => name.endsWith(".tgz"));
       if (!tarball) throw new Error(`npm pack node-linux-${process.arch}@${version} produced no tarball`);
       await run("tar", ["-xzf", join(staging, tarball), "-C", staging]);

@@ -26,7 +26,11 @@ export async function sharedLibraries(files: readonly string[]): Promise<string[
  * addons link against (at the paths the loader looks for them), a non-root user, the CA bundle,
  * /tmp and the /data volume. Returns the libraries copied.
  */
-export async function stageBaseRootfs(dir: string, nodeBinary: string, nativeAddons: readonly string[]): Promise<string[]> {
+export async function stageBaseRootfs(
+  dir: string,
+  nodeBinary: string,
+  nativeAddons: readonly string[],
+): Promise<string[]> {
   const node = join(dir, NODE_PATH_IN_IMAGE);
   await mkdir(dirname(node), { recursive: true });
   await copyFile(nodeBinary, node);
@@ -43,7 +47,10 @@ export async function stageBaseRootfs(dir: string, nodeBinary: string, nativeAdd
   await copyFile(CA_BUNDLE, join(dir, CA_BUNDLE));
   await chmod(join(dir, CA_BUNDLE), 0o644);
   const { name, uid, gid } = IMAGE_USER;
-  await writeFile(join(dir, "etc/passwd"), `root:x:0:0:root:/root:/sbin/nologin\n${name}:x:${uid}:${gid}:${name}:/data:/sbin/nologin\n`);
+  await writeFile(
+    join(dir, "etc/passwd"),
+    `root:x:0:0:root:/root:/sbin/nologin\n${name}:x:${uid}:${gid}:${name}:/data:/sbin/nologin\n`,
+  );
   await writeFile(join(dir, "etc/group"), `root:x:0:\n${name}:x:${gid}:\n`);
   await writeFile(join(dir, "etc/nsswitch.conf"), "passwd: files\ngroup: files\nhosts: files dns\n");
   await writeFile(join(dir, "etc/hosts"), "127.0.0.1 localhost\n::1 localhost\n");

@@ -29,7 +29,8 @@ export async function listGatewayApps(repoRoot: string): Promise<GatewayApp[]> {
   for (const id of (await readdir(join(repoRoot, "apps"))).sort()) {
     if (!existsSync(join(repoRoot, "apps", id, "package.json"))) continue;
     const pkg = await readPackageJson(join(repoRoot, "apps", id));
-    const [binName, bin] = typeof pkg.bin === "string" ? [id, pkg.bin] : (Object.entries(pkg.bin ?? {})[0] ?? []);
+    const [binName, bin] =
+      typeof pkg.bin === "string" ? [id, pkg.bin] : (Object.entries(pkg.bin ?? {})[0] ?? []);
     if (binName && bin) apps.push({ id, packageName: pkg.name, bin: bin.replace(/^\.\//, ""), binName });
   }
   return apps;
@@ -50,7 +51,9 @@ export function selectApps(all: GatewayApp[], wanted: readonly string[]): Gatewa
  * the package.json files and lockfile first (what installs need), then the sources.
  */
 export async function prune(repoRoot: string, packages: readonly string[], outDir: string): Promise<string> {
-  await run("pnpm", ["exec", "turbo", "prune", ...packages, "--docker", "--out-dir", outDir], { cwd: repoRoot });
+  await run("pnpm", ["exec", "turbo", "prune", ...packages, "--docker", "--out-dir", outDir], {
+    cwd: repoRoot,
+  });
   const dir = join(outDir, "workspace");
   await cp(join(outDir, "json"), dir, { recursive: true });
   return dir;
@@ -69,7 +72,11 @@ export async function install(dir: string, env: NodeJS.ProcessEnv, mode: "all" |
 }
 
 /** Builds each app and the workspace packages it needs at run time (not its test kit), in order. */
-export async function buildApps(dir: string, env: NodeJS.ProcessEnv, apps: readonly GatewayApp[]): Promise<void> {
+export async function buildApps(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  apps: readonly GatewayApp[],
+): Promise<void> {
   const filters = apps.flatMap((app) => ["--filter-prod", `${app.packageName}...`]);
   await run("pnpm", [...filters, "--workspace-concurrency=1", "run", "build"], { cwd: dir, env });
 }
@@ -102,7 +109,11 @@ export async function runtimeClosure(dir: string, app: GatewayApp): Promise<stri
  * Copies what each runtime package publishes (its `files`, e.g. dist and migrations; not src,
  * which only tests read) from the build workspace into the runtime one.
  */
-export async function copyBuiltFiles(buildDir: string, runtimeDir: string, packageDirs: readonly string[]): Promise<void> {
+export async function copyBuiltFiles(
+  buildDir: string,
+  runtimeDir: string,
+  packageDirs: readonly string[],
+): Promise<void> {
   for (const rel of packageDirs) {
     const pkg = await readPackageJson(join(buildDir, rel));
     for (const entry of pkg.files ?? ["dist"]) {
@@ -114,9 +125,19 @@ export async function copyBuiltFiles(buildDir: string, runtimeDir: string, packa
   }
 }
 
+/** The C/C++ sources an addon compiled from (better-sqlite3's SQLite amalgamation is ~10 MB). */
+async function dropSources(packageDir: string): Promise<void> {
+  const pkg = JSON.parse(await readFile(join(packageDir, "package.json"), "utf8")) as { main?: string };
+  const main = (pkg.main ?? "index.js").replace(/^\.\//, "");
+  for (const dir of ["deps", "src"]) {
+    if (!main.startsWith(`${dir}/`)) await rm(join(packageDir, dir), { recursive: true, force: true });
+  }
+}
+
 /**
  * Native addons keep only the loadable `build/Release/*.node` (node-gyp leaves object files and
- * static libraries next to it, ~17 MB for better-sqlite3). Returns the addons' paths.
+ * static libraries next to it, ~17 MB for better-sqlite3) and drop their C/C++ sources.
+ * Returns the addons' paths.
  */
 export async function slimNativeAddons(runtimeDir: string): Promise<string[]> {
   const addons: string[] = [];
@@ -124,6 +145,7 @@ export async function slimNativeAddons(runtimeDir: string): Promise<string[]> {
   if (!existsSync(store)) return addons;
   for (const entry of await readdir(store)) {
     const modules = join(store, entry, "node_modules");
+    if (!existsSync(modules)) continue;
     for (const scopeOrName of await readdir(modules)) {
       const names = scopeOrName.startsWith("@")
         ? (await readdir(join(modules, scopeOrName))).map((n) => join(scopeOrName, n))
@@ -131,6 +153,7 @@ export async function slimNativeAddons(runtimeDir: string): Promise<string[]> {
       for (const name of names) {
         const build = join(modules, name, "build");
         if (!existsSync(join(build, "Release")) || !existsSync(join(modules, name, "binding.gyp"))) continue;
+        await dropSources(join(modules, name));
         for (const item of await readdir(build)) {
           if (item !== "Release") await rm(join(build, item), { recursive: true, force: true });
         }
