@@ -185,12 +185,22 @@ describe("login", () => {
     expect(step.codes).toEqual(["123456"]);
   });
 
+  it("a pending login is found only with the same password", async () => {
+    const checkpoints = new FcaCheckpoints();
+    checkpoints.put("a@example.org", "right", async () => fakeApi().api);
+    expect(checkpoints.take("A@example.org ", "wrong")).toBeUndefined();
+    expect(checkpoints.take("A@example.org ", "right")).toBeDefined();
+  });
+
   it("a pending checkpoint expires after ten minutes", async () => {
     let now = 1_000_000;
     const checkpoints = new FcaCheckpoints(() => now);
-    checkpoints.put("a@example.org", async () => fakeApi().api);
-    now += 10 * 60_000;
-    expect(checkpoints.take("a@example.org")).toBeUndefined();
+    checkpoints.put("a@example.org", "pw", async () => fakeApi().api);
+    now += 10 * 60_000 - 1;
+    checkpoints.put("b@example.org", "pw", async () => fakeApi().api);
+    now += 1;
+    expect(checkpoints.take("a@example.org", "pw")).toBeUndefined();
+    expect(checkpoints.take("b@example.org", "pw")).toBeDefined();
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "@gangway/core";
 import { MessengerLoginError } from "../port.js";
 import type { FcaApi, FcaCookie, FcaLoginFunction, FcaLoginRejection, FcaOptions } from "./fca-types.js";
@@ -140,7 +141,8 @@ function browserCheckpoint(): MessengerLoginError {
 const CHECKPOINT_TTL_MS = 10 * 60_000;
 
 /**
- * Logins waiting for their checkpoint's code, by email. The gateway asks for the code with a new
+ * Logins waiting for their checkpoint's code, by email and password (a digest: the same email
+ * with another password must not pick up someone's pending login). The gateway asks for the code with a new
  * client (and may drop the first one), so the library's `continue(code)` must outlive the client:
  * one FcaCheckpoints per process is shared by all clients (`sharedFcaCheckpoints`). After a
  * restart the pending login is gone; the code is then submitted to a fresh login's checkpoint.
@@ -153,14 +155,14 @@ export class FcaCheckpoints {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  put(email: string, submit: (code: string) => Promise<FcaApi>): void {
+  put(email: string, password: string, submit: (code: string) => Promise<FcaApi>): void {
     for (const [key, entry] of this.pending) if (entry.expiresAt <= this.now()) this.pending.delete(key);
-    this.pending.set(normaliseEmail(email), { submit, expiresAt: this.now() + CHECKPOINT_TTL_MS });
+    this.pending.set(keyOf(email, password), { submit, expiresAt: this.now() + CHECKPOINT_TTL_MS });
   }
 
   /** The pending login's `continue`, once: a wrong code puts the next one back. */
-  take(email: string): ((code: string) => Promise<FcaApi>) | undefined {
-    const key = normaliseEmail(email);
+  take(email: string, password: string): ((code: string) => Promise<FcaApi>) | undefined {
+    const key = keyOf(email, password);
     const entry = this.pending.get(key);
     this.pending.delete(key);
     return entry && entry.expiresAt > this.now() ? entry.submit : undefined;
@@ -173,8 +175,8 @@ export class FcaCheckpoints {
 
 export const sharedFcaCheckpoints = new FcaCheckpoints();
 
-function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
+function keyOf(email: string, password: string): string {
+  return `${email.trim().toLowerCase()}\u0000${createHash("sha256").update(password).digest("hex")}`;
 }
 
 /**
@@ -189,14 +191,14 @@ export async function passwordLogin(
 ): Promise<FcaApi> {
   const { email, password, checkpointCode } = credentials;
   const code = checkpointCode?.replace(/\s+/g, "");
-  const pending = code !== undefined ? checkpoints.take(email) : undefined;
-  if (pending && code !== undefined) return submitCode(checkpoints, email, pending, code);
+  const pending = code !== undefined ? checkpoints.take(email, password) : undefined;
+  if (pending && code !== undefined) return submitCode(checkpoints, credentials, pending, code);
   try {
     return await login({ email, password }, FCA_OPTIONS);
   } catch (err) {
     if (isLoginApproval(err)) {
-      if (code !== undefined) return submitCode(checkpoints, email, err.continue, code);
-      checkpoints.put(email, err.continue);
+      if (code !== undefined) return submitCode(checkpoints, credentials, err.continue, code);
+      checkpoints.put(email, password, err.continue);
     }
     throw loginFailure(err, false);
   }
@@ -204,7 +206,7 @@ export async function passwordLogin(
 
 async function submitCode(
   checkpoints: FcaCheckpoints,
-  email: string,
+  { email, password }: { email: string; password: string },
   submit: (code: string) => Promise<FcaApi>,
   code: string,
 ): Promise<FcaApi> {
@@ -212,7 +214,7 @@ async function submitCode(
     return await submit(code);
   } catch (err) {
     if (isLoginApproval(err)) {
-      checkpoints.put(email, err.continue);
+      checkpoints.put(email, password, err.continue);
       throw new MessengerLoginError("wrong-checkpoint-code", "Facebook refused the login code.");
     }
     throw loginFailure(err, false);
