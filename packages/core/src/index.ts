@@ -29,6 +29,7 @@ export {
 } from "./chat.js";
 export { CHAT_HOOKS, type ChatHook } from "./chat-hooks.js";
 export {
+  EXIT_CHECK_MISSING,
   EXIT_CONFIG_ERROR,
   EXIT_STARTUP_FAILED,
   type GatewayClass,

@@ -139,7 +139,7 @@ async function mamCheck(host: DoctorHost, server: string, accounts: readonly str
     name,
     status: "unknown",
     found: `${server} does not list ${NS_MAM} on its own JID and no user's account answered (Prosody lists MAM on each account, to the account's contacts only)`,
-    degrades: `if it is off, ${degrades}`,
+    degrades,
     fix: mamFix(),
   };
 }

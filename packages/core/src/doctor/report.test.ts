@@ -15,7 +15,7 @@ const unknown: CheckResult = {
   name: "MAM (XEP-0313) for users",
   status: "unknown",
   found: "no account answered",
-  degrades: "if it is off, clients miss messages",
+  degrades: "clients miss messages",
   fix: 'Prosody: modules_enabled = { "mam" }',
 };
 
@@ -33,7 +33,7 @@ describe("doctor report", () => {
     expect(line).not.toContain("\n");
     expect(
       renderCheck(unknown).startsWith(
-        "? MAM (XEP-0313) for users: no account answered — without it, if it is off",
+        "? MAM (XEP-0313) for users: no account answered — if it is missing, clients miss messages",
       ),
     ).toBe(true);
   });

@@ -6,7 +6,8 @@ const MARKS: Record<CheckStatus, string> = { ok: "✓", missing: "✗", unknown:
 export function renderCheck(result: CheckResult): string {
   const line = `${MARKS[result.status]} ${result.name}: ${result.found}`;
   if (result.status === "ok") return line;
-  const degrades = result.degrades ? ` — without it, ${result.degrades}` : "";
+  const lead = result.status === "missing" ? "without it" : "if it is missing";
+  const degrades = result.degrades ? ` — ${lead}, ${result.degrades}` : "";
   const fix = result.fix ? `. Fix: ${result.fix}` : "";
   return `${line}${degrades}${fix}`;
 }
