@@ -81,7 +81,8 @@ async function addUser(url: string): Promise<string> {
     body: JSON.stringify({ name, password: `pw-${process.pid}-${Date.now()}` }),
   });
   const body = (await response.json()) as { token?: string; error?: string };
-  if (!response.ok || !body.token) throw new Error(`verdaccio refused the user: ${response.status} ${body.error}`);
+  if (!response.ok || !body.token)
+    throw new Error(`verdaccio refused the user: ${response.status} ${body.error}`);
   return body.token;
 }
 

@@ -35,7 +35,13 @@ const published: { name: string; version: string; files: number; kib: string }[]
 
 /** The working tree's files (tracked, or untracked and not ignored), without node_modules or dist. */
 async function copyWorkspace(to: string): Promise<void> {
-  const listed = await step(repoRoot, "git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+  const listed = await step(repoRoot, "git", [
+    "ls-files",
+    "-z",
+    "--cached",
+    "--others",
+    "--exclude-standard",
+  ]);
   for (const file of listed.split("\0")) {
     // A tracked file deleted in the working tree is still listed: the working tree decides.
     if (file === "" || !existsSync(join(repoRoot, file))) continue;
@@ -60,7 +66,10 @@ afterAll(async () => {
   await prosody?.stop();
   await registry?.stop();
   if (work) await rm(work, { recursive: true, force: true });
-  const rows = published.map((p) => `| ${p.name.padEnd(28)} | ${p.version.padEnd(7)} | ${String(p.files).padStart(5)} | ${p.kib.padStart(8)} |`);
+  const rows = published.map(
+    (p) =>
+      `| ${p.name.padEnd(28)} | ${p.version.padEnd(7)} | ${String(p.files).padStart(5)} | ${p.kib.padStart(8)} |`,
+  );
   if (rows.length > 0) {
     const head = `| ${"package".padEnd(28)} | version | files | size KiB |\n|${"-".repeat(30)}|---------|-------|----------|`;
     console.info(`published to the local registry:\n${head}\n${rows.join("\n")}`);
@@ -83,7 +92,9 @@ it("every package versions, packs, lints, publishes to a local registry, and the
   await step(copy, "pnpm", ["turbo", "run", "build", ...filters, ...turboCache, "--output-logs=errors-only"]);
 
   await step(copy, "pnpm", ["exec", "changeset", "version"]);
-  const pending = (await readdir(join(copy, ".changeset"))).filter((f) => f.endsWith(".md") && f !== "README.md");
+  const pending = (await readdir(join(copy, ".changeset"))).filter(
+    (f) => f.endsWith(".md") && f !== "README.md",
+  );
   expect(pending, "changesets left after `changeset version`").toEqual([]);
   const versions = new Map<string, string>();
   for (const p of packages) {
@@ -97,16 +108,22 @@ it("every package versions, packs, lints, publishes to a local registry, and the
 
   // The tarballs pnpm publishes (workspace: and catalog: resolved, publishConfig applied).
   const packs = join(work, "packs");
-  const repositoryUrl = JSON.parse(await readFile(join(copy, "packages/core/package.json"), "utf8")).repository.url;
+  const repositoryUrl = JSON.parse(await readFile(join(copy, "packages/core/package.json"), "utf8"))
+    .repository.url;
   const problems: string[] = [];
   await timed("pack, inspect, publint and attw on every package", async () => {
     for (const p of packages) await checkTarball(p, packs, repositoryUrl, problems);
   });
   expect(problems).toEqual([]);
 
-  registry = await timed("verdaccio up", () => startRegistry(join(work, "registry"), "https://registry.npmjs.org/"));
+  registry = await timed("verdaccio up", () =>
+    startRegistry(join(work, "registry"), "https://registry.npmjs.org/"),
+  );
   const host = registry.url.replace(/^http:/, "");
-  await writeFile(join(copy, ".npmrc"), `${await readFile(join(copy, ".npmrc"), "utf8")}\n${host}:_authToken=${registry.token}\n`);
+  await writeFile(
+    join(copy, ".npmrc"),
+    `${await readFile(join(copy, ".npmrc"), "utf8")}\n${host}:_authToken=${registry.token}\n`,
+  );
   await step(copy, "pnpm", ["publish", "-r", "--registry", registry.url, "--no-git-checks"]);
   for (const p of packages) {
     const packument = (await (await fetch(`${registry.url}${p.name.replace("/", "%2f")}`)).json()) as {
@@ -119,9 +136,26 @@ it("every package versions, packs, lints, publishes to a local registry, and the
   const user = join(work, "user");
   await mkdir(user);
   const npmEnv = { ...nodeHeadersEnv(), npm_config_registry: registry.url };
-  await step(user, "npm", ["install", "--no-audit", "--no-fund", "--prefer-online", "@gangway/irc-gateway", "@gangway/demo-gateway"], npmEnv);
-  for (const [app, command] of [["irc-gateway", "gangway-irc"], ["demo-gateway", "gangway-demo"]] as const) {
-    const installed = JSON.parse(await readFile(join(user, "node_modules/@gangway", app, "package.json"), "utf8"));
+  await step(
+    user,
+    "npm",
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-online",
+      "@gangway/irc-gateway",
+      "@gangway/demo-gateway",
+    ],
+    npmEnv,
+  );
+  for (const [app, command] of [
+    ["irc-gateway", "gangway-irc"],
+    ["demo-gateway", "gangway-demo"],
+  ] as const) {
+    const installed = JSON.parse(
+      await readFile(join(user, "node_modules/@gangway", app, "package.json"), "utf8"),
+    );
     expect(installed.version).toBe(versions.get(`@gangway/${app}`));
     const target = join(user, "node_modules/@gangway", app, installed.bin[command]);
     expect(statSync(target).mode & 0o111, `${target} executable`).not.toBe(0);
@@ -143,7 +177,12 @@ it("every package versions, packs, lints, publishes to a local registry, and the
   expect(running).toContain(prosody.componentDomain);
 }, 900_000);
 
-async function checkTarball(p: Publishable, packs: string, repositoryUrl: string, problems: string[]): Promise<void> {
+async function checkTarball(
+  p: Publishable,
+  packs: string,
+  repositoryUrl: string,
+  problems: string[],
+): Promise<void> {
   const out = join(packs, p.name.replace("/", "+"));
   await mkdir(out, { recursive: true });
   await step(join(copy, p.dir), "pnpm", ["pack", "--pack-destination", out]);
@@ -151,20 +190,32 @@ async function checkTarball(p: Publishable, packs: string, repositoryUrl: string
   if (!tarball) throw new Error(`pnpm pack made no tarball for ${p.name}`);
   await step(out, "tar", ["xzf", tarball]);
   const root = join(out, "package");
-  for (const problem of await tarballProblems(root, p.dir, repositoryUrl)) problems.push(`${p.name}: ${problem}`);
+  for (const problem of await tarballProblems(root, p.dir, repositoryUrl))
+    problems.push(`${p.name}: ${problem}`);
   // publint: any warning fails too. attw, profile esm-only: the packages are ESM only (Node ≥ 20.10),
   // so node10 and CommonJS-from-node16 resolution are not promised (documented in docs/releasing.md).
   await step(root, bin("publint"), ["--strict", "--pack", "false"]);
   await step(out, bin("attw"), [tarball, "--profile", "esm-only", "--format", "table-flipped"]);
   const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
-  const files = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
+  const files = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) =>
+    e.isFile(),
+  ).length;
   const kib = (statSync(join(out, tarball)).size / 1024).toFixed(1);
   published.push({ name: p.name, version: manifest.version, files, kib });
 }
 
 /** Starts the gateway and resolves with its output once it logs "gateway running"; stops it after. */
 function startInstalledGateway(executable: string, server: ProsodyServer, home: string): Promise<string> {
-  const args = ["--jid", server.componentDomain, "--secret", server.componentSecret, "--port", String(server.componentPort), "--home-dir", home];
+  const args = [
+    "--jid",
+    server.componentDomain,
+    "--secret",
+    server.componentSecret,
+    "--port",
+    String(server.componentPort),
+    "--home-dir",
+    home,
+  ];
   const child = spawn(executable, args, { env: cleanEnv(), cwd: home });
   gateway = child;
   let output = "";

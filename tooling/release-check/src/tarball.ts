@@ -41,8 +41,10 @@ function exportTargets(value: unknown, problems: string[], at = "exports"): stri
   if (!value || typeof value !== "object") return [];
   const keys = Object.keys(value);
   const conditions = keys.filter((k) => !k.startsWith("."));
-  if (conditions.includes("types") && conditions[0] !== "types") problems.push(`${at}: "types" is not the first condition`);
-  if (conditions.includes("source")) problems.push(`${at}: a "source" condition (TypeScript sources) is published`);
+  if (conditions.includes("types") && conditions[0] !== "types")
+    problems.push(`${at}: "types" is not the first condition`);
+  if (conditions.includes("source"))
+    problems.push(`${at}: a "source" condition (TypeScript sources) is published`);
   return keys.flatMap((k) => exportTargets((value as Record<string, unknown>)[k], problems, `${at}["${k}"]`));
 }
 
@@ -60,18 +62,23 @@ export async function tarballProblems(root: string, dir: string, repositoryUrl: 
   if (!files.includes("LICENSE")) problems.push("no LICENSE file");
   else {
     const text = await readFile(join(root, "LICENSE"), "utf8");
-    for (const pattern of LICENCE_TEXT[licence] ?? []) if (!pattern.test(text)) problems.push(`LICENSE lacks ${pattern}`);
+    for (const pattern of LICENCE_TEXT[licence] ?? [])
+      if (!pattern.test(text)) problems.push(`LICENSE lacks ${pattern}`);
   }
   if (!files.includes("README.md")) problems.push("no README.md");
-  if (manifest.repository?.url !== repositoryUrl) problems.push(`repository.url is ${manifest.repository?.url}`);
-  if (manifest.repository?.directory !== dir) problems.push(`repository.directory is ${manifest.repository?.directory}`);
+  if (manifest.repository?.url !== repositoryUrl)
+    problems.push(`repository.url is ${manifest.repository?.url}`);
+  if (manifest.repository?.directory !== dir)
+    problems.push(`repository.directory is ${manifest.repository?.directory}`);
   if (!manifest.engines?.node) problems.push("no engines.node");
   if (typeof manifest.homepage !== "string") problems.push("no homepage");
-  if (!manifest.types || !files.includes(manifest.types.replace(/^\.\//, ""))) problems.push(`types ${manifest.types} missing`);
+  if (!manifest.types || !files.includes(manifest.types.replace(/^\.\//, "")))
+    problems.push(`types ${manifest.types} missing`);
 
   for (const target of exportTargets(manifest.exports, problems)) {
     const file = target.replace(/^\.\//, "");
-    if (file !== "package.json" && !file.startsWith("dist/")) problems.push(`export ${target} is outside dist/`);
+    if (file !== "package.json" && !file.startsWith("dist/"))
+      problems.push(`export ${target} is outside dist/`);
     if (!files.includes(file)) problems.push(`export ${target} is not in the tarball`);
   }
   for (const field of ["dependencies", "peerDependencies", "optionalDependencies", "devDependencies"]) {
@@ -83,7 +90,8 @@ export async function tarballProblems(root: string, dir: string, repositoryUrl: 
   const exported = JSON.stringify(manifest.exports ?? {});
   for (const file of files) {
     if (/\.(test|bench)\.[cm]?[jt]s/.test(file)) problems.push(`test file ${file} is published`);
-    if (/(^|\/)test-support\//.test(file) && !exported.includes("test-support/")) problems.push(`${file} is published`);
+    if (/(^|\/)test-support\//.test(file) && !exported.includes("test-support/"))
+      problems.push(`${file} is published`);
   }
   for (const [command, target] of Object.entries<string>(manifest.bin ?? {})) {
     const file = join(root, target);
@@ -92,7 +100,8 @@ export async function tarballProblems(root: string, dir: string, repositoryUrl: 
       continue;
     }
     if ((statSync(file).mode & 0o111) === 0) problems.push(`bin ${command}: ${target} is not executable`);
-    if (!(await readFile(file, "utf8")).startsWith("#!/usr/bin/env node\n")) problems.push(`bin ${command}: no node shebang`);
+    if (!(await readFile(file, "utf8")).startsWith("#!/usr/bin/env node\n"))
+      problems.push(`bin ${command}: no node shebang`);
   }
   return problems;
 }
