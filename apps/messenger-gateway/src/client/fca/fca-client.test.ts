@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { FCA_REACTIONS, FcaMessengerClient } from "./fca-client.js";
 import { FcaCheckpoints } from "./fca-login.js";
 import type { FcaMessageObject } from "./fca-types.js";
-import { ALICE, BOB, FAMILY, fakeApi } from "./fixtures/fake-api.js";
+import { ALICE, BOB, FAMILY, fakeApi, fixture } from "./fixtures/fake-api.js";
 
 const callback = expect.any(Function);
 
@@ -35,6 +35,13 @@ describe("port actions → library calls", () => {
       [{ body: "yes" }, FAMILY, callback, "mid.$cAAAAAreply", true],
       [{ body: "again" }, ALICE, callback, undefined, false],
     ]);
+  });
+
+  it("a thread's messages tell whether it is a group, for threads not listed", async () => {
+    const { client, callsOf, fake } = await loggedIn();
+    fake.deliver(fixture<Record<string, unknown>>("events.json").reply); // in Family, a group
+    await client.sendMessage(FAMILY, { text: "ok" });
+    expect(callsOf("sendMessage")).toEqual([[{ body: "ok" }, FAMILY, callback, undefined, true]]);
   });
 
   it("a refusal of the library rejects with what failed, the library's error as the cause", async () => {

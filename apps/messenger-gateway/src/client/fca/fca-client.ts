@@ -157,6 +157,10 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
       this.onListenError(err);
       return;
     }
+    // Messages say whether their thread is a group: sends to a thread getThreads did not list
+    // then need not rely on the library's guess from the id's length.
+    const { threadID, isGroup } = (event ?? {}) as { threadID?: unknown; isGroup?: unknown };
+    if (typeof isGroup === "boolean" && threadID !== undefined) this.isGroup.set(String(threadID), isGroup);
     if (this.mapper.needsAdmins(event)) {
       // The port wants the whole admin list; fetch it once for a thread getThreads did not list.
       const threadId = String((event as { threadID: unknown }).threadID);
