@@ -4,7 +4,7 @@ import { drain, legacyContact } from "@gangway/core/testing";
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
 import type { MemoryTransport } from "@gangway/testing";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { AVATAR_SIZE, fakePng, PICTURE_SIZE } from "./client/fake-media.js";
 import type { MessengerGateway } from "./gateway.js";
 import type { MessengerRoom } from "./room.js";
@@ -168,5 +168,37 @@ forEachDriver((driver) => {
     expect(itemOf(renamed).attrs.nick).toBe("Alicia");
     await transport.waitForSent((s) => s.is("presence") && s.attrs.from === `${FAMILY}/Alicia`);
     expect((await legacyContact(gateway, ROMEO, "alice.fb")).name).toBe("Alicia");
+  });
+
+  it("a message in a group the login did not list: the group is looked up and becomes a room", async () => {
+    const session = gateway.sessionFor(ROMEO)!;
+    const listed = await session.client.getThreads();
+    const cousins = { id: "cousins", name: "Cousins", isGroup: true, participantIds: ["alice.fb"] };
+    vi.spyOn(session.client, "getThreads").mockResolvedValue([...listed, cousins]);
+    const message = (threadId: string, text: string) => ({
+      threadId,
+      messageId: `mid.${threadId}.1`,
+      senderId: "alice.fb",
+      text,
+      timestampMs: Date.now(),
+      mentions: [],
+      fromMe: false,
+      attachments: [],
+    });
+    session.client.emit("message", message("cousins", "welcome to Cousins"));
+    const invitation = await transport.waitForSent(
+      (s) => s.is("message") && s.getChild("x", "jabber:x:conference") !== undefined,
+    );
+    expect(invitation.getChild("x", "jabber:x:conference")!.attrs.jid).toBe(`cousins@${GW}`);
+    await transport.inject(
+      `<presence from="${ROMEO}/pc" to="cousins@${GW}/romeo"><x xmlns="${MUC}"/></presence>`,
+    );
+    const history = await transport.waitForSent((s) => s.getChildText("body") === "welcome to Cousins");
+    expect(history.attrs.from).toBe(`cousins@${GW}/Alice Facebook`);
+    // A thread the network does not list at all is no contact named after it.
+    session.client.emit("message", message("unlisted", "lost"));
+    session.client.emit("message", { ...message("alice.fb", "after it"), messageId: "mid.after" });
+    await transport.waitForSent((s) => s.getChildText("body") === "after it");
+    expect(transport.sent.some((s) => String(s.attrs.from).startsWith(`unlisted@${GW}`))).toBe(false);
   });
 });

@@ -19,6 +19,7 @@ export interface EventSession {
   relay(legacyId: string, action: (contact: MessengerContact) => Promise<unknown>): void;
   setConnectionState(state: ConnectionState, text?: string): Promise<void>;
   saveSession(): Promise<void>;
+  discoverThread(threadId: string): Promise<MessengerThread | undefined>;
   logged(what: string, action: Promise<unknown>): void;
 }
 
@@ -125,6 +126,16 @@ function routeEvent(
 ): void {
   const own = actorId === session.selfId;
   const carbon: Carbon = own ? { carbon: true } : {};
+  // A 1:1 thread's id is the other person's: a thread not listed at login, where someone else
+  // acts, is a group to ask the network about (never a contact named after the group's id).
+  if (!session.threads.has(threadId) && !own && threadId !== actorId) {
+    const discovered = session.discoverThread(threadId).then((thread) => {
+      if (thread) routeEvent(session, threadId, actorId, act);
+      else session.log.warn({ thread: threadId }, "an event of a thread the network does not list: dropped");
+    });
+    session.logged("could not look up a thread", discovered);
+    return;
+  }
   if (!session.groupThreads.has(threadId)) {
     session.relay(threadId, (contact) => act(contact, carbon));
     return;

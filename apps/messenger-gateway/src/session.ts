@@ -47,6 +47,8 @@ export class MessengerSession extends BaseSession<MessengerHost, MessengerContac
   selfId = "";
   /** The user's nick in group threads: their email's local part. */
   ownNick = "";
+  /** Threads asked of the network since the login (see `discoverThread`). */
+  private readonly discovering = new Map<string, Promise<MessengerThread | undefined>>();
   /** Saves of the session, one after the other (the newest wins). */
   private saving: Promise<unknown> = Promise.resolve();
 
@@ -85,6 +87,7 @@ export class MessengerSession extends BaseSession<MessengerHost, MessengerContac
     this.friends.clear();
     this.threads.clear();
     this.groupThreads.clear();
+    this.discovering.clear();
     for (const friend of await client.getFriends()) this.friends.set(friend.id, friend);
     for (const thread of await client.getThreads()) {
       this.threads.set(thread.id, thread);
@@ -106,6 +109,28 @@ export class MessengerSession extends BaseSession<MessengerHost, MessengerContac
     });
     this.saving = save.catch(() => undefined);
     return save;
+  }
+
+  /**
+   * A thread the login did not list (a group the user was added to since, an older thread): asked
+   * of the network once; a group found becomes a room the user is told of (bookmark or invitation).
+   */
+  discoverThread(threadId: string): Promise<MessengerThread | undefined> {
+    let found = this.discovering.get(threadId);
+    if (!found) {
+      found = this.client.getThreads().then(async (threads) => {
+        const thread = threads.find((t) => t.id === threadId);
+        if (!thread) return undefined;
+        this.threads.set(thread.id, thread);
+        if (thread.isGroup) {
+          this.groupThreads.add(thread.id);
+          await this.rooms.add(thread.id);
+        }
+        return thread;
+      });
+      this.discovering.set(threadId, found);
+    }
+    return found;
   }
 
   /** Makes the session's legacy event a failure that is logged, never thrown into the client's event loop. */
