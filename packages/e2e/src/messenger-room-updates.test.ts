@@ -19,7 +19,7 @@ import { onEachDriver } from "./test-databases.js";
  * real `gangway-messenger --backend fake` and a real Prosody: the fake cloud's members act on a
  * text in Family (`/rename <name>` and `/picture` by bob.fb; `/kick-bob`, `/add-bob`, `/admin-bob`
  * by alice.fb). The room's subject, its avatar (XEP-0153 hash in a presence, the vCard photo),
- * Bob leaving (kicked), coming back and becoming a moderator.
+ * Bob leaving (kicked), coming back and becoming a moderator; and the user renaming it by subject.
  */
 
 const MUC = "http://jabber.org/protocol/muc";
@@ -60,7 +60,7 @@ onEachDriver((driver) => {
   }, 150_000);
   afterAll(() => cleanups.run());
 
-  it("a rename, a new picture, Bob kicked, added back and made an admin, as the room shows them", async () => {
+  it("a rename, a new picture, Bob kicked, added back and made an admin, as the room shows them; the user's new subject renames it", async () => {
     // The picture Family has now: its vCard photo.
     const before = await rawRun(stack.server, "carol", vcard("v0"));
     expect(before.rawError, why(before, stack.gateway)).toBeUndefined();
@@ -116,13 +116,26 @@ onEachDriver((driver) => {
         },
         timeoutMs: 30_000,
       },
+      // The user renames the group from XMPP: a subject, which Messenger's update shows back as theirs.
+      { send: `<message type="groupchat" to="${FAMILY}" id="t1"><subject>Our Family</subject></message>` },
+      {
+        expect: {
+          stanza: "message",
+          type: "groupchat",
+          from: `${FAMILY}/carol`,
+          has: "{jabber:client}subject[.='Our Family']",
+        },
+        timeoutMs: 30_000,
+      },
       {
         send: `<iq type="get" id="d1" to="${FAMILY}"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`,
       },
       { expect: { stanza: "iq", id: "d1", type: "result" }, timeoutMs: 30_000 },
     ]);
     expect(run.rawError, why(run, stack.gateway)).toBeUndefined();
-    const [, , , avatarPresence, newCard, , added, admin, info] = run.rawMatches.map((m) => parseXml(m.xml));
+    const [, , , avatarPresence, newCard, , added, admin, , info] = run.rawMatches.map((m) =>
+      parseXml(m.xml),
+    );
     const newHash = avatarPresence!.getChild("x", VCARD_UPDATE)!.getChildText("photo");
     expect(newHash).not.toBe(firstHash);
     const newPhoto = newCard!.getChild("vCard", "vcard-temp")!.getChild("PHOTO")!;
@@ -137,6 +150,6 @@ onEachDriver((driver) => {
       role: "moderator",
     });
     const identity = info!.getChild("query")!.getChild("identity")!;
-    expect(identity.attrs.name).toBe("The Fakes");
+    expect(identity.attrs.name).toBe("Our Family");
   }, 180_000);
 });
