@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { runSlixmppClient } from "@gangway/testing";
 import { parseXml } from "@gangway/xmpp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -17,7 +18,8 @@ import { onEachDriver } from "./test-databases.js";
  * Friends' profiles through the real `gangway-messenger --backend fake` and a real Prosody, from
  * slixmpp: alice.fb's vCard (name, picture) and XEP-0084 avatar, the picture's hash in her
  * presence (XEP-0153); then she changes her picture (`/picture`) and her name (`/rename <name>`)
- * on Messenger, and the user sees the new hash and photo, and her new nick in Family.
+ * on Messenger, and the user sees the new hash and photo, her new nick in Family, and after a
+ * restart her new name in the roster.
  */
 
 const VCARD_UPDATE = "vcard-temp:x:update";
@@ -106,5 +108,18 @@ onEachDriver((driver) => {
     expect(newHash).not.toBe(firstHash);
     expect(sha1(vcardOf(newCard!).getChild("PHOTO")!.getChildText("BINVAL")!)).toBe(newHash);
     expect(vcardOf(newCard!).getChildText("FN")).toBe("Alice Facebook");
+
+    // The roster takes the new name at the next login (the core has no roster rename yet): after
+    // a restart of the gateway, whose startup waits for the user's login and its roster sync.
+    const gateway = await stack.restartGateway();
+    const roster = await runSlixmppClient({
+      server: stack.server,
+      jid: "carol@localhost",
+      password: "pw",
+      fetchRoster: true,
+      timeoutMs: 60_000,
+    });
+    expect(roster.errors, why(roster, gateway)).toEqual([]);
+    expect(roster.roster!.find((item) => item.jid === ALICE)?.name).toBe("Alice Renamed");
   }, 180_000);
 });
