@@ -71,6 +71,7 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
   private mapper = new FcaEventMapper("");
   private echoes = new FcaEchoFilter("", () => {});
   private selfId = "";
+  private generation = 0;
   private sessionTimer: NodeJS.Timeout | undefined;
   private savedFingerprint = "";
   /** Whether each known thread is a group: the library guesses from the id's length otherwise. */
@@ -127,10 +128,11 @@ export class FcaMessengerClient extends EventEmitter<MessengerEvents> implements
     this.selfId = String(api.getCurrentUserID());
     this.mapper = new FcaEventMapper(this.selfId);
     this.echoes = new FcaEchoFilter(this.selfId, (event) => this.emitOne(event));
-    const listener: FcaListener = api.listenMqtt((err, event) => {
-      if (this.listener === listener) this.onListen(err, event);
+    // Reports of an earlier login's listener (or after logout) are not this session's.
+    const generation = ++this.generation;
+    this.listener = api.listenMqtt((err, event) => {
+      if (this.generation === generation && this.api === api) this.onListen(err, event);
     });
-    this.listener = listener;
     this.savedFingerprint = sessionFingerprint(api.getAppState());
     // A new login is a new session to save; later the cookies are compared now and then, as the
     // library refreshes them with every answer from Facebook but says nothing.
