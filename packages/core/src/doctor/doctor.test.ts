@@ -1,12 +1,13 @@
 import type { Store } from "@gangway/store";
 import { forEachDriver } from "@gangway/store/testing";
-import type { MemoryTransport } from "@gangway/testing";
+import { MemoryTransport } from "@gangway/testing";
 import type { Element, FormValues } from "@gangway/xmpp";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LegacyContact } from "../contact.js";
 import { BaseGateway } from "../gateway.js";
 import { BaseSession } from "../session.js";
-import { sayToGateway, startTestGateway } from "../testing/index.js";
+import { sayToGateway, startTestGateway, testGatewayDependencies } from "../testing/index.js";
+import { runCheck, takeCheckFlag } from "./cli-check.js";
 
 /**
  * The `doctor` command on the memory transport: the test plays the server (its privilege
@@ -172,5 +173,65 @@ forEachDriver((driver) => {
     expect(answer).not.toContain("Gangway doctor");
     expect(answer).toContain("Only the gateway's administrators can run this command.");
     expect(transport.sent.slice(before).some((s) => s.is("iq"))).toBe(false);
+  });
+});
+
+describe("--check", () => {
+  it("takes the flag out of the arguments the configuration parser reads", () => {
+    expect(takeCheckFlag(["--jid", GW, "--check", "--port", "5347"])).toEqual({
+      check: true,
+      argv: ["--jid", GW, "--port", "5347"],
+    });
+    expect(takeCheckFlag(["--jid", GW]).check).toBe(false);
+  });
+
+  forEachDriver((driver) => {
+    const codes = { cannotConnect: 3, missing: 4 };
+
+    /** A gateway that is built, not started, as --check has it; `connect` replaces the transport's start. */
+    async function checked(world: ServerWorld, connect: (transport: MemoryTransport) => Promise<void>) {
+      const store = await driver.openStore();
+      const transport = new MemoryTransport({ domain: GW });
+      const start = transport.start.bind(transport);
+      transport.start = async () => {
+        await start();
+        await connect(transport);
+      };
+      playServer(transport, world);
+      const deps = testGatewayDependencies(DoctorGateway, store, transport, { domain: GW });
+      const gateway = new DoctorGateway(deps);
+      const out: string[] = [];
+      const code = await runCheck(gateway, store, deps.config, deps.logger, codes, (text) => out.push(text));
+      return { code, report: out.join(""), transport };
+    }
+
+    it("prints the report and exits 0 when everything is granted; the connection is closed after", async () => {
+      const { code, report, transport } = await checked(
+        { info: { [SERVER]: [MAM], "upload.localhost": [UPLOAD] }, items: ["upload.localhost"] },
+        (transport) => transport.inject(FULL_GRANT),
+      );
+      expect(report).toContain(`✓ Component connection: online as ${GW} at 127.0.0.1:5347`);
+      expect(report.trimEnd().split("\n").at(-1)).toBe("Everything the gateway uses is granted.");
+      expect(code).toBe(0);
+      expect(transport.status).toBe("offline");
+    });
+
+    it("exits with the missing code when the server sent no privileges", async () => {
+      const { code, report } = await checked({ info: { [SERVER]: [MAM] } }, async () => {});
+      expect(report).toContain(
+        "✗ XEP-0356 roster privilege: not granted (the server sent no XEP-0356 advertisement)",
+      );
+      expect(code).toBe(4);
+    });
+
+    it("exits with the cannot-connect code and says why when the connection is refused", async () => {
+      const { code, report } = await checked({ info: {} }, async () => {
+        throw new Error("the server refused the secret for component gw.localhost");
+      });
+      expect(report).toBe(
+        `✗ Component connection: cannot connect as ${GW} to 127.0.0.1:5347: the server refused the secret for component gw.localhost\n`,
+      );
+      expect(code).toBe(3);
+    });
   });
 });
