@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectClient } from "@gangway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPS, runApp } from "./apps.js";
 import { GatewayProcess } from "./gateway-process.js";
 import { markedBlock, readRepoFile, substitute } from "./markdown.js";
 import { acceptsConnections, Child, freePorts, run, selfSignedCertificate } from "./processes.js";
@@ -19,6 +20,7 @@ describe("the ejabberd config in docs/deployment/ejabberd.md", () => {
   let dir: string;
   let ejabberd: Child;
   let gateway: GatewayProcess;
+  let checked: Awaited<ReturnType<typeof runApp>>;
   let c2sPort: number;
   let ctl: (...command: string[]) => ReturnType<typeof run>;
 
@@ -86,6 +88,18 @@ describe("the ejabberd config in docs/deployment/ejabberd.md", () => {
         (await acceptsConnections(https!)),
       60_000,
     );
+    // Before the gateway connects: --check is a component connection of the same JID.
+    checked = await runApp(APPS[0], [
+      "--check",
+      "--home-dir",
+      join(dir, "check-home"),
+      "--jid",
+      "demo.localhost",
+      "--secret",
+      "change-me",
+      "--port",
+      String(component!),
+    ]);
     gateway = await GatewayProcess.start({ jid: "demo.localhost", secret: "change-me", port: component! });
   }, 120_000);
 
@@ -108,6 +122,17 @@ describe("the ejabberd config in docs/deployment/ejabberd.md", () => {
     expect(gateway.logLines().filter((line) => line.msg.startsWith("missing XEP-0356 privilege"))).toEqual(
       [],
     );
+  });
+
+  it("fails the gateway's --check on exactly what ejabberd 23.01 cannot grant: IQ permissions (exit 4)", () => {
+    const missing = checked.stdout.split("\n").filter((line) => line.startsWith("✗"));
+    expect(missing.map((line) => line.split(":")[0])).toEqual([
+      "✗ XEP-0356 pubsub IQ privilege (bookmarks)",
+      "✗ XEP-0356 upload IQ privilege",
+    ]);
+    expect(checked.stdout).toMatch(/^✓ XEP-0356 roster privilege: both/m);
+    expect(checked.stdout).toMatch(/^✓ XEP-0363 upload service/m);
+    expect(checked.code).toBe(4);
   });
 
   it("lets a user log in over STARTTLS and reach the gateway", async () => {

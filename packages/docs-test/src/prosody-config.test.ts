@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectClient } from "@gangway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPS, runApp } from "./apps.js";
 import { GatewayProcess } from "./gateway-process.js";
 import { markedBlock, readRepoFile, substitute } from "./markdown.js";
 import { acceptsConnections, Child, freePorts, run, selfSignedCertificate } from "./processes.js";
@@ -18,6 +19,7 @@ describe("the Prosody config in docs/deployment/prosody.md", () => {
   let dir: string;
   let prosody: Child;
   let gateway: GatewayProcess;
+  let checked: Awaited<ReturnType<typeof runApp>>;
   let componentPort: number;
   let c2sPort: number;
   let configPath: string;
@@ -61,6 +63,18 @@ describe("the Prosody config in docs/deployment/prosody.md", () => {
         (await acceptsConnections(component!))
       );
     });
+    // Before the gateway connects: --check is a component connection of the same JID.
+    checked = await runApp(APPS[0], [
+      "--check",
+      "--home-dir",
+      join(dir, "check-home"),
+      "--jid",
+      "demo.localhost",
+      "--secret",
+      "change-me",
+      "--port",
+      String(componentPort),
+    ]);
     gateway = await GatewayProcess.start({ jid: "demo.localhost", secret: "change-me", port: componentPort });
   }, 90_000);
 
@@ -79,6 +93,14 @@ describe("the Prosody config in docs/deployment/prosody.md", () => {
     const online = await gateway.logged("gateway running");
     expect(online.users).toBe(0);
     expect(gateway.logLines().some((line) => line.msg === "component online")).toBe(true);
+  });
+
+  it("passes the gateway's --check: everything the gateway uses is granted (exit 0)", () => {
+    expect(checked.stdout).toContain("Everything the gateway uses is granted");
+    expect(checked.stdout).toMatch(/^✓ XEP-0356 pubsub IQ privilege/m);
+    expect(checked.stdout).toMatch(/^✓ XEP-0356 upload IQ privilege/m);
+    expect(checked.stdout).not.toMatch(/^✗/m);
+    expect(checked.code).toBe(0);
   });
 
   it("lets a user log in over STARTTLS and reach the gateway", async () => {
