@@ -49,6 +49,13 @@ async function closedPort(): Promise<number> {
 }
 
 describe("gangway-demo --check", () => {
+  it("is listed in --help with its exit codes", async () => {
+    const run = await runBin(["--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/--check {2}connect, print what the XMPP server grants/);
+    expect(run.stdout).toContain("0 everything granted, 4 something missing, 3 cannot connect");
+  });
+
   it("Prosody granting everything: every line ✓ but MAM, which it cannot tell without a user; exit 0", async () => {
     const prosody = await startProsody({ componentDomain: GW });
     cleanups.add(() => prosody.stop());
