@@ -90,6 +90,7 @@ forEachDriver((driver) => {
       "List the gateway's users",
       "Delete a user",
       "Gateway information",
+      "Check the server's grants",
     ]);
     expect(await listCommands("eve@elsewhere.org")).toEqual([]);
   });
