@@ -96,4 +96,35 @@ forEachDriver((driver) => {
     );
     expect(typing.attrs.type).toBe("groupchat");
   });
+
+  it("mentions of members and of the user in alice.fb's messages are XEP-0372 references", async () => {
+    await join();
+    const text = "Bob Facebook and romeo, dinner?";
+    gateway.sessionFor(ROMEO)!.client.emit("message", {
+      threadId: "family",
+      messageId: "mid.mention.1",
+      senderId: "alice.fb",
+      text,
+      timestampMs: Date.now(),
+      mentions: [
+        { id: "bob.fb", offset: 0, length: 12 },
+        { id: "romeo@example.org", offset: 17, length: 5 },
+        { id: "carol.fb", offset: 0, length: 3 }, // no member of the room: not a mention
+      ],
+      fromMe: false,
+      attachments: [],
+    });
+    const message = await transport.waitForSent((s) => s.getChildText("body") === text);
+    const references = message.getChildren("reference", "urn:xmpp:reference:0").map((r) => r.attrs);
+    expect(references).toEqual([
+      {
+        xmlns: "urn:xmpp:reference:0",
+        type: "mention",
+        uri: `xmpp:${FAMILY}/Bob%20Facebook`,
+        begin: "0",
+        end: "12",
+      },
+      { xmlns: "urn:xmpp:reference:0", type: "mention", uri: `xmpp:${FAMILY}/romeo`, begin: "17", end: "22" },
+    ]);
+  });
 });

@@ -1,4 +1,4 @@
-import type { AnyRoom, ConnectionState, LegacyParticipant, Logger } from "@gangway/core";
+import type { AnyRoom, ConnectionState, LegacyParticipant, Logger, TextMention } from "@gangway/core";
 import type { MessengerClient, MessengerMessage, MessengerThread, MessengerUser } from "./client/port.js";
 import { type MessengerContact, showPresence } from "./contact.js";
 import { legacyFileOf } from "./files.js";
@@ -32,15 +32,14 @@ type Speaker = Pick<
 /** A carbon: what the user did from the official app, shown as theirs. */
 type Carbon = { carbon?: true };
 
+/** What an event does, on the chat that shows it (and its room, in a group). */
+type Act = (chat: Speaker, carbon: Carbon, room?: MessengerRoom) => Promise<unknown>;
+
 /** Turns the client's events into the core's actions for `session`. */
 export function listenTo(session: EventSession, client: MessengerClient): void {
-  const route = (
-    threadId: string,
-    actorId: string,
-    act: (chat: Speaker, carbon: Carbon) => Promise<unknown>,
-  ) => routeEvent(session, threadId, actorId, act);
+  const route = (threadId: string, actorId: string, act: Act) => routeEvent(session, threadId, actorId, act);
   client.on("message", (e) =>
-    route(e.threadId, e.senderId, (chat, carbon) => showMessage(client, chat, e, carbon)),
+    route(e.threadId, e.senderId, (chat, carbon, room) => showMessage(client, chat, e, carbon, room)),
   );
   client.on("messageEdit", (e) =>
     route(e.threadId, e.senderId, (chat, carbon) => chat.correct(e.messageId, e.newText, carbon)),
@@ -118,12 +117,7 @@ export function listenTo(session: EventSession, client: MessengerClient): void {
  * as theirs (carbons); in a group thread as the member's occupant, or, for the user's own, as the
  * room's carbon (from the user's nick).
  */
-function routeEvent(
-  session: EventSession,
-  threadId: string,
-  actorId: string,
-  act: (chat: Speaker, carbon: Carbon) => Promise<unknown>,
-): void {
+function routeEvent(session: EventSession, threadId: string, actorId: string, act: Act): void {
   const own = actorId === session.selfId;
   const carbon: Carbon = own ? { carbon: true } : {};
   // A 1:1 thread's id is the other person's: a thread not listed at login, where someone else
@@ -141,26 +135,34 @@ function routeEvent(
     return;
   }
   const shown = session.rooms.byLegacyId(threadId).then((room) => {
-    if (own) return act(room as MessengerRoom, carbon);
-    const participant = (room as MessengerRoom).participantFor(actorId);
-    return participant && act(participant, {});
+    const group = room as MessengerRoom;
+    if (own) return act(group, carbon, group);
+    const participant = group.participantFor(actorId);
+    return participant && act(participant, {}, group);
   });
   session.logged("could not relay a legacy event", shown);
 }
 
-/** A message: its text, or its files (an album when several) with the text as their caption. */
+/**
+ * A message: its text (in a group with its mentions of members, the user's too, as XEP-0372), or
+ * its files (an album when several) with the text as their caption.
+ */
 function showMessage(
   client: MessengerClient,
   chat: Speaker,
   e: MessengerMessage,
   carbon: Carbon,
+  room: MessengerRoom | undefined,
 ): Promise<void> {
   const options = {
     id: e.messageId,
     ...(e.replyTo !== undefined && { replyTo: e.replyTo }),
     ...carbon,
   };
-  if (e.attachments.length === 0) return chat.sendText(e.text, options);
+  if (e.attachments.length === 0) {
+    const mentions = room ? mentionsIn(room, e) : [];
+    return chat.sendText(e.text, { ...options, ...(mentions.length > 0 && { mentions }) });
+  }
   return chat.sendFiles(
     e.attachments.map((attachment) => legacyFileOf(client, attachment)),
     { ...options, ...(e.text && { caption: e.text }) },
@@ -183,4 +185,12 @@ async function friendChanged(session: EventSession, user: MessengerUser): Promis
       if (room?.participants.has(oldNick)) await room.rename(oldNick, user.name);
     }
   }
+}
+
+/** The message's mentions of the room's members (and of the user), as the core's nicks and indices. */
+function mentionsIn(room: MessengerRoom, e: MessengerMessage): TextMention[] {
+  return e.mentions
+    .filter((m) => m.offset >= 0 && m.length > 0 && m.offset + m.length <= e.text.length)
+    .map((m) => ({ nick: room.nickOf(m.id), begin: m.offset, end: m.offset + m.length }))
+    .filter((m) => m.nick === room.userNick || room.participants.has(m.nick));
 }
