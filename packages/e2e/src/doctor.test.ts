@@ -125,18 +125,18 @@ describe("gangway-demo --check", () => {
 
 onEachDriver((driver) => {
   describe("the doctor command", () => {
-    it("by chat: an admin whose account shares presence with the gateway gets MAM ✓ from Prosody", async () => {
-      const prosody = await startProsody({ componentDomain: GW, extraModules: ["mam"] });
-      cleanups.add(() => prosody.stop());
-      await registerAccount(prosody, "admin", "pw");
-      await startDemoGateway(prosody, cleanups, {
+    /** The admin registers with the gateway, accepts its presence subscription, and says `doctor`. */
+    async function doctorByChat(server: Server): Promise<string[]> {
+      cleanups.add(() => server.stop());
+      await registerAccount(server, "admin", "pw");
+      await startDemoGateway(server, cleanups, {
         database: await createTestDatabase(driver, cleanups),
         args: ["--admins", ADMIN],
       });
-      const client = await connectClient({ server: prosody, username: "admin", password: "pw" });
+      const client = await connectClient({ server, username: "admin", password: "pw" });
       cleanups.add(() => client.stop());
       await registerWithGateway(client, "admin");
-      // The gateway asked for the admin's presence at registration: accepted, Prosody describes the account to it.
+      // The gateway asked for the admin's presence at registration: accepted, the server describes the account to it.
       await client.waitFor((s) => s.is("presence") && s.attrs.type === "subscribe" && s.attrs.from === GW);
       await client.send(`<presence type="subscribed" to="${GW}"/>`);
       await client.send(`<message type="chat" to="${GW}"><body>doctor</body></message>`);
@@ -147,12 +147,25 @@ onEachDriver((driver) => {
           (s.getChildText("body") ?? "").startsWith("Gangway doctor"),
         15_000,
       );
-      const lines = (answer.getChildText("body") ?? "").split("\n");
+      return (answer.getChildText("body") ?? "").split("\n");
+    }
+
+    it("by chat on Prosody with mod_mam: MAM ✓ from the admin's account, everything granted", async () => {
+      const lines = await doctorByChat(await startProsody({ componentDomain: GW, extraModules: ["mam"] }));
       expect(lineOf(lines, "MAM (XEP-0313) for users")).toBe(
         `✓ MAM (XEP-0313) for users: ${ADMIN}'s account lists ${MAM}`,
       );
       expect(lineOf(lines, "XEP-0356 roster privilege")).toBe("✓ XEP-0356 roster privilege: both");
       expect(lines.at(-1)).toBe("Everything the gateway uses is granted.");
+    });
+
+    it("by chat on ejabberd without mod_mam: MAM ✗ with its fix, read from the admin's account", async () => {
+      const lines = await doctorByChat(await startEjabberd({ componentDomain: GW }));
+      const mam = lineOf(lines, "MAM (XEP-0313) for users");
+      expect(mam).toMatch(
+        new RegExp(`^✗ MAM \\(XEP-0313\\) for users: ${ADMIN}'s account does not list ${MAM}`),
+      );
+      expect(mam).toContain("ejabberd: modules: mod_mam: default: always");
     });
 
     it("ad-hoc with slixmpp: the report for an admin, forbidden for anyone else", async () => {

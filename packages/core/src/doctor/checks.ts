@@ -138,7 +138,7 @@ async function mamCheck(host: DoctorHost, server: string, accounts: readonly str
   return {
     name,
     status: "unknown",
-    found: `${server} does not list ${NS_MAM} on its own JID and no user's account answered (Prosody lists MAM on each account, to the account's contacts only)`,
+    found: `${server} does not list ${NS_MAM} on its own JID and no user's account answered (Prosody and ejabberd list MAM on each account, and only to the account's contacts)`,
     degrades,
     fix: mamFix(),
   };
