@@ -99,6 +99,7 @@ describe("the Prosody config in docs/deployment/prosody.md", () => {
     expect(checked.stdout).toContain("Everything the gateway uses is granted");
     expect(checked.stdout).toMatch(/^✓ XEP-0356 pubsub IQ privilege/m);
     expect(checked.stdout).toMatch(/^✓ XEP-0356 upload IQ privilege/m);
+    expect(checked.stdout).toMatch(/^✓ XEP-0363 upload service: upload\.localhost/m);
     expect(checked.stdout).not.toMatch(/^✗/m);
     expect(checked.code).toBe(0);
   });
