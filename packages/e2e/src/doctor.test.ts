@@ -69,7 +69,7 @@ describe("gangway-demo --check", () => {
       "✓ XEP-0356 message privilege: outgoing",
       "✓ XEP-0356 pubsub IQ privilege (bookmarks): http://jabber.org/protocol/pubsub: both",
       "✓ XEP-0356 upload IQ privilege: urn:xmpp:http:upload:0: get",
-      `✓ XEP-0363 upload service: ${prosody.uploadDomain} (listed by localhost, files up to 10485760 bytes)`,
+      `✓ XEP-0363 upload service: ${prosody.uploadDomain} (listed by localhost, files up to 10 MiB)`,
     ]);
     expect(lineOf(run.lines, "MAM (XEP-0313) for users")).toMatch(/^\? /);
     expect(run.lines.at(-1)).toBe("Everything the gateway uses is granted (1 check(s) could not tell).");

@@ -1,4 +1,5 @@
 import { discoverUploadService, NS_HTTP_UPLOAD, NS_MAM, probeFeatures } from "@gangway/xmpp";
+import { formatSize } from "../file-share.js";
 import type { GatewayHost } from "../host.js";
 import type { CheckResult } from "./check-result.js";
 import { databaseFix, mamFix, uploadServiceFix } from "./fixes.js";
@@ -96,7 +97,7 @@ async function uploadServiceCheck(host: DoctorHost, server: string): Promise<Che
   }
   const found = await discoverUploadService(request, server, host.domain).catch(() => undefined);
   if (found) {
-    const limit = found.maxFileSize === undefined ? "" : `, files up to ${found.maxFileSize} bytes`;
+    const limit = found.maxFileSize === undefined ? "" : `, files up to ${formatSize(found.maxFileSize)}`;
     return { name, status: "ok", found: `${found.jid} (listed by ${server}${limit})` };
   }
   if (host.config.fileHttp) {
