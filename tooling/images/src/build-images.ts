@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Buildah } from "./buildah.js";
@@ -20,6 +20,8 @@ import {
 
 export const APP_DIR_IN_IMAGE = "/app";
 export const DATA_DIR_IN_IMAGE = "/data";
+/** Under /app, a link to the app's bin (Node runs the target: imports resolve from there). */
+export const ENTRYPOINT_SCRIPT = "bin.js";
 
 export interface BuildImagesOptions {
   repoRoot: string;
@@ -96,6 +98,8 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuildIma
       await install(runtimeDir, env, "prod");
       await copyBuiltFiles(buildDir, runtimeDir, await runtimeClosure(runtimeDir, app));
       await slimNativeAddons(runtimeDir);
+      // One entrypoint path for every app (a Dockerfile's ENTRYPOINT cannot expand a build argument).
+      await symlink(`apps/${app.id}/${app.bin}`, join(runtimeDir, ENTRYPOINT_SCRIPT));
       const container = await buildah.from("gangway/base", `gangway-${app.id}`);
       const rootfs = await buildah.mount(container);
       await run("cp", ["-a", runtimeDir, join(rootfs, APP_DIR_IN_IMAGE)]);
@@ -132,7 +136,7 @@ export function imageConfig(app: GatewayApp): string[] {
     "--volume",
     DATA_DIR_IN_IMAGE,
     "--entrypoint",
-    JSON.stringify([NODE_PATH_IN_IMAGE, `${APP_DIR_IN_IMAGE}/apps/${app.id}/${app.bin}`]),
+    JSON.stringify([NODE_PATH_IN_IMAGE, `${APP_DIR_IN_IMAGE}/${ENTRYPOINT_SCRIPT}`]),
     "--label",
     `org.opencontainers.image.title=${app.packageName}`,
     "--label",

@@ -1,4 +1,4 @@
-import { chown, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,7 +45,7 @@ describe("gateway images", () => {
   });
 
   it.each(apps.map((app) => app.id))(
-    "%s: two layers, non-root, entrypoint the bin, /data volume",
+    "%s: two layers, non-root, node running the app's bin, /data volume",
     async (id) => {
       const image = built.images.find((i) => i.app.id === id);
       if (!image) throw new Error(`no image for ${id}`);
@@ -68,7 +68,7 @@ describe("gateway images", () => {
           config: { User: string; Entrypoint: string[]; Env: string[]; Volumes: Record<string, object> };
         }>(layout, manifest.config.digest);
         expect(config.config.User).toBe(`${IMAGE_USER.uid}:${IMAGE_USER.gid}`);
-        expect(config.config.Entrypoint).toEqual(["/usr/local/bin/node", `/app/apps/${id}/${image.app.bin}`]);
+        expect(config.config.Entrypoint).toEqual(["/usr/local/bin/node", "/app/bin.js"]);
         expect(config.config.Env).toContain("GANGWAY_HOME_DIR=/data");
         expect(Object.keys(config.config.Volumes)).toEqual(["/data"]);
       } finally {
@@ -100,11 +100,19 @@ describe("gateway images", () => {
           GANGWAY_PORT: String(prosody.componentPort),
         },
       });
+      // umoci unpacked the image into <work>/bundle: the entrypoint runs this app's bin.
+      expect(await readlink(join(work, "bundle", "rootfs", "app", "bin.js"))).toBe(
+        `apps/${id}/${image.app.bin}`,
+      );
       let exitedEarly = false;
       void container.exited.then(() => {
         exitedEarly = true;
       });
       try {
+        // umoci unpacked the image into <work>/bundle: the entrypoint runs this app's bin.
+        expect(await readlink(join(work, "bundle", "rootfs", "app", "bin.js"))).toBe(
+          `apps/${id}/${image.app.bin}`,
+        );
         await registerAccount(prosody, "tester", "pw");
         const client = await connectClient({ server: prosody, username: "tester", password: "pw" });
         try {

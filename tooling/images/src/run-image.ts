@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DATA_DIR_IN_IMAGE } from "./build-images.js";
@@ -26,6 +27,9 @@ export interface RunningImage {
   /** SIGTERM, then SIGKILL after `graceMs`; removes the container. */
   stop(graceMs?: number): Promise<number | null>;
 }
+
+/** Debian installs runc in /usr/sbin, which a non-root PATH may lack. */
+const RUNC = process.env.GANGWAY_RUNC ?? (existsSync("/usr/sbin/runc") ? "/usr/sbin/runc" : "runc");
 
 interface RuntimeSpec {
   process: { terminal?: boolean; env?: string[] };
@@ -59,7 +63,7 @@ export async function runImage(options: RunImageOptions): Promise<RunningImage> 
   await writeFile(specPath, JSON.stringify(spec, null, 2));
 
   const runc = (...args: string[]): string[] => ["--root", state, ...args];
-  const child: ChildProcess = spawn("runc", runc("run", "--bundle", bundle, options.id), {
+  const child: ChildProcess = spawn(RUNC, runc("run", "--bundle", bundle, options.id), {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -76,14 +80,14 @@ export async function runImage(options: RunImageOptions): Promise<RunningImage> 
   let stopped: Promise<number | null> | undefined;
   const stop = (graceMs = 10_000): Promise<number | null> => {
     stopped ??= (async () => {
-      await run("runc", runc("kill", options.id, "TERM")).catch(() => {});
+      await run(RUNC, runc("kill", options.id, "TERM")).catch(() => {});
       const timer = setTimeout(
-        () => void run("runc", runc("kill", options.id, "KILL")).catch(() => {}),
+        () => void run(RUNC, runc("kill", options.id, "KILL")).catch(() => {}),
         graceMs,
       );
       const code = await exited;
       clearTimeout(timer);
-      await run("runc", runc("delete", "--force", options.id)).catch(() => {});
+      await run(RUNC, runc("delete", "--force", options.id)).catch(() => {});
       return code;
     })();
     return stopped;
