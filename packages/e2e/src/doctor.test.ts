@@ -112,6 +112,16 @@ describe("gangway-demo --check", () => {
     );
   });
 
+  it("a database that does not answer: its line, without the URL's password, and exit 3", async () => {
+    const home = await tempDataDir(cleanups);
+    const run = await runBin(["--check", "--jid", GW, "--secret", "s", "--home-dir", home], {
+      GANGWAY_DB_URL: `postgres://gw:hunter2@127.0.0.1:${await closedPort()}/gw`,
+    });
+    expect(run.code).toBe(EXIT_STARTUP_FAILED);
+    expect(run.stdout).toMatch(/^✗ Database: could not open it: postgres database at .* is unavailable/);
+    expect(run.stdout + run.stderr).not.toContain("hunter2");
+  });
+
   it("a server nobody listens on: says it cannot connect and exits 3 instead of retrying forever", async () => {
     const prosody = await startProsody({ componentDomain: GW });
     cleanups.add(() => prosody.stop());

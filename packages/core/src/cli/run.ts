@@ -5,7 +5,13 @@ import { ComponentTransport } from "@gangway/xmpp";
 import { CommanderError } from "commander";
 import type { AppOptions } from "../config/app-options.js";
 import { ConfigError, type GatewayConfig, loadGatewayConfig } from "../config/config.js";
-import { CHECK_FLAG_HELP, checkLogDestination, runCheck, takeCheckFlag } from "../doctor/cli-check.js";
+import {
+  CHECK_FLAG_HELP,
+  checkLogDestination,
+  runCheck,
+  startupFailureLine,
+  takeCheckFlag,
+} from "../doctor/cli-check.js";
 import type { AnyGateway, GatewayDependencies } from "../gateway.js";
 import { createLogger, type Logger, logFormatFor } from "../logger.js";
 import { loadSecretBox } from "./secret-key.js";
@@ -143,6 +149,7 @@ export async function runGateway<G extends AnyGateway>(
     await gateway.start();
   } catch (err) {
     logger.fatal({ err }, "could not start the gateway");
+    if (check) process.stdout.write(startupFailureLine(err));
     await gateway?.stop().catch(() => {});
     await store?.close().catch(() => {});
     process.exitCode = EXIT_STARTUP_FAILED;

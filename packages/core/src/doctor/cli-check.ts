@@ -1,4 +1,4 @@
-import type { Store } from "@gangway/store";
+import { type Store, StoreError } from "@gangway/store";
 import pino, { type DestinationStream } from "pino";
 import type { GatewayConfig } from "../config/config.js";
 import type { AnyGateway } from "../gateway.js";
@@ -28,6 +28,17 @@ export const CHECK_FLAG_HELP =
 /** Takes `--check` out of argv: the configuration parser knows only options with values. */
 export function takeCheckFlag(argv: readonly string[]): { check: boolean; argv: string[] } {
   return { check: argv.includes(CHECK_FLAG), argv: argv.filter((arg) => arg !== CHECK_FLAG) };
+}
+
+/**
+ * The report's only line when the check could not even start (usually: the database did not
+ * open): what went wrong, as the store says it (its URLs come without passwords).
+ */
+export function startupFailureLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return err instanceof StoreError
+    ? `✗ Database: could not open it: ${message}\n`
+    : `✗ Could not start the check: ${message}\n`;
 }
 
 /** In check mode the report is stdout; the logs go to stderr. */
