@@ -201,4 +201,21 @@ forEachDriver((driver) => {
     await transport.waitForSent((s) => s.getChildText("body") === "after it");
     expect(transport.sent.some((s) => String(s.attrs.from).startsWith(`unlisted@${GW}`))).toBe(false);
   });
+
+  it("added to a group the login did not list (threadUpdate): it becomes a room the user is told of", async () => {
+    const session = gateway.sessionFor(ROMEO)!;
+    const listed = await session.client.getThreads();
+    const school = { id: "school", name: "School", isGroup: true, participantIds: ["bob.fb"] };
+    vi.spyOn(session.client, "getThreads").mockResolvedValue([...listed, school]);
+    session.client.emit("threadUpdate", {
+      threadId: "school",
+      actorId: "bob.fb",
+      added: ["romeo@example.org"],
+    });
+    const invitation = await transport.waitForSent(
+      (s) => s.is("message") && s.getChild("x", "jabber:x:conference") !== undefined,
+    );
+    expect(invitation.getChild("x", "jabber:x:conference")!.attrs.jid).toBe(`school@${GW}`);
+    expect(session.groupThreads.has("school")).toBe(true);
+  });
 });

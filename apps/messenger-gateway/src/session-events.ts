@@ -78,7 +78,12 @@ export function listenTo(session: EventSession, client: MessengerClient): void {
   );
   client.on("threadUpdate", (update) => {
     const thread = session.threads.get(update.threadId);
-    if (!thread?.isGroup) return;
+    if (!thread) {
+      // A group the login did not list (the user was just added to it): it opens as it is now.
+      session.logged("could not look up a thread", session.discoverThread(update.threadId));
+      return;
+    }
+    if (!thread.isGroup) return;
     if (update.name !== undefined) thread.name = update.name;
     if (update.imageUrl !== undefined) {
       if (update.imageUrl === null) delete thread.imageUrl;
