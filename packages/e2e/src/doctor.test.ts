@@ -112,6 +112,17 @@ describe("gangway-demo --check", () => {
     );
   });
 
+  it("while the gateway itself is connected: says so and exits 3", async () => {
+    const prosody = await startProsody({ componentDomain: GW });
+    cleanups.add(() => prosody.stop());
+    await startDemoGateway(prosody, cleanups, { database: await createTestDatabase("sqlite", cleanups) });
+    const run = await check(prosody);
+    expect(run.code).toBe(EXIT_STARTUP_FAILED);
+    expect(run.stdout).toMatch(
+      /^✗ Component connection: cannot connect .*another component is already connected/,
+    );
+  });
+
   it("a database that does not answer: its line, without the URL's password, and exit 3", async () => {
     const home = await tempDataDir(cleanups);
     const run = await runBin(["--check", "--jid", GW, "--secret", "s", "--home-dir", home], {
