@@ -8,6 +8,7 @@ import { APPS, runApp } from "./apps.js";
 import { GatewayProcess } from "./gateway-process.js";
 import { markedBlock, readRepoFile, substitute } from "./markdown.js";
 import { acceptsConnections, Child, freePorts, run, selfSignedCertificate } from "./processes.js";
+import { askForUploadSlot } from "./upload-slots.js";
 
 const DOC = "docs/deployment/ejabberd.md";
 
@@ -22,6 +23,7 @@ describe("the ejabberd config in docs/deployment/ejabberd.md", () => {
   let gateway: GatewayProcess;
   let checked: Awaited<ReturnType<typeof runApp>>;
   let c2sPort: number;
+  let componentPort: number;
   let ctl: (...command: string[]) => ReturnType<typeof run>;
 
   beforeAll(async () => {
@@ -32,6 +34,7 @@ describe("the ejabberd config in docs/deployment/ejabberd.md", () => {
     await writeFile(pem, (await readFile(crt, "utf8")) + (await readFile(key, "utf8")));
     const [c2s, s2s, component, https, distribution] = await freePorts(5);
     c2sPort = c2s!;
+    componentPort = component!;
     const config = substitute(markedBlock(readRepoFile(DOC), "ejabberd.yml"), [
       { from: "example.org", to: "localhost" },
       { from: /\b5222\b/, to: String(c2s) },
@@ -154,5 +157,17 @@ describe("the ejabberd config in docs/deployment/ejabberd.md", () => {
     } finally {
       await romeo.stop();
     }
+  });
+
+  // Last: the gateway goes, since this connects as its JID.
+  it("gives the gateway upload slots of its own (the `upload` access rule; 23.01 has no IQ grant)", async () => {
+    await gateway.stop();
+    const slot = await askForUploadSlot({
+      componentPort,
+      domain: "demo.localhost",
+      secret: "change-me",
+      service: "upload.localhost",
+    });
+    expect(new URL(slot.putUrl).pathname).toMatch(/^\/upload\/.*picture\.png$/);
   });
 });

@@ -7,6 +7,7 @@ import { APPS, runApp } from "./apps.js";
 import { GatewayProcess } from "./gateway-process.js";
 import { markedBlock, readRepoFile, substitute } from "./markdown.js";
 import { acceptsConnections, Child, freePorts, run, selfSignedCertificate } from "./processes.js";
+import { askForUploadSlot } from "./upload-slots.js";
 
 const DOC = "docs/deployment/prosody.md";
 
@@ -75,6 +76,15 @@ describe("the Prosody config in docs/deployment/prosody.md", () => {
       "--port",
       String(componentPort),
     ]);
+    const registered = await run("prosodyctl", [
+      "--config",
+      configPath,
+      "register",
+      "romeo",
+      "localhost",
+      "pw-romeo",
+    ]);
+    if (registered.code !== 0) throw new Error(`prosodyctl register failed: ${registered.stderr}`);
     gateway = await GatewayProcess.start({ jid: "demo.localhost", secret: "change-me", port: componentPort });
   }, 90_000);
 
@@ -105,15 +115,6 @@ describe("the Prosody config in docs/deployment/prosody.md", () => {
   });
 
   it("lets a user log in over STARTTLS and reach the gateway", async () => {
-    const registered = await run("prosodyctl", [
-      "--config",
-      configPath,
-      "register",
-      "romeo",
-      "localhost",
-      "pw-romeo",
-    ]);
-    expect(registered.code).toBe(0);
     // The certificate is the test's own self-signed one; the config requires TLS on c2s.
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
     const romeo = await connectClient({
@@ -144,5 +145,22 @@ describe("the Prosody config in docs/deployment/prosody.md", () => {
     expect(gateway.logLines().filter((line) => line.msg.startsWith("missing XEP-0356 privilege"))).toEqual(
       [],
     );
+  });
+
+  // Last: the gateway goes, since these connect as its JID.
+  it("gives upload slots as the user (the IQ grant) and as the gateway itself", async () => {
+    await gateway.stop();
+    const ask = (asUser?: string) =>
+      askForUploadSlot({
+        componentPort,
+        domain: "demo.localhost",
+        secret: "change-me",
+        service: "upload.localhost",
+        asUser,
+      });
+    const asRomeo = await ask("romeo@localhost");
+    expect(new URL(asRomeo.putUrl).hostname).toBe("upload.localhost");
+    const asGateway = await ask();
+    expect(new URL(asGateway.putUrl).pathname).toMatch(/picture\.png$/);
   });
 });
