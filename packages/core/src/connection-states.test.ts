@@ -161,6 +161,20 @@ forEachDriver((driver) => {
     );
     expect(told).toHaveLength(1);
   });
+
+  it("lets a user the network logged out mid-session log in again with re-login", async () => {
+    await store.users.create({ jid: USER, registration: {} });
+    await gateway.restartSession(USER);
+    const before = gateway.sessionFor(USER)!;
+    // Logged in: the command is not theirs to run.
+    expect((await sayToGateway(transport, USER, "re-login")).join("\n")).toContain("already logged in");
+    await before.setConnectionState("logged-out", "session expired");
+    const answer = (await sayToGateway(transport, USER, "re-login")).join("\n");
+    expect(answer).toContain("You are logged in again.");
+    const after = gateway.sessionFor(USER)!;
+    expect(after).not.toBe(before);
+    expect(after.connectionState).toBe("connected");
+  });
 });
 
 describe("HeldMessages", () => {

@@ -71,7 +71,9 @@ export async function describeRequester(
     jid: bareJid,
     allowed: host.config.userJidValidator.test(bareJid),
     registered: session !== undefined || (await host.store.users.get(bareJid)) !== undefined,
-    loggedIn: session?.isLoggedIn ?? false,
+    // A session the network logged out (or whose credentials it refused) still exists, but the
+    // user must log in again: `re-login` is theirs to run.
+    loggedIn: session !== undefined && session.isLoggedIn && session.lastLoginError === undefined,
     admin: host.config.admins.includes(bareJid),
   };
 }
