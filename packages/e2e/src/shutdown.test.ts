@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { connectClient, registerAccount, startProsody } from "@gangway/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { startGatewayProcess } from "./gateway-process.js";
@@ -57,4 +58,30 @@ describe("shutdown while the XMPP server is down", () => {
     expect(restarted.logEntries().find((e) => e.msg === "gateway running")).toMatchObject({ users: 1 });
     expect(await restarted.stop()).toEqual({ code: 0, signal: null });
   });
+
+  it("SIGTERM ends a gateway that never reached its XMPP server (it retries forever until then)", async () => {
+    const closedPort = await portNobodyListensOn();
+    const db = await createTestDatabase("sqlite", cleanups);
+    const gateway = startGatewayProcess(cleanups, db.cliArgs, {
+      GANGWAY_JID: GW,
+      GANGWAY_SECRET: "unused",
+      GANGWAY_PORT: String(closedPort),
+    });
+    await gateway.waitForOutput(/ECONNREFUSED/);
+    // GatewayProcess.stop() sends SIGTERM, and a SIGKILL only after 15 s.
+    expect(await gateway.stop(15_000), gateway.output()).toEqual({ code: 0, signal: null });
+    expect(gateway.logEntries().some((e) => e.msg === "stopped before the XMPP server answered")).toBe(true);
+  });
 });
+
+/** A loopback port that was free a moment ago (bound, then released). */
+function portNobodyListensOn(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -120,19 +120,23 @@ export async function runGateway<G extends AnyGateway>(
   );
   let store: Store | undefined;
   let gateway: G | undefined;
+  let transport: ComponentTransport | undefined;
   // Installed before anything starts: a supervisor may signal as soon as it sees "gateway
   // running" (or earlier); a signal during startup stops the gateway once it has started.
   let shutdown: ((signal: string) => Promise<void>) | undefined;
   let signalledDuringStartup: string | undefined;
   const onSignal = (signal: string) => {
-    if (shutdown) void shutdown(signal);
-    else signalledDuringStartup ??= signal;
+    if (shutdown) return void shutdown(signal);
+    signalledDuringStartup ??= signal;
+    // Still waiting for the XMPP server, which it would retry forever: nothing has started that
+    // stopping could leave half done, so stop waiting (start() then fails as "stopped").
+    if (transport && transport.status !== "online") void transport.stop().catch(() => {});
   };
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   process.once("SIGINT", () => onSignal("SIGINT"));
   try {
     store = await openConfiguredStore(config, logger);
-    const transport = new ComponentTransport({
+    transport = new ComponentTransport({
       service: `xmpp://${config.server}:${config.port}`,
       domain: config.jid,
       password: config.secret,
@@ -148,6 +152,13 @@ export async function runGateway<G extends AnyGateway>(
     }
     await gateway.start();
   } catch (err) {
+    if (signalledDuringStartup && !check) {
+      logger.info({ signal: signalledDuringStartup }, "stopped before the XMPP server answered");
+      await gateway?.stop().catch(() => {});
+      await store?.close().catch(() => {});
+      logger.flush();
+      return undefined;
+    }
     logger.fatal({ err }, "could not start the gateway");
     if (check) process.stdout.write(startupFailureLine(err));
     await gateway?.stop().catch(() => {});
