@@ -182,6 +182,7 @@ it("pnpm gen:gateway makes an app that installs, lints, builds, typechecks and p
   ]);
   expect(tested).toMatch(/Tests\s+\d+ passed/);
 
-  const help = await step(join(copy, APP), "node", ["dist/bin.js", "--help"]);
+  // Through the committed shim the package's `bin` names, as `npx gangway-<name>` runs it.
+  const help = await step(join(copy, APP), "node", [`bin/gangway-${NAME}.js`, "--help"]);
   expect(help).toContain(`--${NAME}-server`);
 });

@@ -39,7 +39,7 @@ export function privilegeChecks(
       namespace: NS_HTTP_UPLOAD,
       type: "get",
       degrades:
-        "upload slots are requested as the gateway, not as the user: the upload service may refuse the gateway (Prosody's http_file_share serves its own host's users only)",
+        "upload slots are requested as the gateway, not as the user, so the upload service must admit the gateway's domain (Prosody's http_file_share does for hosts of the same server unless http_file_share_access is set; ejabberd's mod_http_upload only when its access rule includes it)",
     }),
   ];
 }
