@@ -172,6 +172,26 @@ it("every package versions, packs, lints, publishes to a local registry, and the
   // By package name, as the READMEs show it: npx runs the package's only bin.
   const byName = await step(user, "npx", ["@gangway/irc-gateway", "--help"], npmEnv);
   expect(byName).toContain("Usage: gangway-irc [options]");
+  // `npm install -g`, into a prefix of its own: the bin lands in <prefix>/bin. Install scripts off,
+  // only because better-sqlite3 compiled once above already (it is loaded on first use, not by --help).
+  const prefix = join(work, "global");
+  await step(
+    user,
+    "npm",
+    [
+      "install",
+      "-g",
+      "--prefix",
+      prefix,
+      "--ignore-scripts",
+      "--no-audit",
+      "--no-fund",
+      "@gangway/irc-gateway",
+    ],
+    npmEnv,
+  );
+  const globalHelp = await step(user, join(prefix, "bin", "gangway-irc"), ["--help"], npmEnv);
+  expect(globalHelp).toContain("Usage: gangway-irc [options]");
   const core = JSON.parse(await readFile(join(user, "node_modules/@gangway/core/package.json"), "utf8"));
   expect(core.version).toBe(versions.get("@gangway/core"));
 
