@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
-import { deflateSync } from "node:zlib";
 import type { IncomingFile, LegacyChat, Logger } from "@gangway/core";
+import { PNG } from "pngjs";
 import type { DemoClient } from "./network.js";
 
 /**
@@ -130,51 +130,19 @@ export function* demoFileChunks(mebibytes: number): Generator<Buffer> {
   }
 }
 
-/** A sky-to-grass gradient with a sun (or a night sky with a moon), as an RGB PNG (a few KiB). */
+/** A sky-to-grass gradient with a sun (or a night sky with a moon), as a PNG (a few KiB). */
 export function demoPhoto({ night = false } = {}): Buffer {
   const { width, height } = PHOTO_SIZE;
-  const rows = Buffer.alloc((width * 3 + 1) * height);
+  const png = new PNG({ width, height, colorType: 2 });
   for (let y = 0; y < height; y++) {
-    const row = y * (width * 3 + 1);
-    rows[row] = 0; // filter: none
     for (let x = 0; x < width; x++) {
       const sun = (x - 70) ** 2 + (y - 16) ** 2 < 100;
       const grass = y > height * 0.7;
       const sky = night ? [10, 20, 60 + y] : [90 + y, 150 + y, 255];
       const ground = night ? [10, 40 + (y % 8) * 2, 20] : [40, 140 + (y % 8) * 4, 50];
       const rgb = sun ? (night ? [235, 235, 220] : [255, 220, 60]) : grass ? ground : sky;
-      rows.set(rgb, row + 1 + x * 3);
+      png.data.set([...rgb, 255], (y * width + x) * 4);
     }
   }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8 bits per channel, RGB, deflate, no filter method, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(rows)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(data: Buffer): number {
-  let c = 0xffffffff;
-  for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return PNG.sync.write(png, { colorType: 2 });
 }

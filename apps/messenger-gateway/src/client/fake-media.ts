@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { deflateSync } from "node:zlib";
+import { PNG } from "pngjs";
 
 /**
  * The fake cloud's media, made in code (no binary fixtures): small valid PNGs for pictures,
@@ -13,45 +13,12 @@ export const AVATAR_SIZE = { width: 32, height: 32 } as const;
 /** An RGB PNG of `width` × `height` whose colours come from `seed`: a two-colour diagonal pattern. */
 export function fakePng(seed: string, { width, height }: { width: number; height: number }): Buffer {
   const digest = createHash("sha256").update(seed).digest();
-  const ink = [digest[0]!, digest[1]!, digest[2]!];
-  const paper = [255 - ink[0]!, 255 - ink[1]!, 255 - ink[2]!];
-  const stride = width * 3 + 1;
-  const rows = Buffer.alloc(stride * height);
-  for (let y = 0; y < height; y++) {
-    rows[y * stride] = 0; // filter: none
-    for (let x = 0; x < width; x++) rows.set((x + y) % 8 < 4 ? ink : paper, y * stride + 1 + x * 3);
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8 bits per channel, RGB, deflate, no filter method, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk("IHDR", header),
-    pngChunk("IDAT", deflateSync(rows)),
-    pngChunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
-
-const CRC32_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(data: Buffer): number {
-  let c = 0xffffffff;
-  for (const byte of data) c = CRC32_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  const ink = [digest[0]!, digest[1]!, digest[2]!, 255];
+  const paper = [255 - ink[0]!, 255 - ink[1]!, 255 - ink[2]!, 255];
+  const png = new PNG({ width, height, colorType: 2 });
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) png.data.set((x + y) % 8 < 4 ? ink : paper, (y * width + x) * 4);
+  return PNG.sync.write(png, { colorType: 2 });
 }
 
 /** How long the fake voice message lasts. */
