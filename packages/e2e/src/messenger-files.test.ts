@@ -5,13 +5,7 @@ import { renderQrPng } from "@gangway/registration";
 import type { ProsodyServer } from "@gangway/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runFileClient } from "./files-support.js";
-import {
-  ALICE,
-  type MessengerStack,
-  registerWithMessenger,
-  startMessengerStack,
-  why,
-} from "./messenger-support.js";
+import { ALICE, type MessengerStack, startWithCarol } from "./messenger-support.js";
 import { Cleanups, tempDataDir } from "./support.js";
 import { onEachDriver } from "./test-databases.js";
 
@@ -33,10 +27,8 @@ onEachDriver((driver) => {
     runFileClient(stack.server as ProsodyServer, "carol@localhost", "pw", steps);
 
   beforeAll(async () => {
-    stack = await startMessengerStack(cleanups, driver);
+    stack = await startWithCarol(cleanups, driver);
     dir = await tempDataDir(cleanups);
-    const run = await registerWithMessenger(stack.server, "carol", "carol@example.org", "pw");
-    expect(run.ok, why(run, stack.gateway)).toBe(true);
   }, 150_000);
   afterAll(() => cleanups.run());
 

@@ -2,15 +2,7 @@ import { createHash } from "node:crypto";
 import { runSlixmppClient } from "@gangway/testing";
 import { parseXml } from "@gangway/xmpp";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  ALICE,
-  FAMILY,
-  type MessengerStack,
-  rawRun,
-  registerWithMessenger,
-  startMessengerStack,
-  why,
-} from "./messenger-support.js";
+import { ALICE, FAMILY, type MessengerStack, rawRun, startWithCarol, why } from "./messenger-support.js";
 import { Cleanups } from "./support.js";
 import { onEachDriver } from "./test-databases.js";
 
@@ -35,9 +27,7 @@ onEachDriver((driver) => {
   let stack: MessengerStack;
 
   beforeAll(async () => {
-    stack = await startMessengerStack(cleanups, driver);
-    const run = await registerWithMessenger(stack.server, "carol", "carol@example.org", "pw");
-    expect(run.ok, why(run, stack.gateway)).toBe(true);
+    stack = await startWithCarol(cleanups, driver);
   }, 150_000);
   afterAll(() => cleanups.run());
 

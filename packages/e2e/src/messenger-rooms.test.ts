@@ -7,8 +7,7 @@ import {
   MESSENGER,
   type MessengerStack,
   rawRun,
-  registerWithMessenger,
-  startMessengerStack,
+  startWithCarol,
   why,
 } from "./messenger-support.js";
 import { Cleanups } from "./support.js";
@@ -30,9 +29,7 @@ onEachDriver((driver) => {
   let stack: MessengerStack;
 
   beforeAll(async () => {
-    stack = await startMessengerStack(cleanups, driver);
-    const run = await registerWithMessenger(stack.server, "carol", "carol@example.org", "pw");
-    expect(run.ok, why(run, stack.gateway)).toBe(true);
+    stack = await startWithCarol(cleanups, driver);
   }, 150_000);
   afterAll(() => cleanups.run());
 

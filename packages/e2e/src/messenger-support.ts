@@ -153,3 +153,11 @@ export function rawRun(
 export function why(run: SlixmppRunResult, gateway: GatewayProcess): string {
   return `${JSON.stringify(run.rawError ?? run.adhocError ?? run.errors, null, 1)}\n${run.stderr}\n${gateway.output()}`;
 }
+
+/** How each Messenger test file starts: the stack, and carol registered on it (her session running). */
+export async function startWithCarol(cleanups: Cleanups, driver: StoreDriverName): Promise<MessengerStack> {
+  const stack = await startMessengerStack(cleanups, driver);
+  const run = await registerWithMessenger(stack.server, "carol", "carol@example.org", "pw");
+  if (!run.ok) throw new Error(`carol could not register: ${why(run, stack.gateway)}`);
+  return stack;
+}
