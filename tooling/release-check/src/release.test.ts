@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { type ProsodyServer, startProsody } from "@gangway/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type LocalRegistry, startRegistry } from "./registry.js";
-import { cleanEnv, registryStep, step, timed, timings } from "./steps.js";
+import { cleanEnv, step, timed, timings } from "./steps.js";
 import { type Publishable, publishablePackages, tarballProblems } from "./tarball.js";
 
 /**
@@ -142,7 +142,7 @@ it("every package versions, packs, lints, publishes to a local registry, and the
   const user = join(work, "user");
   await mkdir(user);
   const npmEnv = { ...nodeHeadersEnv(), npm_config_registry: registry.url };
-  await registryStep(
+  await step(
     user,
     "npm",
     [
@@ -175,7 +175,7 @@ it("every package versions, packs, lints, publishes to a local registry, and the
   // `npm install -g`, into a prefix of its own: the bin lands in <prefix>/bin. Install scripts off,
   // only because better-sqlite3 compiled once above already (it is loaded on first use, not by --help).
   const prefix = join(work, "global");
-  await registryStep(
+  await step(
     user,
     "npm",
     [

@@ -55,34 +55,6 @@ export async function step(
   return output;
 }
 
-/**
- * What the local registry answers when its uplink (the public npm registry) failed for a
- * third-party package: a 404 for a package that exists, or a network error. Seen once in CI for
- * `pngjs`; the next try fetched it. Our own packages are never proxied, so a 404 for them is real.
- */
-const UPLINK_TROUBLE =
-  /npm error (code (ETIMEDOUT|ECONNRESET|EAI_AGAIN|E5\d\d)|404 Not Found - GET \S+\/(?!@gangway)[^\s/]+ )/;
-const REGISTRY_TRIES = 3;
-
-/** A step that installs from the local registry: tried again when the uplink, not ours, failed. */
-export async function registryStep(
-  cwd: string,
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await step(cwd, command, args, env);
-    } catch (err) {
-      const message = (err as Error).message;
-      if (attempt >= REGISTRY_TRIES || !UPLINK_TROUBLE.test(message)) throw err;
-      timings.push(`   (try ${attempt} failed on the uplink; again)`);
-      await new Promise((resolve) => setTimeout(resolve, 5000 * attempt));
-    }
-  }
-}
-
 /** Times a step that is not one command. */
 export async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
